@@ -1,0 +1,3 @@
+"""The ``rlcourse`` command (placeholder)."""
+def main(argv=None):
+    raise SystemExit("rlcourse: not yet")

@@ -1,0 +1,1 @@
+"""Environments of the course (placeholder until MineGrid lands)."""

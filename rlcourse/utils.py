@@ -1,0 +1,22 @@
+"""Small helpers shared by every part of the course."""
+from __future__ import annotations
+
+import numpy as np
+
+SeedLike = int | np.random.Generator | None
+
+
+def as_generator(seed: SeedLike = None) -> np.random.Generator:
+    """Return a numpy Generator for ``seed``.
+
+    An ``int`` (or ``None``) seeds a fresh ``np.random.default_rng``; a Generator is returned
+    as it is, so a caller can thread one stream of random numbers through several functions.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or isinstance(seed, (int, np.integer)):
+        return np.random.default_rng(seed)
+    raise TypeError(
+        f"seed must be an int, a numpy.random.Generator or None, got {type(seed).__name__}; "
+        "pass e.g. seed=0 for reproducible numbers."
+    )
