@@ -1,0 +1,111 @@
+"""Small teaching models with known answers, and generators for the DP benchmark."""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from rlcourse.mdp._common import Names
+from rlcourse.mdp.chain import MarkovChain
+from rlcourse.mdp.mdp import MDP
+from rlcourse.mdp.mrp import MRP
+from rlcourse.utils import SeedLike, as_generator
+
+GRID_ACTIONS = ["up", "right", "down", "left"]  # same order as MineGrid
+_MOVES = np.array([[-1, 0], [0, 1], [1, 0], [0, -1]])  # (A, 2) (d_row, d_col)
+
+
+def two_state_chain(p: float = 0.3, q: float = 0.1) -> MarkovChain:
+    """States "a", "b"; a -> b with probability p, b -> a with probability q.
+
+        P = [[1-p, p], [q, 1-q]],   stationary mu = (q/(p+q), p/(p+q))   (for p + q > 0).
+    """
+    return MarkovChain(np.array([[1 - p, p], [q, 1 - q]]), states=["a", "b"])
+
+
+def random_walk_mrp(n: int = 5, gamma: float = 1.0) -> MRP:
+    """Sutton & Barto's random walk (Example 6.2): n states in a row between two terminals.
+
+    States "T_left", A, B, C, D, E (for n = 5; "s1".."sn" otherwise), "T_right". From each
+    inner state step left or right with probability 1/2; entering T_right pays +1, all else 0.
+    As an MRP, R(s) is the *expected* reward of leaving s: 1/2 for the rightmost inner state.
+    With gamma = 1 the true values are V(i) = i / (n + 1): 1/6, 2/6, ..., 5/6 for n = 5.
+    """
+    S = n + 2
+    P = np.zeros((S, S))
+    for i in range(1, n + 1):
+        P[i, i - 1] = P[i, i + 1] = 0.5
+    P[0, 0] = P[S - 1, S - 1] = 1.0  # absorbing terminals
+    R = np.zeros(S)
+    R[n] = 0.5  # 1/2 chance of +1 on entering T_right
+    terminal = np.zeros(S, dtype=bool)
+    terminal[[0, S - 1]] = True
+    inner = list("ABCDE") if n == 5 else [f"s{i}" for i in range(1, n + 1)]
+    return MRP(P, R, gamma, terminal=terminal, states=["T_left", *inner, "T_right"])
+
+
+def random_mdp(S: int, A: int, seed: SeedLike = None, branching: int | None = None,
+               gamma: float = 0.9) -> MDP:
+    """A dense random MDP for tests and benchmarks (no terminal states).
+
+    P[s, a] is uniform random weights over all S next states, normalised (branching=None), or
+    over ``branching`` next states drawn at random (the rest 0). R[s, a] ~ N(0, 1).
+    S=4000, A=8 is 1 GB of float64.
+    """
+    rng = as_generator(seed)
+    P = rng.random((S * A, S))  # (S*A, S)
+    if branching is not None:
+        b = int(branching)
+        if not 1 <= b <= S:
+            raise ValueError(f"branching must be in 1..S={S}, got {branching}.")
+        keep = np.argsort(rng.random((S * A, S)), axis=1)[:, :b]  # (S*A, b) successors
+        mask = np.zeros((S * A, S), dtype=bool)
+        np.put_along_axis(mask, keep, True, axis=1)
+        P *= mask
+        del mask
+    P /= P.sum(axis=1, keepdims=True)
+    R = rng.standard_normal((S, A))
+    return MDP(P.reshape(S, A, S), R, gamma)
+
+
+def grid_mdp(height: int, width: int, gamma: float = 0.9, sparse: bool = True,
+             slip: float = 0.0, goal: tuple[int, int] | None = None) -> MDP:
+    """A height x width grid world: reward -1 per step, one terminal goal (default the
+    bottom-right cell), actions up/right/down/left; a move off the grid stays put.
+
+    slip: with probability 1 - slip the intended move happens, otherwise one of the two
+    perpendicular moves (slip/2 each). State index s = row * width + col, name "r{row}c{col}".
+    The model is built with index arithmetic as a CSR (S*A, S) matrix; 10^6 states take about
+    a second and no S*A*S array is ever made. sparse=False returns the dense (S, A, S) array
+    (for small grids; refused above ~2 GB).
+    """
+    H, W, A = int(height), int(width), 4
+    S = H * W
+    gr, gc = (H - 1, W - 1) if goal is None else goal
+    g = gr * W + gc
+    r, c = np.divmod(np.arange(S), W)  # (S,), (S,)
+    nr = np.clip(r[:, None] + _MOVES[None, :, 0], 0, H - 1)  # (S, A)
+    nc = np.clip(c[:, None] + _MOVES[None, :, 1], 0, W - 1)  # (S, A)
+    nxt = nr * W + nc  # (S, A) next state of the intended move
+    nxt[g] = g  # the goal is absorbing
+    if slip == 0.0:
+        P = sp.csr_matrix((np.ones(S * A), nxt.ravel(), np.arange(S * A + 1)), shape=(S * A, S))
+    else:
+        if not 0.0 < slip <= 1.0:
+            raise ValueError(f"slip must be in [0, 1], got {slip}.")
+        perp = np.array([[1, 3], [0, 2], [1, 3], [0, 2]])  # (A, 2) actions at right angles
+        cols = np.stack([nxt, nxt[:, perp[:, 0]], nxt[:, perp[:, 1]]], axis=-1)  # (S, A, 3)
+        probs = np.broadcast_to([1 - slip, slip / 2, slip / 2], cols.shape)
+        P = sp.csr_matrix((probs.ravel(), cols.ravel(), np.arange(0, 3 * S * A + 1, 3)),
+                          shape=(S * A, S))
+        P.sum_duplicates()  # bumping into a wall can send two moves to the same cell
+    R = -np.ones((S, A))
+    R[g] = 0.0
+    terminal = np.zeros(S, dtype=bool)
+    terminal[g] = True
+    if not sparse:
+        if S * A * S * 8 > 2e9:
+            raise ValueError(f"a dense {H}x{W} grid needs {S * A * S * 8 / 1e9:.1f} GB; "
+                             "use sparse=True.")
+        P = P.toarray().reshape(S, A, S)
+    names = Names("s", S, fmt=lambda i: f"r{i // W}c{i % W}")
+    return MDP(P, R, gamma, terminal=terminal, states=names, actions=list(GRID_ACTIONS))
