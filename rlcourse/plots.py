@@ -1,0 +1,289 @@
+"""Figures of the course: value heat maps with policy arrows, convergence and learning curves,
+Q-tables.
+
+Every function draws on an ``ax`` you pass (or a new figure's), returns that ``Axes`` and never
+calls ``plt.show()`` or ``matplotlib.use()``: notebooks show the figure, tests inspect it.
+matplotlib is imported when a function is called, not when ``rlcourse`` is imported.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["plot_values", "plot_convergence", "plot_learning_curve", "plot_q_table"]
+
+# arrow (dx, dy) in data coordinates of imshow (y grows downwards) for up, right, down, left
+_ARROWS = {0: (0.0, -1.0), 1: (1.0, 0.0), 2: (0.0, 1.0), 3: (-1.0, 0.0)}
+_ACTION_NAMES = ["up", "right", "down", "left"]
+
+
+def _axes(ax, figsize=(5, 4)):
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _grid_slice(env, mask: int, n_values: int, what: str) -> slice:
+    if not 0 <= mask < env.n_masks:
+        raise ValueError(
+            f"mask={mask} is not a power mask of this grid; use 0 <= mask < {env.n_masks} "
+            f"(bit i set = power tile i at {env.power_tiles} collected)."
+        )
+    if n_values not in (env.n_states, env.n_cells):
+        raise ValueError(
+            f"{what} has {n_values} states but the MineGrid has {env.n_states} states "
+            f"({env.n_rows} x {env.n_cols} cells x {env.n_masks} power masks); pass one value "
+            "per state (e.g. result.V of value_iteration(env.to_mdp()))."
+        )
+    start = mask * env.n_cells if n_values == env.n_states else 0
+    return slice(start, start + env.n_cells)
+
+
+def plot_values(
+    env_or_shape,
+    V,
+    policy=None,
+    ax=None,
+    title: str | None = None,
+    *,
+    mask: int = 0,
+    annotate: bool = True,
+    cmap: str = "viridis",
+    fmt: str = "{:.1f}",
+):
+    """Heat map of V over the grid, with the value in each cell and arrows for a policy.
+
+    env_or_shape:
+        * a ``MineGrid``: V has one value per state (``env.n_states``); the cells show the
+          slice of power mask ``mask`` (mask=0: nothing collected yet). Mines 'M', the end
+          'E' and uncollected power 'P' are labelled, walls are hatched grey and left empty;
+          terminal cells get no arrow, nor do uncollected power tiles (the robot cannot
+          stand on one: entering collects it).
+        * a shape ``(H, W)``: V has H*W values in row-major order, or shape (H, W).
+        * ``None``: V is a 2-D (H, W) array.
+    policy: optional (S, A) array over actions up, right, down, left. A one-hot row draws
+        one arrow; a stochastic row draws an arrow for every action tied at the maximum
+        probability (a uniform row draws four).
+    Returns the Axes (one image, one arrow patch per arrow).
+    """
+    from matplotlib.patches import FancyArrow, Rectangle  # noqa: F401  (FancyArrow: tests)
+
+    ax = _axes(ax)
+    V = np.asarray(V, dtype=float)
+    env = env_or_shape if hasattr(env_or_shape, "n_masks") else None
+    if env is not None:
+        H, W = env.n_rows, env.n_cols
+        cells = _grid_slice(env, mask, V.size, "V")
+        grid = V.reshape(-1)[cells].reshape(H, W)  # (H, W)
+        tiles = np.array([[env.tile_at(r, c, mask) for c in range(W)] for r in range(H)])
+    else:
+        if env_or_shape is None:
+            if V.ndim != 2:
+                raise ValueError(
+                    f"without a grid shape V must be 2-D (H, W), got shape {V.shape}; pass "
+                    "plot_values((H, W), V) or a MineGrid."
+                )
+            H, W = V.shape
+        else:
+            H, W = (int(n) for n in env_or_shape)
+        if V.size != H * W:
+            raise ValueError(
+                f"V has {V.size} values but the grid {H} x {W} has {H * W} cells; pass one "
+                "value per cell in row-major order."
+            )
+        grid = V.reshape(H, W)
+        tiles = np.full((H, W), ".")
+
+    walls = tiles == "#"
+    shown = np.ma.masked_array(grid, mask=walls)  # walls are not coloured
+    image = ax.imshow(shown, cmap=cmap, interpolation="nearest")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="V")
+    finite = shown.compressed()
+    mid = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+
+    for r in range(H):
+        for c in range(W):
+            if walls[r, c]:
+                ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="0.35",
+                                       hatch="//", edgecolor="0.2"))
+                continue
+            colour = "black" if grid[r, c] > mid else "white"
+            label = tiles[r, c] if tiles[r, c] in "MEP" else ""
+            if label:
+                ax.text(c, r - 0.3, label, ha="center", va="center", fontsize=9,
+                        fontweight="bold", color=colour)
+            if annotate:
+                ax.text(c, r + 0.3, fmt.format(grid[r, c]), ha="center", va="center",
+                        fontsize=7, color=colour)
+
+    if policy is not None:
+        pi = np.asarray(policy, dtype=float)
+        if pi.ndim != 2 or pi.shape[1] != 4:
+            raise ValueError(
+                f"policy must be an (S, 4) array of action probabilities (up, right, down, "
+                f"left), got shape {pi.shape}."
+            )
+        if env is not None and pi.shape[0] == env.n_states:
+            pi_cells = pi[mask * env.n_cells:(mask + 1) * env.n_cells]  # (H*W, 4)
+        elif pi.shape[0] == H * W:
+            pi_cells = pi  # (H*W, 4)
+        else:
+            raise ValueError(
+                f"policy has {pi.shape[0]} rows but V has {V.size} states; pass one row per "
+                "state."
+            )
+        for r in range(H):
+            for c in range(W):
+                if walls[r, c] or tiles[r, c] in "MEP":
+                    continue
+                row = pi_cells[r * W + c]
+                for a in np.flatnonzero(row >= row.max() - 1e-9):
+                    dx, dy = _ARROWS[int(a)]
+                    ax.arrow(c - 0.18 * dx, r - 0.18 * dy, 0.3 * dx, 0.3 * dy,
+                             width=0.03, head_width=0.15, head_length=0.1,
+                             length_includes_head=True, color="red")
+
+    ax.set_xticks(range(W))
+    ax.set_yticks(range(H))
+    ax.set_xlabel("col")
+    ax.set_ylabel("row")
+    if title is None and env is not None and env.n_masks > 1:
+        flags = "".join(str((mask >> i) & 1) for i in range(len(env.power_tiles)))
+        title = f"V, power collected |p{flags} (power tiles {env.power_tiles})"
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _series(history, key: str) -> np.ndarray:
+    if hasattr(history, "history"):  # a DPResult / EvaluationResult
+        history = history.history
+    if isinstance(history, Mapping):
+        if key not in history:
+            raise ValueError(f"history has no key {key!r}; its keys are {sorted(history)}.")
+        return np.asarray(history[key], dtype=float)
+    history = list(history)
+    if history and isinstance(history[0], Mapping):
+        if key not in history[0]:
+            raise ValueError(
+                f"history entries have no key {key!r}; they have {sorted(history[0])}. "
+                "Pass key=... to choose the quantity to plot."
+            )
+        return np.array([h[key] for h in history], dtype=float)
+    return np.asarray(history, dtype=float)
+
+
+def plot_convergence(history, key: str = "delta", ax=None, log: bool = True,
+                     label: str | None = None, **line_kwargs: Any):
+    """Plot a per-iteration quantity, e.g. delta_k = max_s |V_{k+1}(s) - V_k(s)|.
+
+    history: a DPResult / EvaluationResult (its ``.history``), a list of dicts (one per
+    iteration; ``key`` picks the entry), a dict of sequences, or a plain sequence.
+    With ``log=True`` the y axis is logarithmic (semilogy): a straight line means geometric
+    convergence, with slope log10(gamma) per iteration for value iteration. Call it again on
+    the same ``ax`` with another ``label`` to compare runs. Returns the Axes.
+    """
+    ax = _axes(ax)
+    y = _series(history, key)  # (K,)
+    k = np.arange(1, y.size + 1)
+    ax.plot(k, y, label=label, **line_kwargs)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("iteration k")
+    ax.set_ylabel(key)
+    if label is not None:
+        ax.legend()
+    return ax
+
+
+def moving_average(values, window: int) -> np.ndarray:
+    """Mean of each run of ``window`` consecutive values: length len(values) - window + 1."""
+    x = np.asarray(values, dtype=float)  # (T,)
+    kernel = np.ones(window) / window
+    return np.convolve(x, kernel, mode="valid")  # (T - window + 1,)
+
+
+def plot_learning_curve(values, ax=None, window: int | None = None, label: str | None = None,
+                        xlabel: str = "episode", ylabel: str = "return", **line_kwargs: Any):
+    """Raw per-episode values drawn faint, and their moving average over ``window`` episodes.
+
+    ``window=None`` picks max(1, len(values) // 20). The average at episode t is the mean of
+    episodes t - window + 1 .. t, so it starts at episode ``window - 1``. Several runs on one
+    ``ax`` each get their own colour and ``label``. Returns the Axes.
+    """
+    ax = _axes(ax)
+    y = np.asarray(values, dtype=float).reshape(-1)  # (T,)
+    if y.size == 0:
+        raise ValueError("values is empty; pass one number per episode (e.g. result.returns).")
+    if window is None:
+        window = max(1, y.size // 20)
+    if not 1 <= window <= y.size:
+        raise ValueError(
+            f"window={window} must be between 1 and the number of values ({y.size})."
+        )
+    t = np.arange(y.size)
+    (raw,) = ax.plot(t, y, alpha=0.25, linewidth=0.8, **line_kwargs)
+    if window > 1:
+        ax.plot(t[window - 1:], moving_average(y, window), color=raw.get_color(),
+                label=None if label is None else f"{label} (mean of {window})")
+    elif label is not None:
+        raw.set_label(label)
+        raw.set_alpha(1.0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if label is not None:
+        ax.legend()
+    return ax
+
+
+def plot_q_table(Q, states: Sequence[str] | None = None, actions: Sequence[str] | None = None,
+                 ax=None, title: str | None = None, annotate: bool | None = None,
+                 fmt: str = "{:.1f}", cmap: str = "coolwarm"):
+    """The Q-table of deck 003: one row per state S_i, one column per action A_j, Q(S_i, A_j).
+
+    ``states`` / ``actions`` name the rows / columns (e.g. ``env.state_names`` and
+    ``ACTION_NAMES``; four columns default to up, right, down, left). The best action of each
+    row is outlined. Values are written in the cells when ``annotate`` (default: at most 60
+    rows). Returns the Axes (one image).
+    """
+    from matplotlib.patches import Rectangle
+
+    Q = np.asarray(Q, dtype=float)
+    if Q.ndim != 2:
+        raise ValueError(f"Q must be an (S, A) table, got shape {Q.shape}.")
+    S, A = Q.shape
+    if actions is None:
+        actions = _ACTION_NAMES if A == 4 else [f"a{j}" for j in range(A)]
+    if states is None:
+        states = [f"s{i}" for i in range(S)]
+    if len(states) != S or len(actions) != A:
+        raise ValueError(
+            f"Q has shape ({S}, {A}) but {len(states)} state names and {len(actions)} action "
+            "names were given; pass one name per row and per column."
+        )
+    ax = _axes(ax, figsize=(1.2 * A + 2, min(0.3 * S + 1.5, 30)))
+    image = ax.imshow(Q, cmap=cmap, aspect="auto", interpolation="nearest")
+    ax.figure.colorbar(image, ax=ax, label="Q(s, a)")
+    if annotate is None:
+        annotate = S <= 60
+    if annotate:
+        for i in range(S):
+            for j in range(A):
+                ax.text(j, i, fmt.format(Q[i, j]), ha="center", va="center", fontsize=7)
+    for i, j in enumerate(Q.argmax(axis=1)):
+        if np.ptp(Q[i]) == 0:
+            continue  # all actions equal (e.g. a terminal state): no best action to mark
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black",
+                               linewidth=1.2))
+    ax.set_xticks(range(A), labels=list(actions))
+    ax.set_yticks(range(S), labels=list(states), fontsize=7 if S > 20 else None)
+    ax.set_xlabel("action")
+    ax.set_ylabel("state")
+    if title:
+        ax.set_title(title)
+    return ax
