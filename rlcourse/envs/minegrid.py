@@ -156,8 +156,9 @@ class MineGrid(gym.Env):
     * ``slip=0``: V*(start) = 44.2327 = -1 - 0.9 + 0.9**2 - 0.9**3 - ... - 0.9**6
       + 100 * 0.9**7. The optimal route (8 steps) threads between the mines to collect the
       power tile at (1, 2): right, right, down (+1), down, down, right, right, down (+100).
-      The other shortest routes (8 steps) collect no power. The power tile at (3, 0) lies on
-      a 10-step route only, and the 2 extra steps cost more than the +1 brings.
+      The other shortest routes (8 steps) collect no power. The power tile at (3, 0) lies
+      only on 10-step routes (undiscounted return 93 against 95 here), so it is never worth
+      the detour.
     * ``slip=0.1``: V*(start) = 16.4600. Walking between mines is now too risky: the
       optimal route goes along the top row and down the right column (right x4, down x4)
       and skips the power.
@@ -239,7 +240,7 @@ class MineGrid(gym.Env):
                 f"{', '.join(repr(k) for k in LAYOUTS)} or pass an ASCII map of tiles "
                 f"{' '.join(TILES)} (rows separated by newlines)."
             )
-        if not (isinstance(slip, (int, float, np.floating)) and 0.0 <= float(slip) < 1.0):
+        if not (isinstance(slip, (int, float, np.integer, np.floating)) and 0.0 <= float(slip) < 1.0):
             raise ValueError(
                 f"slip must be a probability in [0, 1), got {slip!r}; "
                 "use slip=0.0 for a deterministic grid or e.g. slip=0.2."
