@@ -91,7 +91,9 @@ def policy_iteration(mdp: MDP, pi0=None, max_iter: int = 1_000) -> DPResult:
 
     history: one dict per iteration {"iteration", "policy_changes" (states whose action
     changed), "V_mean" (mean of V^{pi_i})}. error_bound = 0.0: the final V is the exact value
-    of an optimal policy, up to round-off of the linear solve.
+    of an optimal policy, up to round-off of the linear solve. The returned ``policy`` is
+    greedy_policy(Q*) (ties to the lowest action index), an optimal policy that may differ from
+    the stable pi_i only between equally good actions.
     """
     pi = uniform_policy(mdp) if pi0 is None else validate_policy(mdp, pi0)
     history = []
@@ -101,8 +103,10 @@ def policy_iteration(mdp: MDP, pi0=None, max_iter: int = 1_000) -> DPResult:
         changes = int(np.any(new_pi != pi, axis=1).sum())
         history.append({"iteration": i, "policy_changes": changes, "V_mean": float(ev.V.mean())})
         if changes == 0:
-            return DPResult(V=ev.V, Q=ev.Q, policy=pi, iterations=i, history=history,
-                            error_bound=0.0)
+            # pi is optimal; report the canonical greedy policy (ties to the lowest action),
+            # which is also optimal and is what value_iteration and greedy_policy return.
+            return DPResult(V=ev.V, Q=ev.Q, policy=greedy_policy(mdp, ev.Q), iterations=i,
+                            history=history, error_bound=0.0)
         pi = new_pi
     warnings.warn(f"policy_iteration: policy still changing after {max_iter} iterations",
                   RuntimeWarning, stacklevel=2)
