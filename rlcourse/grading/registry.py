@@ -111,7 +111,8 @@ def get_item(item_id: str) -> Item:
 
     m = ITEM_ID.match(item_id) if isinstance(item_id, str) else None
     if m is None:
-        raise ValueError(f"{item_id!r} is not an item id; item ids look like '02.policy_evaluation'.")
+        raise ValueError(f"{item_id!r} is not an item id; item ids are 'NN.name', e.g. "
+                         "'02.policy_evaluation'.")
     load_chapter(m.group(1))
     if item_id not in _REGISTRY:
         known = sorted(i for i in _REGISTRY if i.startswith(m.group(1) + "."))
