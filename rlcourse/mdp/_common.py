@@ -111,10 +111,11 @@ def check_rows(
     what: str,
     fix: str,
     allow_zero_rows: np.ndarray | None = None,
+    col_label=lambda j: f"column {j}",
 ) -> None:
     """Check that each row of a 2-D dense or CSR matrix is a probability distribution.
 
-    ``row_label(i)`` turns a row index into words for the message; ``allow_zero_rows`` (bool
+    ``row_label(i)`` / ``col_label(j)`` turn indices into words for the message; ``allow_zero_rows`` (bool
     per row) marks rows that may be all zero (terminal states, never backed up from).
     Order of checks: finite, non-negative, sum to 1 (within ROW_SUM_TOL, the sum is reported).
     """
@@ -125,14 +126,14 @@ def check_rows(
         if bad.size:
             k = bad[0]
             raise ValueError(
-                f"{what} for {row_label(rows_of(k))}, column {cols[k]} is {data[k]}; "
+                f"{what} for {row_label(rows_of(k))}, {col_label(cols[k])} is {data[k]}; "
                 f"every probability must be a finite number. {fix}"
             )
         bad = np.flatnonzero(data < 0)
         if bad.size:
             k = bad[0]
             raise ValueError(
-                f"{what} for {row_label(rows_of(k))}, column {cols[k]} is {data[k]:g} < 0; "
+                f"{what} for {row_label(rows_of(k))}, {col_label(cols[k])} is {data[k]:g} < 0; "
                 f"probabilities must be >= 0. {fix}"
             )
         sums = np.asarray(M.sum(axis=1)).ravel()  # (rows,) — stays sparse, no densify
@@ -141,14 +142,14 @@ def check_rows(
         if bad.size:
             i, j = bad[0]
             raise ValueError(
-                f"{what} for {row_label(i)}, column {j} is {M[i, j]}; "
+                f"{what} for {row_label(i)}, {col_label(j)} is {M[i, j]}; "
                 f"every probability must be a finite number. {fix}"
             )
         bad = np.argwhere(M < 0)
         if bad.size:
             i, j = bad[0]
             raise ValueError(
-                f"{what} for {row_label(i)}, column {j} is {M[i, j]:g} < 0; "
+                f"{what} for {row_label(i)}, {col_label(j)} is {M[i, j]:g} < 0; "
                 f"probabilities must be >= 0. {fix}"
             )
         sums = M.sum(axis=1)

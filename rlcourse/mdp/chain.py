@@ -67,6 +67,7 @@ class MarkovChain:
             lambda i: state_label(self.states, i),
             "transition probabilities p(.|s)",
             "Fix: make each row of P a distribution, e.g. P /= P.sum(axis=1, keepdims=True).",
+            col_label=lambda j: "next " + state_label(self.states, j),
         )
 
     def sample(self, start, n_steps: int, seed: SeedLike = None) -> np.ndarray:

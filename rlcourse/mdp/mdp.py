@@ -111,6 +111,7 @@ class MDP:
             "Fix: make P[s, a] a distribution over next states, e.g. P /= P.sum(-1, keepdims=True)"
             " (rows of terminal states may be all zero).",
             allow_zero_rows=np.repeat(self.terminal, self.n_actions),
+            col_label=lambda j: "next " + state_label(self.states, j),
         )
         if self.gamma == 1.0:
             stuck = states_not_reaching(state_graph(self.P2, self.n_actions), self.terminal)
@@ -150,5 +151,6 @@ def validate_policy(mdp: MDP, pi) -> np.ndarray:
         "policy probabilities pi(.|s)",
         f"Fix: each row must be a distribution over the {A} actions (sum to 1 within "
         f"{ROW_SUM_TOL:g}), e.g. pi /= pi.sum(axis=1, keepdims=True).",
+        col_label=lambda a: action_label(mdp.actions, a),
     )
     return pi

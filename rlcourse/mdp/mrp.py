@@ -76,6 +76,7 @@ class MRP:
             "transition probabilities p(.|s)",
             "Fix: make each row of P a distribution (terminal rows may be all zero).",
             allow_zero_rows=self.terminal,
+            col_label=lambda j: "next " + state_label(self.states, j),
         )
         if self.gamma == 1.0:
             stuck = states_not_reaching(state_graph(P, 1), self.terminal)
