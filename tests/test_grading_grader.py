@@ -226,3 +226,17 @@ def test_interrupted_run_keeps_finished_notebooks(tmp_path):
     saved = json.loads(out.read_text())
     assert [Path(r["notebook"]).name for r in saved["notebooks"]] == ["a.ipynb"]
     assert saved["notebooks"][0]["points"] == 5.0
+
+
+def test_slightly_malformed_notebooks_are_still_read(tmp_path):
+    from rlcourse.grading.grader import read_submission
+
+    path = tmp_path / "00_vscode.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code"}, 7,
+                                          {"cell_type": "code", "source": ["x = 1\n", "y = 2"]}],
+                                "metadata": {}, "nbformat": 4, "nbformat_minor": 2}))
+    nb = read_submission(path)
+    assert [c.get("source") for c in nb["cells"]] == [None, ["x = 1\n", "y = 2"]]
+    path.write_text("[]")
+    with pytest.raises(Exception):
+        read_submission(path)

@@ -24,7 +24,8 @@ replaced by ``*Your answer here.*``.
 What the exercise gets
 ----------------------
 Outputs and execution counts cleared; per-cell ``execution``/``ExecuteTime`` metadata dropped;
-notebook metadata = the solution's ``kernelspec`` and ``language_info`` plus
+notebook metadata = the solution's ``kernelspec`` and language name (not the Python version that
+last ran the solution, so re-running it does not change the exercise) plus
 ``{"rlcourse": {"chapter": "NN", "kind": "exercise"}}`` (the grader reads the chapter there).
 Cell ids are the solution's (stable), or derived from the chapter and position when missing.
 Output is written with ``nbformat.writes`` (sorted keys, one-space indent) plus a newline:
@@ -143,9 +144,11 @@ def exercise_notebook(solution, chapter: str, name: str = "solution"):
         cells.append(new)
     nb = new_notebook(cells=cells)
     nb.nbformat_minor = max(5, nb.nbformat_minor)
-    for key in ("kernelspec", "language_info"):
-        if key in solution.get("metadata", {}):
-            nb.metadata[key] = solution.metadata[key]
+    meta = solution.get("metadata", {})
+    if "kernelspec" in meta:
+        nb.metadata["kernelspec"] = meta["kernelspec"]
+    if "name" in meta.get("language_info", {}):  # not the version: re-saving must not drift
+        nb.metadata["language_info"] = {"name": meta["language_info"]["name"]}
     nb.metadata["rlcourse"] = {"chapter": chapter, "kind": "exercise"}
     nbformat.validate(nb)
     return nb

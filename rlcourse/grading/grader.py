@@ -89,6 +89,31 @@ def detect_chapter(nb, path: str | os.PathLike, fallback: str | None = None) -> 
     return None
 
 
+def read_submission(path: Path):
+    """The notebook as a dict-like with a list of cells; lenient about schema details.
+
+    Editors other than Jupyter sometimes save notebooks that nbformat's validator rejects (a
+    missing field here and there); those are still graded from their raw JSON, as long as it has
+    a list of cells. Anything that is not JSON, or has no cells, raises.
+    """
+    import nbformat
+
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - fall back to the raw JSON when it has cells
+        try:
+            nb = json.loads(text)
+        except ValueError:
+            raise exc from None
+        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+            raise exc from None
+    if not isinstance(nb.get("cells"), list):
+        raise ValueError("the file has no list of cells")
+    nb["cells"] = [c for c in nb["cells"] if isinstance(c, dict)]
+    return nb
+
+
 def _cell_source(cell) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)
@@ -99,7 +124,7 @@ def _kernel_env() -> dict[str, str]:
 
     env = dict(os.environ)
     env["RLCOURSE_GRADING"] = "1"
-    env.setdefault("MPLBACKEND", "Agg")
+    env["MPLBACKEND"] = "Agg"  # never open a window while grading
     package_root = str(Path(rlcourse.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in [package_root, env.get("PYTHONPATH", "")] if p)
     return env
@@ -186,8 +211,6 @@ def _zero_items(items, message: str) -> list[ItemResult]:
 def grade_notebook(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT,
                    chapter: str | None = None) -> NotebookResult:
     """Execute and grade one notebook; never raises for anything in the notebook."""
-    import nbformat
-
     from rlcourse.grading.kernel import KernelSession
     from rlcourse.grading.registry import items_for_chapter
 
@@ -196,10 +219,7 @@ def grade_notebook(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT,
     result = NotebookResult(str(path), None, 0.0, 0.0)
     nb, read_error = None, None
     try:
-        with open(path, encoding="utf-8") as f:
-            nb = nbformat.read(f, as_version=4)
-        if not isinstance(nb.get("cells"), list):
-            raise ValueError("no list of cells")
+        nb = read_submission(path)
     except Exception as exc:  # noqa: BLE001 - a broken file is the student's, not ours
         nb, read_error = None, f"could not read the notebook: {type(exc).__name__}: {exc}"[:500]
     result.chapter = detect_chapter(nb, path, chapter)
@@ -217,7 +237,7 @@ def grade_notebook(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT,
     result.max_points = float(sum(it.points for it in items))
     if read_error is not None:
         result.errors.append(read_error)
-        result.items = _zero_items(items, read_error)
+        result.items = _zero_items(items, "not graded: the notebook could not be read")
     elif items:
         try:
             with KernelSession(cwd=path.resolve().parent, env=_kernel_env()) as session:

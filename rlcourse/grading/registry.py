@@ -39,6 +39,8 @@ TestFunction = Callable[[Callable], object]
 class Test:
     """One test of an item: ``fn(student_function)`` raises AssertionError(hint) on failure."""
 
+    __test__ = False  # not a pytest test class
+
     fn: TestFunction
     """The test itself; receives the student's function."""
     title: str
