@@ -48,10 +48,12 @@ def greedy_action(q: np.ndarray, rng: np.random.Generator) -> int:
     Random tie-breaking matters with Q initialised to 0: "always the lowest index" would send
     a fresh agent the same way (e.g. always "up") until something changes the table.
     """
-    best = np.flatnonzero(q == q.max())
+    values = q.tolist() if hasattr(q, "tolist") else list(q)   # plain floats: faster for few actions
+    q_max = max(values)
+    best = [a for a, v in enumerate(values) if v == q_max]     # all maximisers
     if len(best) == 1:
-        return int(best[0])
-    return int(best[rng.integers(len(best))])
+        return best[0]
+    return best[int(rng.integers(len(best)))]
 
 
 def epsilon_greedy(Q: np.ndarray, s: int | None, epsilon: float, rng: SeedLike = None) -> int:
