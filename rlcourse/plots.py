@@ -186,11 +186,14 @@ def plot_convergence(history, key: str = "delta", ax=None, log: bool = True,
     iteration; ``key`` picks the entry), a dict of sequences, or a plain sequence.
     With ``log=True`` the y axis is logarithmic (semilogy): a straight line means geometric
     convergence, with slope log10(gamma) per iteration for value iteration. Call it again on
-    the same ``ax`` with another ``label`` to compare runs. Returns the Axes.
+    the same ``ax`` with another ``label`` to compare runs. On a log axis, values that are
+    exactly 0 are left out. Returns the Axes.
     """
     ax = _axes(ax)
     y = _series(history, key)  # (K,)
     k = np.arange(1, y.size + 1)
+    if log:  # an exact 0 (deterministic worlds converge exactly) has no place on a log axis
+        y = np.where(y > 0, y, np.nan)
     ax.plot(k, y, label=label, **line_kwargs)
     if log:
         ax.set_yscale("log")
