@@ -165,7 +165,9 @@ def test_mc_and_td_on_minegrid_env_match_policy_evaluation():
     V_pi = policy_evaluation(mdp, pi).V
     s0 = env.start_state
     mc = mc_prediction(env, pi, n_episodes=2000, gamma=0.9, seed=0)
-    td = td0_prediction(env, pi, n_episodes=2000, gamma=0.9, alpha=0.02, seed=0)
     # returns range over about +-100; with 2000 episodes the standard error at the start is ~1
     assert mc.V[s0] == pytest.approx(V_pi[s0], abs=4.0)
-    assert td.V[s0] == pytest.approx(V_pi[s0], abs=6.0)
+    # constant-alpha TD hovers around V_pi (+-3 for one seed at alpha 0.05): average 3 seeds
+    td = np.mean([td0_prediction(env, pi, n_episodes=2000, gamma=0.9, alpha=0.05, seed=seed).V[s0]
+                  for seed in range(3)])
+    assert td == pytest.approx(V_pi[s0], abs=4.0)
