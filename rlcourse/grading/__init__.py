@@ -8,7 +8,9 @@ In an exercise notebook, after writing a function::
     check("02.policy_evaluation", policy_evaluation)
 
 prints ``PASS``/``FAIL`` for each test with a hint (never the answer) and returns a
-:class:`CheckReport` (``item``, ``points``, ``max_points``, ``results``).
+:class:`CheckReport` (``item``, ``points``, ``max_points``, ``results``). Each test runs under a
+time limit (``item(..., time_limit=60)``; a SIGALRM alarm, so only on the main thread on POSIX)
+and whatever the function prints is captured and truncated.
 
 Instructors: grading a class
 ----------------------------
