@@ -14,3 +14,7 @@ MINEGRID_ID = "rlcourse/MineGrid-v0"
 
 if MINEGRID_ID not in _gym.registry:
     _gym.register(id=MINEGRID_ID, entry_point="rlcourse.envs.minegrid:MineGrid")
+
+from rlcourse.envs.random_walk import RandomWalk  # noqa: E402  (chapter 03; registers rlcourse/RandomWalk-v0)
+if "rlcourse/RandomWalk-v0" not in _gym.registry:
+    _gym.register(id="rlcourse/RandomWalk-v0", entry_point="rlcourse.envs.random_walk:RandomWalk")
