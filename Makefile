@@ -18,7 +18,7 @@ tour: $(VENV)/bin/python
 	$(VENV)/bin/rlcourse tour
 
 test: venv
-	RLCOURSE_QUICK=1 MPLBACKEND=Agg $(VENV)/bin/python -m pytest
+	RLCOURSE_QUICK=1 $(VENV)/bin/python -m pytest
 
 exercises: venv
 	$(VENV)/bin/rlcourse exercises
