@@ -1,0 +1,311 @@
+"""Chapter 04 (Q-learning and SARSA, deck 003): epsilon-greedy action selection, the two TD
+control updates, the greedy policy of a Q-table and a whole Q-learning loop.
+
+Expected values are independent of the student's code: update targets worked out by hand (the
+arithmetic is in the comments), sampling frequencies against their exact probabilities with a
+tolerance of a few binomial standard deviations, and the optimal policy of a small MineGrid from
+``rlcourse.mdp.value_iteration``. Each item has a test aimed at a common mistake, named in its
+docstring: exploration that never picks the greedy action, bootstrapping from a terminal state,
+``max`` in SARSA, ``Q[s_next, a]`` instead of ``Q[s_next, a_next]``, random tie-breaking, returning
+action indices instead of a one-hot policy.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from rlcourse.grading import assert_array_close, assert_array_equal, assert_scalar_close, item
+
+# A 3-state, 2-action table used by the update tests. Its rows are chosen so that, from
+# s_next = 1, max_a Q(1, a) = Q(1, 0) = 4 differs from Q(1, 1) = -3: a test whose a_next (or a)
+# is 1 tells max, Q[s_next, a] and Q[s_next, a_next] apart.
+Q_HAND = np.array([
+    [1.0, 2.0],
+    [4.0, -3.0],
+    [5.0, 7.0],
+])  # (S, A) = (3, 2)
+
+
+def _as_action(a, name: str) -> int:
+    """The student's action as an int, or a failure that says what type is expected."""
+    if isinstance(a, np.ndarray) and a.shape == ():
+        a = a.item()
+    if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+        raise AssertionError(
+            f"expected `{name}` to be an action index (an int), got {type(a).__name__}. "
+            "Return int(np.argmax(q)) or int(rng.integers(len(q))), not the value Q or an array.")
+    return int(a)
+
+
+def _updated(Q_out, name: str):
+    if Q_out is None:
+        raise AssertionError(f"`{name}` returned None: update Q[s, a] and then `return Q`.")
+    return Q_out
+
+
+# --------------------------------------------------------------------------- 04.epsilon_greedy
+eg = item("04.epsilon_greedy", function="epsilon_greedy", points=2,
+          description="SELECT-ACTION(Q, S, epsilon): explore with probability epsilon")
+
+N_DRAWS = 8000
+
+
+def _frequencies(epsilon_greedy, q, epsilon, seed):
+    rng = np.random.default_rng(seed)
+    counts = np.zeros(len(q))
+    for _ in range(N_DRAWS):
+        a = _as_action(epsilon_greedy(q.copy(), epsilon, rng), "epsilon_greedy(q, epsilon, rng)")
+        if not 0 <= a < len(q):
+            raise AssertionError(f"epsilon_greedy returned action {a}, outside 0..{len(q) - 1}.")
+        counts[a] += 1
+    return counts
+
+
+def _binomial_ok(count, p, n=N_DRAWS, z=5.0):
+    """|count - n p| <= z standard deviations sqrt(n p (1 - p)) (z = 5: a false alarm ~ 1e-6)."""
+    return abs(count - n * p) <= z * np.sqrt(n * p * (1 - p))
+
+
+@eg.test
+def epsilon_zero_is_greedy(epsilon_greedy):
+    """epsilon = 0 always returns argmax_a Q(S, a), as an int."""
+    rng = np.random.default_rng(0)
+    for q, best in ((np.array([0.5, 3.0, -1.0, 2.0]), 1), (np.array([-2.0, -7.0, -0.5]), 2),
+                    (np.array([10.0, 9.0]), 0)):
+        for _ in range(20):
+            a = _as_action(epsilon_greedy(q.copy(), 0.0, rng), "epsilon_greedy(q, 0.0, rng)")
+            assert a == best, ("with epsilon = 0 the action must be the greedy one, "
+                               "argmax_a q[a] (the largest value, not the smallest).")
+
+
+@eg.test
+def epsilon_one_is_uniform_over_all_actions(epsilon_greedy):
+    """epsilon = 1 picks each of the |A| actions, the greedy one included, with probability 1/|A|."""
+    q = np.array([0.0, 5.0, 1.0, -2.0])  # greedy action 1
+    counts = _frequencies(epsilon_greedy, q, 1.0, seed=1)
+    for a in range(4):
+        assert _binomial_ok(counts[a], 0.25), (
+            f"with epsilon = 1 action {a} was chosen {int(counts[a])} times in {N_DRAWS} draws, "
+            "far from uniform. Explore by drawing from ALL actions, rng.integers(len(q)); "
+            "do not leave the greedy action out.")
+
+
+@eg.test
+def greedy_probability_in_between(epsilon_greedy):
+    """epsilon = 0.2, |A| = 4: P(greedy) = 1 - epsilon + epsilon/|A|, each other action epsilon/|A|."""
+    # P(greedy) = 0.8 + 0.2/4 = 0.85; P(other) = 0.2/4 = 0.05 each.
+    q = np.array([-1.0, -3.0, -2.0, 4.0])  # greedy action 3
+    counts = _frequencies(epsilon_greedy, q, 0.2, seed=2)
+    assert _binomial_ok(counts[3], 0.85), (
+        f"the greedy action was chosen {int(counts[3])} times in {N_DRAWS} draws with epsilon = 0.2; "
+        "it should win with probability 1 - epsilon + epsilon/|A| (it can also be drawn while "
+        "exploring). Compare rng.random() < epsilon once per call.")
+    for a in range(3):
+        assert _binomial_ok(counts[a], 0.05), (
+            f"non-greedy action {a} was chosen {int(counts[a])} times in {N_DRAWS} draws with "
+            "epsilon = 0.2; each should have probability epsilon/|A|.")
+
+
+@eg.test
+def uses_the_rng_it_is_given(epsilon_greedy):
+    """all randomness comes from `rng`: the same seed gives the same actions."""
+    q = np.array([1.0, 0.0, 0.5])
+    runs = []
+    for global_seed in (1, 2):
+        np.random.seed(global_seed)  # a function that uses np.random.* would now differ
+        rng = np.random.default_rng(7)
+        runs.append([_as_action(epsilon_greedy(q.copy(), 0.5, rng), "epsilon_greedy(q, 0.5, rng)")
+                     for _ in range(60)])
+    assert runs[0] == runs[1], ("two runs with the same rng seed chose different actions: draw "
+                                "with rng.random() / rng.integers(...), not np.random.* or random.*.")
+
+
+# --------------------------------------------------------------------------- 04.q_learning_update
+qu = item("04.q_learning_update", function="q_learning_update", points=2,
+          description="Q(S,A) <- Q(S,A) + alpha [R + gamma max_a Q(S',a) - Q(S,A)]")
+
+
+@qu.test
+def hand_worked_update(q_learning_update):
+    """one update from a non-terminal S' uses the max over the next state's actions."""
+    # target = 1 + 0.9 * max(4, -3) = 4.6; Q(0, 1) = 2 + 0.5 * (4.6 - 2) = 3.3
+    Q = _updated(q_learning_update(Q_HAND.copy(), 0, 1, 1.0, 1, 0.5, 0.9, False),
+                 "q_learning_update")
+    expected = Q_HAND.copy()
+    expected[0, 1] = 3.3
+    assert_array_close(Q, expected, name="Q after q_learning_update(Q, 0, 1, 1.0, 1, 0.5, 0.9, False)",
+                       hint="the target is R + gamma * max_a Q[s_next, a] (the max over the row, "
+                            "not the action a you took); move Q[s, a] by alpha times the TD error "
+                            "and leave every other entry alone.")
+
+
+@qu.test
+def no_bootstrap_from_terminal(q_learning_update):
+    """when S' is terminal the target is R alone (Q(terminal, .) = 0), whatever Q[s_next] holds."""
+    # target = 10 (no gamma * max Q[2] = 0.9 * 7); Q(1, 0) = 4 + 0.5 * (10 - 4) = 7
+    Q = _updated(q_learning_update(Q_HAND.copy(), 1, 0, 10.0, 2, 0.5, 0.9, True),
+                 "q_learning_update")
+    expected = Q_HAND.copy()
+    expected[1, 0] = 7.0
+    assert_array_close(Q, expected, name="Q after an update into a terminal state",
+                       hint="if terminal is True, do not add gamma * max Q[s_next]: the episode "
+                            "is over, so the target is just R.")
+
+
+@qu.test
+def step_size_and_discount(q_learning_update):
+    """alpha and gamma enter as in the deck: alpha = 0.1, gamma = 0.5 on a second entry."""
+    # target = -1 + 0.5 * max(5, 7) = 2.5; Q(1, 1) = -3 + 0.1 * (2.5 + 3) = -2.45
+    Q = _updated(q_learning_update(Q_HAND.copy(), 1, 1, -1.0, 2, 0.1, 0.5, False),
+                 "q_learning_update")
+    assert_scalar_close(np.asarray(Q)[1, 1], -2.45, name="Q[1, 1] after the update",
+                        hint="Q[s, a] += alpha * (R + gamma * max_a Q[s_next, a] - Q[s, a]); "
+                             "alpha multiplies the whole TD error, gamma only the next value.")
+
+
+# --------------------------------------------------------------------------- 04.sarsa_update
+su = item("04.sarsa_update", function="sarsa_update", points=2,
+          description="Q(S,A) <- Q(S,A) + alpha [R + gamma Q(S',A') - Q(S,A)]")
+
+
+@su.test
+def uses_the_next_action_not_the_max(sarsa_update):
+    """the target uses Q(S', A') for the action A' actually chosen next, not max_a Q(S', a)."""
+    # s=0, a=0, s_next=1, a_next=1: target = 1 + 0.9 * Q(1, 1) = 1 - 2.7 = -1.7;
+    # Q(0, 0) = 1 + 0.5 * (-1.7 - 1) = -0.35.  (max or Q[s_next, a] would give Q(1, 0) = 4.)
+    Q = _updated(sarsa_update(Q_HAND.copy(), 0, 0, 1.0, 1, 1, 0.5, 0.9, False), "sarsa_update")
+    expected = Q_HAND.copy()
+    expected[0, 0] = -0.35
+    assert_array_close(Q, expected, name="Q after sarsa_update(Q, 0, 0, 1.0, 1, 1, 0.5, 0.9, False)",
+                       hint="SARSA bootstraps from Q[s_next, a_next], the action it will really "
+                            "take - not the max over actions (that is Q-learning) and not "
+                            "Q[s_next, a].")
+
+
+@su.test
+def second_hand_worked_update(sarsa_update):
+    """alpha = 0.1, gamma = 0.5, A' = 0 where the max would pick action 1."""
+    # target = 0 + 0.5 * Q(2, 0) = 2.5; Q(1, 1) = -3 + 0.1 * (2.5 + 3) = -2.45
+    Q = _updated(sarsa_update(Q_HAND.copy(), 1, 1, 0.0, 2, 0, 0.1, 0.5, False), "sarsa_update")
+    expected = Q_HAND.copy()
+    expected[1, 1] = -2.45
+    assert_array_close(Q, expected, name="Q after sarsa_update(Q, 1, 1, 0.0, 2, 0, 0.1, 0.5, False)",
+                       hint="Q[s, a] += alpha * (R + gamma * Q[s_next, a_next] - Q[s, a]).")
+
+
+@su.test
+def no_bootstrap_from_terminal(sarsa_update):
+    """when S' is terminal the target is R alone; A' is ignored."""
+    # target = -100; Q(0, 1) = 2 + 0.5 * (-100 - 2) = -49
+    Q = _updated(sarsa_update(Q_HAND.copy(), 0, 1, -100.0, 2, 1, 0.5, 0.9, True), "sarsa_update")
+    expected = Q_HAND.copy()
+    expected[0, 1] = -49.0
+    assert_array_close(Q, expected, name="Q after an update into a terminal state",
+                       hint="if terminal is True the target is just R: no gamma * Q[s_next, a_next].")
+
+
+# --------------------------------------------------------------------------- 04.greedy_policy_from_q
+gp = item("04.greedy_policy_from_q", function="greedy_policy_from_q", points=1,
+          description="one-hot greedy policy pi(s) = argmax_a Q(s, a)")
+
+
+@gp.test
+def one_hot_greedy_policy(greedy_policy_from_q):
+    """a 3 x 3 table without ties: one 1 per row, at the largest Q."""
+    Q = np.array([[1.0, 3.0, 2.0], [-1.0, -4.0, -0.5], [7.0, 0.0, 6.9]])
+    expected = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])  # argmax 1, 2, 0
+    assert_array_equal(greedy_policy_from_q(Q.copy()), expected, name="greedy_policy_from_q(Q)",
+                       hint="return an (S, A) array of zeros with pi[s, argmax_a Q[s, a]] = 1 "
+                            "(a policy matrix, not the vector of action indices).")
+
+
+@gp.test
+def ties_go_to_the_lowest_action(greedy_policy_from_q):
+    """ties go to the lowest action index (so the result can be compared with DP's policy)."""
+    Q = np.zeros((2, 4))
+    Q[1] = [-1.0, 2.0, 2.0, 2.0]
+    expected = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
+    for _ in range(3):  # random tie-breaking would differ between calls
+        assert_array_equal(greedy_policy_from_q(Q.copy()), expected, name="greedy_policy_from_q(Q)",
+                           hint="break ties toward the lowest action index (np.argmax does) and "
+                                "put a single 1 in each row, not 1/k on k tied actions.")
+
+
+# --------------------------------------------------------------------------- 04.q_learning
+ql = item("04.q_learning", function="q_learning", points=3,
+          description="a whole epsilon-greedy Q-learning loop (deck 003, Algorithm 1)")
+
+_SMALL = {}
+
+
+def _small_minegrid():
+    """MineGrid 'small' (3 x 3) as plain arrays, and its Q* from value iteration (cached)."""
+    if not _SMALL:
+        from rlcourse.envs import MineGrid
+        from rlcourse.mdp import value_iteration
+
+        env = MineGrid("small")
+        mdp = env.to_mdp(gamma=0.9)
+        _SMALL.update(env=env, mdp=mdp, P=np.asarray(mdp.P), R=np.asarray(mdp.R),
+                      terminal=np.asarray(mdp.terminal), start=env.start_state,
+                      Q_star=value_iteration(mdp, tol=1e-12).Q)
+    return _SMALL
+
+
+def _run(q_learning, seed, n_episodes=300):
+    m = _small_minegrid()
+    Q = q_learning(m["P"].copy(), m["R"].copy(), m["terminal"].copy(), m["start"], 0.9, 0.5, 0.1,
+                   n_episodes, seed)
+    S, A = m["R"].shape
+    if Q is None:
+        raise AssertionError("q_learning returned None: `return Q` at the end.")
+    if not isinstance(Q, np.ndarray):
+        raise AssertionError(f"q_learning returned {type(Q).__name__}; return the learned Q-table "
+                             f"as a numpy array of shape (S, A) = ({S}, {A}).")
+    if Q.shape != (S, A):
+        raise AssertionError(f"q_learning returned an array of shape {Q.shape}; return the whole "
+                             f"Q-table, shape (S, A) = ({S}, {A}) (not V or the greedy actions).")
+    if not np.all(np.isfinite(Q)):
+        raise AssertionError("Q contains NaN or inf; check the update and the initial table.")
+    return Q
+
+
+@ql.test
+def greedy_policy_is_optimal_on_small_minegrid(q_learning):
+    """MineGrid 'small', 300 episodes: the greedy policy is optimal (vs value iteration) wherever it goes."""
+    from rlcourse.tabular import suboptimal_reachable_states
+
+    m = _small_minegrid()
+    for seed in (0, 1):
+        Q = _run(q_learning, seed)
+        bad = suboptimal_reachable_states(Q, m["Q_star"], m["mdp"], m["start"])
+        assert bad.size == 0, (
+            f"with seed {seed} the greedy policy of your Q takes a suboptimal action at "
+            f"{[m['env'].state_name(int(s)) for s in bad]}. Check the update target "
+            "(R + gamma * max_a Q[s_next, a]), that each episode starts at `start`, and that "
+            "S' is sampled from P[s, a].")
+
+
+@ql.test
+def value_of_the_start_matches_dp(q_learning):
+    """max_a Q(start, a) has converged to V*(start), the value of the best route (from DP)."""
+    m = _small_minegrid()
+    Q = _run(q_learning, seed=2)
+    # route right (-1), right (+1 power), down (-1), down (+100): -1 + 0.9*1 - 0.81*1 + 0.729*100
+    assert_scalar_close(Q[m["start"]].max(), -1 + 0.9 - 0.81 + 72.9, name="max_a Q[start, a]",
+                        rtol=0, atol=0.05,
+                        hint="use gamma in the target, use the reward R[s, a] of the step you took, "
+                             "and end the episode (no bootstrap) when S' is terminal.")
+
+
+@ql.test
+def terminal_rows_stay_zero_and_seed_reproduces(q_learning):
+    """Q(terminal, .) = 0, and the same seed gives the same Q-table."""
+    m = _small_minegrid()
+    Q1, Q2 = _run(q_learning, seed=3, n_episodes=50), _run(q_learning, seed=3, n_episodes=50)
+    assert np.all(np.asarray(Q1)[m["terminal"]] == 0.0), (
+        "Q has non-zero entries in terminal states: start from zeros and never update a terminal "
+        "state (stop the episode when S' is terminal).")
+    assert np.array_equal(Q1, Q2), ("two runs with the same seed gave different Q-tables: create "
+                                    "one rng = np.random.default_rng(seed) and draw everything from it.")
