@@ -1,0 +1,146 @@
+"""Load the reference student functions of ``solutions/NN_*.ipynb`` in-process (no kernel).
+
+Used by ``tests/test_items_chNN.py``: every graded item must give the solution full marks, the
+stub zero, and a planted wrong answer less than full marks. Running a whole notebook would need
+a kernel and its slow demo cells, so only definitions are executed, in one fresh namespace:
+
+* from every code cell: its top-level ``import`` statements;
+* from cells holding ``### BEGIN SOLUTION``: also their function/class definitions and plain
+  assignments (later solutions call earlier ones, e.g. policy_iteration calls induced_mrp).
+
+Top-level calls (``check(...)``, prints, demo runs) and loops are never executed.
+
+It also holds what every chapter's item tests share: :class:`Planted` wrong answers, the
+:func:`stub`, and helpers to run check() and read its report.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+import numpy as np
+
+from rlcourse.grading import check, get_item
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions"
+MARK = "### BEGIN SOLUTION"
+
+_ALWAYS = (ast.Import, ast.ImportFrom)
+_DEFINITIONS = _ALWAYS + (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign,
+                          ast.AnnAssign)
+
+
+def solution_notebook(chapter: str) -> Path:
+    """``solutions/NN_*.ipynb`` of a two-digit chapter (exactly one must exist)."""
+    found = sorted(SOLUTIONS.glob(f"{chapter}_*.ipynb"))
+    if len(found) != 1:
+        raise FileNotFoundError(f"expected one solutions/{chapter}_*.ipynb, found {found}")
+    return found[0]
+
+
+def _python_only(source: str) -> str:
+    """Drop IPython magics and shell lines (``%matplotlib``, ``!pip``), which ast can't parse."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+
+
+@lru_cache(maxsize=None)
+def load_solutions(chapter: str) -> dict:
+    """Namespace (name -> object) holding the solution notebook's definitions of ``chapter``."""
+    path = solution_notebook(chapter)
+    nb = nbformat.read(path, as_version=4)
+    namespace: dict = {"__name__": f"solutions_{chapter}"}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(_python_only(cell.source))
+        keep = _DEFINITIONS if MARK in cell.source else _ALWAYS
+        tree.body = [node for node in tree.body if isinstance(node, keep)]
+        if tree.body:
+            exec(compile(tree, f"{path.name} (cell {index})", "exec"), namespace)
+    return namespace
+
+
+def solution_function(chapter: str, name: str):
+    """The solution notebook's function ``name`` (KeyError naming the notebook if missing)."""
+    namespace = load_solutions(chapter)
+    if name not in namespace:
+        raise KeyError(f"{solution_notebook(chapter).name} defines no `{name}` in a solution cell")
+    return namespace[name]
+
+
+# ----------------------------------------------------------------------------- shared test helpers
+@dataclass(frozen=True)
+class Planted:
+    """A realistic wrong answer for an item: it must score less than full marks.
+
+    ``catches``: name of the item's test function (in ``rlcourse/grading/items/chNN.py``) that
+    must FAIL on it (the test aimed at this mistake), or None when any lost point will do.
+    ``answer``: the correct values of the case the catching test checks; none of them may appear
+    in what check() prints for this wrong answer.
+    """
+
+    item: str
+    fn: Callable
+    catches: str | None = None
+    answer: tuple = ()
+
+    @property
+    def id(self) -> str:
+        return f"{self.item}:{self.fn.__name__}"
+
+
+def stub(*args, **kwargs):
+    """The untouched exercise: what the generated notebook's function does."""
+    raise NotImplementedError("replace this line with your code")
+
+
+def run_check(item_id: str, fn, capsys) -> tuple:
+    """(report, printed text) of ``check(item_id, fn)``; the captured text is consumed."""
+    capsys.readouterr()
+    report = check(item_id, fn)
+    return report, capsys.readouterr().out
+
+
+def failed_titles(report) -> list[str]:
+    return [r.name for r in report.results if not r.passed]
+
+
+def title_of(item_id: str, test_name: str) -> str:
+    """The title check() prints for the test function ``test_name`` of an item."""
+    titles = {t.fn.__name__: t.title for t in get_item(item_id).tests}
+    if test_name not in titles:
+        raise KeyError(f"{item_id} has no test function {test_name!r}; it has {sorted(titles)}")
+    return titles[test_name]
+
+
+# the student's own value, which the assertion helpers quote on purpose (rlcourse.grading.asserts):
+# "(first: V[3] = -1.25)" and "`G` = 0.9375 is not the expected value"
+_OWN_VALUE = re.compile(r"(\(first: .*?\] = )[^)]*\)|(` = )\S+( is not the expected value)")
+
+
+def printed_hints(printed: str) -> str:
+    """check()'s text without the student's own quoted values (they may equal a correct entry
+    elsewhere in the array by chance, which gives nothing away)."""
+    return _OWN_VALUE.sub(lambda m: (m.group(1) or m.group(2)) + "<own>" + (m.group(3) or ")"),
+                          printed)
+
+
+def answer_tokens(values, item_id: str) -> set[str]:
+    """The correct values written as a student might spot them (several precisions).
+
+    Tokens that the item prints anyway (in its test titles, e.g. "gamma = 0.5") are left out.
+    """
+    static = " ".join(t.title for t in get_item(item_id).tests)
+    tokens = set()
+    for x in np.ravel(np.asarray(values, dtype=float)):
+        for text in (f"{x:.2f}", f"{x:.3f}", f"{x:.4f}", f"{x:.6g}", f"{x:.8g}", repr(float(x))):
+            if text not in static:
+                tokens.add(text)
+    return tokens
