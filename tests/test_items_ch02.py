@@ -1,0 +1,329 @@
+"""Every graded item of chapter 02 can pass and can fail (in-process, no kernels).
+
+The solution notebook's functions score full marks, the exercise stub scores 0, and each planted
+wrong answer below (a mistake students really make in dynamic programming) loses points, caught
+by the item's test aimed at it, without check() printing the correct values.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from _solutions import (Planted, answer_tokens, failed_titles, printed_hints, run_check,
+                        solution_function, stub, title_of)
+from rlcourse.grading import items_for_chapter
+from rlcourse.grading.items.ch02 import _grid, _random_model  # the items' own models
+from rlcourse.mdp import MDP, policy_evaluation as ref_policy_evaluation, value_iteration as ref_vi
+
+CHAPTER = "02"
+ITEMS = items_for_chapter(CHAPTER)
+
+
+# ----------------------------------------------------------------------------- a correct core
+# the planted answers below are each one slip away from these few lines
+def _backup(P, R, gamma, V):
+    return R + gamma * P @ V  # (S, A)
+
+
+def _greedy(Q):
+    return np.eye(Q.shape[1])[np.argmax(Q, axis=1)]  # (S, A) one-hot, ties to the lowest index
+
+
+def _evaluate_exactly(P, R, gamma, pi, terminal):
+    P_pi = np.einsum("sa,sat->st", pi, P)  # (S, S)
+    R_pi = np.sum(pi * R, axis=1)  # (S,)
+    N = ~terminal
+    V = np.zeros(len(R_pi))
+    V[N] = np.linalg.solve(np.eye(N.sum()) - gamma * P_pi[np.ix_(N, N)], R_pi[N])
+    return V
+
+
+# ----------------------------------------------------------------------------- 02.induced_mrp
+def induced_mrp_averages_rewards(P, R, pi):
+    """R^pi as the plain average over actions, ignoring pi."""
+    return np.einsum("sa,sat->st", pi, P), R.mean(axis=1)
+
+
+def induced_mrp_sums_rows(P, R, pi):
+    """Adds the rows P[s, a] up instead of weighting them by pi(a|s)."""
+    return P.sum(axis=1), np.sum(pi * R, axis=1)
+
+
+def induced_mrp_swapped(P, R, pi):
+    """Right values, tuple in the wrong order (R_pi, P_pi)."""
+    return np.sum(pi * R, axis=1), np.einsum("sa,sat->st", pi, P)
+
+
+# ----------------------------------------------------------------------------- 02.policy_evaluation
+def policy_evaluation_no_terminal_mask(P, R, gamma, pi, terminal, tol=1e-10):
+    """Backs up terminal states like any other (their junk rewards leak into V)."""
+    V = np.zeros(P.shape[0])
+    while True:
+        V_new = np.sum(pi * _backup(P, R, gamma, V), axis=1)
+        if np.max(np.abs(V_new - V)) < tol:
+            return V_new
+        V = V_new
+
+
+def policy_evaluation_fixed_gamma(P, R, gamma, pi, terminal, tol=1e-10):
+    """Discounts with the lecture's 0.9 instead of the gamma argument."""
+    V = np.zeros(P.shape[0])
+    while True:
+        V_new = np.sum(pi * _backup(P, R, 0.9, V), axis=1)
+        V_new[terminal] = 0.0
+        if np.max(np.abs(V_new - V)) < tol:
+            return V_new
+        V = V_new
+
+
+def policy_evaluation_one_sweep(P, R, gamma, pi, terminal, tol=1e-10):
+    """A single Bellman expectation backup from V = 0 (no loop)."""
+    V = np.sum(pi * _backup(P, R, gamma, np.zeros(P.shape[0])), axis=1)
+    V[terminal] = 0.0
+    return V
+
+
+def policy_evaluation_value_iteration_stop(P, R, gamma, pi, terminal, tol=1e-10):
+    """Value iteration's stopping rule gamma/(1-gamma) delta < tol: divides by 0 at gamma = 1."""
+    V = np.zeros(P.shape[0])
+    while True:
+        V_new = np.sum(pi * _backup(P, R, gamma, V), axis=1)
+        V_new[terminal] = 0.0
+        delta = np.max(np.abs(V_new - V))
+        V = V_new
+        if gamma / (1 - gamma) * delta < tol:
+            return V
+
+
+def policy_evaluation_max_over_actions(P, R, gamma, pi, terminal, tol=1e-10):
+    """max_a instead of sum_a pi(a|s): evaluates the greedy policy, not pi."""
+    V = np.zeros(P.shape[0])
+    while True:
+        V_new = _backup(P, R, gamma, V).max(axis=1)
+        V_new[terminal] = 0.0
+        if np.max(np.abs(V_new - V)) < tol:
+            return V_new
+        V = V_new
+
+
+# ----------------------------------------------------------------------------- 02.q_from_v
+def q_from_v_no_terminal_mask(P, R, gamma, V, terminal):
+    """Q = R + gamma P V everywhere, terminal rows included."""
+    return R + gamma * P @ V
+
+
+def q_from_v_wrong_axis(P, R, gamma, V, terminal):
+    """Sums P over the current state s instead of the next state s'."""
+    Q = R + gamma * np.einsum("sat,s->ta", P, V)
+    Q[terminal] = 0.0
+    return Q
+
+
+def q_from_v_no_reward(P, R, gamma, V, terminal):
+    """gamma times the expected next value, forgetting R(s, a)."""
+    Q = gamma * P @ V
+    Q[terminal] = 0.0
+    return Q
+
+
+# ----------------------------------------------------------------------------- 02.greedy_policy
+def greedy_policy_argmax_axis0(Q):
+    """argmax over axis 0 (the states) instead of the actions."""
+    return np.eye(Q.shape[1])[np.argmax(Q, axis=0)]
+
+
+def greedy_policy_indices(Q):
+    """The greedy action indices (S,) instead of a one-hot (S, A) policy."""
+    return np.argmax(Q, axis=1)
+
+
+def greedy_policy_splits_ties(Q):
+    """Spreads probability over tied actions: not deterministic."""
+    best = (Q == Q.max(axis=1, keepdims=True)).astype(float)
+    return best / best.sum(axis=1, keepdims=True)
+
+
+def greedy_policy_ties_to_highest(Q):
+    """Breaks ties toward the highest action index."""
+    A = Q.shape[1]
+    return np.eye(A)[A - 1 - np.argmax(Q[:, ::-1], axis=1)]
+
+
+# ----------------------------------------------------------------------------- 02.policy_iteration
+def policy_iteration_no_terminal_mask(P, R, gamma, terminal):
+    """Evaluates every state, terminal ones included (their junk rewards count)."""
+    S, A = R.shape
+    pi = np.full((S, A), 1.0 / A)
+    while True:
+        V = _evaluate_exactly(P, R, gamma, pi, np.zeros(S, dtype=bool))
+        new_pi = _greedy(_backup(P, R, gamma, V))
+        if np.array_equal(new_pi, pi):
+            return V, pi
+        pi = new_pi
+
+
+def policy_iteration_one_improvement(P, R, gamma, terminal):
+    """Evaluates the uniform policy and improves it once: no loop until stable."""
+    S, A = R.shape
+    V = _evaluate_exactly(P, R, gamma, np.full((S, A), 1.0 / A), terminal)
+    Q = _backup(P, R, gamma, V)
+    Q[terminal] = 0.0
+    return V, _greedy(Q)
+
+
+def policy_iteration_pi_first(P, R, gamma, terminal):
+    """Right answer, returned as (pi, V)."""
+    S, A = R.shape
+    pi = np.full((S, A), 1.0 / A)
+    while True:
+        V = _evaluate_exactly(P, R, gamma, pi, terminal)
+        Q = _backup(P, R, gamma, V)
+        Q[terminal] = 0.0
+        new_pi = _greedy(Q)
+        if np.array_equal(new_pi, pi):
+            return pi, V
+        pi = new_pi
+
+
+# ----------------------------------------------------------------------------- 02.value_iteration
+def value_iteration_plain_stop(P, R, gamma, terminal, tol=1e-8):
+    """Stops when max |V_new - V| < tol, without the gamma / (1 - gamma) factor."""
+    V = np.zeros(P.shape[0])
+    while True:
+        Q = _backup(P, R, gamma, V)
+        Q[terminal] = 0.0
+        V_new = Q.max(axis=1)
+        delta = np.max(np.abs(V_new - V))
+        V = V_new
+        if delta < tol:
+            Q = _backup(P, R, gamma, V)
+            Q[terminal] = 0.0
+            return V, _greedy(Q)
+
+
+def value_iteration_no_terminal_mask(P, R, gamma, terminal, tol=1e-8):
+    """Bellman optimality backups at terminal states too."""
+    V = np.zeros(P.shape[0])
+    while True:
+        V_new = _backup(P, R, gamma, V).max(axis=1)
+        delta = np.max(np.abs(V_new - V))
+        V = V_new
+        if gamma / (1 - gamma) * delta < tol:
+            return V, _greedy(_backup(P, R, gamma, V))
+
+
+def value_iteration_greedy_on_next_v(P, R, gamma, terminal, tol=1e-8):
+    """Right V*, but pi picks the action whose expected next V is largest (R forgotten)."""
+    V = np.zeros(P.shape[0])
+    while True:
+        Q = _backup(P, R, gamma, V)
+        Q[terminal] = 0.0
+        V_new = Q.max(axis=1)
+        delta = np.max(np.abs(V_new - V))
+        V = V_new
+        if gamma / (1 - gamma) * delta < tol:
+            return V, _greedy(P @ V)
+
+
+# ----------------------------------------------------------------------------- the correct answers
+def _v_pi(P, R, gamma, pi, terminal):
+    return ref_policy_evaluation(MDP(P, R, gamma, terminal=terminal), pi, method="exact").V
+
+
+def _v_star(P, R, gamma, terminal):
+    return ref_vi(MDP(P, R, gamma, terminal=terminal), tol=1e-12).V
+
+
+def _answers():
+    small, junk = _grid("small"), _random_model()
+    S, A = small[0].shape[:2]
+    uniform = np.full((S, A), 1.0 / A)
+    rng = np.random.default_rng(2)  # ch02's _random_policy(7, 3, seed=2)
+    w = rng.random((7, 3)) ** 3
+    pi_junk = w / w.sum(axis=1, keepdims=True)
+    P8, R8, t8 = _random_model(S=8, A=3, seed=10, n_terminal=2)
+    P8b, R8b, t8b = _random_model(S=8, A=3, seed=11, n_terminal=2)
+    return {
+        "V_uniform_small": _v_pi(*small[:2], 0.9, uniform, small[2]),
+        "V_junk": _v_pi(*junk[:2], 0.9, pi_junk, junk[2]),
+        "V_star_small": _v_star(*small[:2], 0.9, small[2]),
+        "V_star_pi_junk": _v_star(P8, R8, 0.8, t8),
+        "V_star_vi_junk": _v_star(P8b, R8b, 0.8, t8b),
+    }
+
+
+ANSWERS = _answers()
+
+PLANTED = [
+    Planted("02.induced_mrp", induced_mrp_averages_rewards,
+            "induced_mrp_of_a_stochastic_policy"),
+    Planted("02.induced_mrp", induced_mrp_sums_rows, "induced_transitions_are_distributions"),
+    Planted("02.induced_mrp", induced_mrp_swapped, "induced_mrp_of_a_stochastic_policy"),
+    Planted("02.policy_evaluation", policy_evaluation_no_terminal_mask,
+            "keeps_terminal_values_at_zero", answer=ANSWERS["V_junk"]),
+    Planted("02.policy_evaluation", policy_evaluation_fixed_gamma, "uses_gamma_and_the_policy"),
+    Planted("02.policy_evaluation", policy_evaluation_one_sweep,
+            "evaluates_the_uniform_policy_on_minegrid", answer=ANSWERS["V_uniform_small"]),
+    Planted("02.policy_evaluation", policy_evaluation_value_iteration_stop,
+            "works_with_gamma_one"),
+    Planted("02.policy_evaluation", policy_evaluation_max_over_actions,
+            "evaluates_the_uniform_policy_on_minegrid", answer=ANSWERS["V_uniform_small"]),
+    Planted("02.q_from_v", q_from_v_no_terminal_mask, "q_is_zero_at_terminal_states"),
+    Planted("02.q_from_v", q_from_v_wrong_axis, "q_from_v_on_a_random_mdp"),
+    Planted("02.q_from_v", q_from_v_no_reward, "max_of_q_star_is_v_star"),
+    Planted("02.greedy_policy", greedy_policy_argmax_axis0,
+            "greedy_policy_uses_q_not_a_transpose"),
+    Planted("02.greedy_policy", greedy_policy_indices, "greedy_policy_is_one_hot_argmax"),
+    Planted("02.greedy_policy", greedy_policy_splits_ties,
+            "greedy_policy_breaks_ties_to_the_lowest_action"),
+    Planted("02.greedy_policy", greedy_policy_ties_to_highest,
+            "greedy_policy_breaks_ties_to_the_lowest_action"),
+    Planted("02.policy_iteration", policy_iteration_no_terminal_mask,
+            "policy_iteration_ignores_terminal_junk", answer=ANSWERS["V_star_pi_junk"]),
+    Planted("02.policy_iteration", policy_iteration_one_improvement,
+            "policy_iteration_on_minegrid_small", answer=ANSWERS["V_star_small"]),
+    Planted("02.policy_iteration", policy_iteration_pi_first,
+            "policy_iteration_on_minegrid_small"),
+    Planted("02.value_iteration", value_iteration_plain_stop,
+            "value_iteration_stopping_rule_guarantees_tol", answer=(20.0,)),
+    Planted("02.value_iteration", value_iteration_no_terminal_mask,
+            "value_iteration_ignores_terminal_junk", answer=ANSWERS["V_star_vi_junk"]),
+    Planted("02.value_iteration", value_iteration_greedy_on_next_v,
+            "value_iteration_on_the_slippery_default_grid"),
+]
+
+
+# ----------------------------------------------------------------------------- tests
+@pytest.mark.parametrize("it", ITEMS, ids=lambda it: it.id)
+def test_solution_scores_full_marks(it, capsys):
+    report, printed = run_check(it.id, solution_function(CHAPTER, it.function), capsys)
+    assert report.points == report.max_points > 0, printed
+
+
+@pytest.mark.parametrize("it", ITEMS, ids=lambda it: it.id)
+def test_stub_scores_zero(it, capsys):
+    report, printed = run_check(it.id, stub, capsys)
+    assert report.points == 0 and len(report.results) == len(it.tests)
+    assert "NotImplementedError" in printed
+
+
+def test_every_item_has_a_planted_wrong_answer():
+    planted = {case.item for case in PLANTED if case.catches}
+    assert {it.id for it in ITEMS} <= planted
+
+
+@pytest.mark.parametrize("case", PLANTED, ids=lambda case: case.id)
+def test_planted_wrong_answer_loses_points(case, capsys):
+    report, printed = run_check(case.item, case.fn, capsys)
+    assert report.points < report.max_points, f"{case.id} earns full marks:\n{printed}"
+    if case.catches:
+        assert title_of(case.item, case.catches) in failed_titles(report), printed
+    assert "FAIL" in printed and "hint:" in printed
+
+
+@pytest.mark.parametrize("case", [c for c in PLANTED if len(c.answer)], ids=lambda c: c.id)
+def test_wrong_answer_report_does_not_print_the_answer(case, capsys):
+    _, printed = run_check(case.item, case.fn, capsys)
+    hints = printed_hints(printed)
+    leaked = {t for t in answer_tokens(case.answer, case.item) if t in hints}
+    assert not leaked, f"check() printed the correct value(s) {leaked}:\n{printed}"
