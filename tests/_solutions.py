@@ -125,22 +125,28 @@ def title_of(item_id: str, test_name: str) -> str:
 _OWN_VALUE = re.compile(r"(\(first: .*?\] = )[^)]*\)|(` = )\S+( is not the expected value)")
 
 
+_HEADER = re.compile(r"^check \d{2}\.\w+: \S+/\S+ points$")
+
+
 def printed_hints(printed: str) -> str:
-    """check()'s text without the student's own quoted values (they may equal a correct entry
-    elsewhere in the array by chance, which gives nothing away)."""
+    """check()'s text without its points header and the student's own quoted values (which may
+    equal a correct entry elsewhere in the array by chance; that gives nothing away)."""
+    body = "\n".join(line for line in printed.splitlines()
+                     if not _HEADER.match(line))  # "check NN.x: 1.5/3 points"
     return _OWN_VALUE.sub(lambda m: (m.group(1) or m.group(2)) + "<own>" + (m.group(3) or ")"),
-                          printed)
+                          body)
 
 
 def answer_tokens(values, item_id: str) -> set[str]:
     """The correct values written as a student might spot them (several precisions).
 
-    Tokens that the item prints anyway (in its test titles, e.g. "gamma = 0.5") are left out.
+    Left out: tokens the item prints anyway (in its test titles, e.g. "gamma = 0.5"), and bare
+    one- or two-digit integers ("3" is in "3 of 4 entries" whatever the answer).
     """
     static = " ".join(t.title for t in get_item(item_id).tests)
     tokens = set()
     for x in np.ravel(np.asarray(values, dtype=float)):
         for text in (f"{x:.2f}", f"{x:.3f}", f"{x:.4f}", f"{x:.6g}", f"{x:.8g}", repr(float(x))):
-            if text not in static:
+            if text not in static and ("." in text or len(text.lstrip("-")) >= 3):
                 tokens.add(text)
     return tokens
