@@ -12,7 +12,8 @@ from rlcourse.mdp.bellman import (
 )
 from rlcourse.mdp.chain import MarkovChain, discounted_return, returns
 from rlcourse.mdp.dp import policy_evaluation, policy_improvement, policy_iteration, value_iteration
-from rlcourse.mdp.examples import grid_mdp, random_mdp, random_walk_mrp, two_state_chain
+from rlcourse.mdp.examples import (grid_mdp, jump_random_walk_mrp, random_mdp, random_walk_mrp,
+                                   two_state_chain)
 from rlcourse.mdp.mdp import MDP, uniform_policy, validate_policy
 from rlcourse.mdp.mrp import MRP
 from rlcourse.mdp.results import DPResult, EvaluationResult
@@ -21,6 +22,6 @@ __all__ = [
     "MarkovChain", "MRP", "MDP", "induced_mrp", "bellman_expectation", "bellman_optimality",
     "q_from_v", "greedy_policy", "policy_evaluation", "policy_improvement", "policy_iteration",
     "value_iteration", "discounted_return", "returns", "uniform_policy", "validate_policy",
-    "DPResult", "EvaluationResult", "grid_mdp", "random_mdp", "random_walk_mrp",
+    "DPResult", "EvaluationResult", "grid_mdp", "jump_random_walk_mrp", "random_mdp", "random_walk_mrp",
     "two_state_chain",
 ]

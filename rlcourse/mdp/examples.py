@@ -43,6 +43,27 @@ def random_walk_mrp(n: int = 5, gamma: float = 1.0) -> MRP:
     return MRP(P, R, gamma, terminal=terminal, states=["T_left", *inner, "T_right"])
 
 
+def jump_random_walk_mrp(n: int = 1000, jump: int = 100, gamma: float = 1.0) -> MRP:
+    """Sutton & Barto's 1000-state random walk (Example 9.1), the test bed of chapter 05.
+
+    States 0 (left end), 1..n (inner), n + 1 (right end). From inner state i the walk jumps to
+    i + k with k uniform over {-jump, .., -1, 1, .., jump}; a jump past an end lands on that end.
+    Leaving on the left pays -1, on the right +1, so as an MRP the expected reward is
+    R(i) = P(i -> right end) - P(i -> left end). Episodes from state 500 average about 83 steps.
+    """
+    S = n + 2
+    P = np.zeros((S, S))  # (S, S')
+    i = np.arange(1, n + 1)  # (n,) inner states
+    for k in [*range(-jump, 0), *range(1, jump + 1)]:
+        np.add.at(P, (i, np.clip(i + k, 0, S - 1)), 1 / (2 * jump))
+    P[0, 0] = P[S - 1, S - 1] = 1.0  # absorbing ends
+    R = P[:, S - 1] - P[:, 0]  # (S,) expected reward of leaving each state
+    R[[0, S - 1]] = 0.0
+    terminal = np.zeros(S, dtype=bool)
+    terminal[[0, S - 1]] = True
+    return MRP(P, R, gamma, terminal=terminal)
+
+
 def random_mdp(S: int, A: int, seed: SeedLike = None, branching: int | None = None,
                gamma: float = 0.9) -> MDP:
     """A dense random MDP for tests and benchmarks (no terminal states).
