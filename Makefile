@@ -25,6 +25,7 @@ exercises: venv
 
 bench: venv
 	$(VENV)/bin/python benchmarks/bench_dp.py
+	$(VENV)/bin/python benchmarks/bench_tabular.py
 
 clean:
 	rm -rf $(VENV) tour-output

@@ -20,3 +20,29 @@ def as_generator(seed: SeedLike = None) -> np.random.Generator:
         f"seed must be an int, a numpy.random.Generator or None, got {type(seed).__name__}; "
         "pass e.g. seed=0 for reproducible numbers."
     )
+
+
+class _NoBar:
+    """Stands in for a tqdm bar when progress is off: every method does nothing."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix(self, **kwargs) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def progress_bar(total: int, enabled: bool, desc: str):
+    """A tqdm bar over ``total`` steps when ``enabled`` (``progress=True``), else a silent stand-in.
+
+    Long loops (value iteration on big models, many training episodes) take ``progress=False``
+    by default so that notebooks and tests print nothing extra; pass ``progress=True`` to watch.
+    """
+    if not enabled:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, leave=False)

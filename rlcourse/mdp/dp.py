@@ -19,6 +19,7 @@ from rlcourse.mdp.bellman import (
 from rlcourse.mdp.mdp import MDP, uniform_policy, validate_policy
 from rlcourse.mdp.mrp import solve_values
 from rlcourse.mdp.results import DPResult, EvaluationResult
+from rlcourse.utils import progress_bar
 
 
 def policy_evaluation(mdp: MDP, pi, method: str = "exact", tol: float = 1e-10,
@@ -115,7 +116,8 @@ def policy_iteration(mdp: MDP, pi0=None, max_iter: int = 1_000) -> DPResult:
                     error_bound=None, converged=False)
 
 
-def value_iteration(mdp: MDP, tol: float = 1e-8, max_iter: int = 100_000, V0=None) -> DPResult:
+def value_iteration(mdp: MDP, tol: float = 1e-8, max_iter: int = 100_000, V0=None,
+                    progress: bool = False) -> DPResult:
     """Value iteration: Jacobi sweeps V_{k+1} = max_a [R + gamma P V_k] = T* V_k.
 
     Stopping rule and the bound it gives (gamma < 1). T* is a gamma-contraction in the
@@ -131,7 +133,8 @@ def value_iteration(mdp: MDP, tol: float = 1e-8, max_iter: int = 100_000, V0=Non
     terminal state has return -infinity (e.g. -1 per step), not in general.
 
     history: one dict per sweep {"iteration", "delta", "error_bound"}. The returned policy is
-    greedy w.r.t. Q = R + gamma P V (ties to the lowest action).
+    greedy w.r.t. Q = R + gamma P V (ties to the lowest action). ``progress=True`` shows a
+    tqdm bar with the current delta (useful on large sparse models).
     """
     g = mdp.gamma
     V = np.zeros(mdp.n_states) if V0 is None else np.array(V0, dtype=np.float64)
@@ -140,16 +143,21 @@ def value_iteration(mdp: MDP, tol: float = 1e-8, max_iter: int = 100_000, V0=Non
     V[mdp._terminal_idx] = 0.0
     history = []
     bound, delta = None, float("nan")
+    bar = progress_bar(max_iter, progress, "value iteration")
     for k in range(1, max_iter + 1):
         V_new = bellman_optimality(mdp, V)  # one sweep: one (S*A, S) matvec
         delta = float(np.max(np.abs(V_new - V), initial=0.0))
         bound = g / (1.0 - g) * delta if g < 1.0 else None
         history.append({"iteration": k, "delta": delta, "error_bound": bound})
         V = V_new
+        bar.update()
+        bar.set_postfix(delta=f"{delta:.2e}")
         if (bound if g < 1.0 else delta) < tol:
+            bar.close()
             Q = q_from_v(mdp, V)
             return DPResult(V=V, Q=Q, policy=greedy_policy(mdp, Q), iterations=k,
                             history=history, error_bound=bound)
+    bar.close()
     warnings.warn(f"value_iteration: stopping rule not met in {max_iter} sweeps (last "
                   f"delta {delta:.3g}); raise max_iter", RuntimeWarning, stacklevel=2)
     Q = q_from_v(mdp, V)

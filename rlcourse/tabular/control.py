@@ -31,7 +31,7 @@ import numpy as np
 from rlcourse.tabular._checks import (check_alpha, check_epsilon, check_gamma,
                                       check_positive_int, make_config)
 from rlcourse.tabular.episodes import make_stepper
-from rlcourse.utils import SeedLike, as_generator
+from rlcourse.utils import SeedLike, as_generator, progress_bar
 
 __all__ = ["epsilon_greedy", "greedy_action", "q_learning_update", "sarsa_update",
            "q_learning", "sarsa", "QLearningConfig", "SarsaConfig", "ControlResult",
@@ -194,7 +194,7 @@ def _sarsa_episode(Q, env, alpha, gamma, epsilon, rng, max_steps, reseed):
     return total, t
 
 
-def _td_control(episode_fn, env_or_model, cfg, Q0, start, stop_when, check_every):
+def _td_control(episode_fn, env_or_model, cfg, Q0, start, stop_when, check_every, progress):
     stepper = make_stepper(env_or_model, start)
     S, A = stepper.n_states, stepper.n_actions
     if Q0 is None:
@@ -213,10 +213,12 @@ def _td_control(episode_fn, env_or_model, cfg, Q0, start, stop_when, check_every
     epsilon = cfg.epsilon
     t0 = time.perf_counter()
     k = -1
+    bar = progress_bar(n, progress, type(cfg).__name__.removesuffix("Config"))
     for k in range(n):
         epsilons[k] = epsilon
         returns[k], lengths[k] = episode_fn(Q, stepper, cfg.alpha, cfg.gamma, epsilon, rng,
                                             cfg.max_steps, reseed=(k == 0))
+        bar.update()
         epsilon = max(cfg.epsilon_min, epsilon * cfg.epsilon_decay)
         if stop_when is not None and (k + 1) % check_every == 0:
             c0 = time.perf_counter()
@@ -225,6 +227,7 @@ def _td_control(episode_fn, env_or_model, cfg, Q0, start, stop_when, check_every
             if done:
                 stopped_at = k + 1
                 break
+    bar.close()
     wall = time.perf_counter() - t0
     m = k + 1
     return ControlResult(Q, greedy_policy_from_q(Q), returns[:m], lengths[:m], epsilons[:m],
@@ -233,7 +236,7 @@ def _td_control(episode_fn, env_or_model, cfg, Q0, start, stop_when, check_every
 
 def q_learning(env_or_model, config: QLearningConfig | None = None, *, Q0=None, start=None,
                stop_when: Callable[[np.ndarray], bool] | None = None, check_every: int = 10,
-               **overrides) -> ControlResult:
+               progress: bool = False, **overrides) -> ControlResult:
     """epsilon-greedy Q-learning, deck 003's Algorithm 1 (off-policy TD control).
 
     for each episode: S <- reset; repeat: A <- epsilon-greedy(Q, S); take A, observe R, S';
@@ -245,14 +248,16 @@ def q_learning(env_or_model, config: QLearningConfig | None = None, *, Q0=None, 
     ``q_learning(env, n_episodes=200, seed=3)``. ``Q0``: initial table (default zeros).
     ``stop_when(Q) -> bool`` is called every ``check_every`` episodes; training stops the first
     time it returns True and ``result.stopped_at`` records the episode count.
+    ``progress=True`` shows a tqdm bar over the episodes.
     """
     cfg = make_config(QLearningConfig, config, overrides)
-    return _td_control(_q_learning_episode, env_or_model, cfg, Q0, start, stop_when, check_every)
+    return _td_control(_q_learning_episode, env_or_model, cfg, Q0, start, stop_when, check_every,
+                       progress)
 
 
 def sarsa(env_or_model, config: SarsaConfig | None = None, *, Q0=None, start=None,
           stop_when: Callable[[np.ndarray], bool] | None = None, check_every: int = 10,
-          **overrides) -> ControlResult:
+          progress: bool = False, **overrides) -> ControlResult:
     """SARSA (on-policy TD control): Q(S, A) <- Q(S, A) + alpha [R + gamma Q(S', A') - Q(S, A)].
 
     A' is drawn epsilon-greedily from Q in S' *before* the update and is then taken, so Q
@@ -262,7 +267,8 @@ def sarsa(env_or_model, config: SarsaConfig | None = None, *, Q0=None, start=Non
     if isinstance(config, QLearningConfig) and not isinstance(config, SarsaConfig):
         config = SarsaConfig(**{f: getattr(config, f) for f in config.__dataclass_fields__})
     cfg = make_config(SarsaConfig, config, overrides)
-    return _td_control(_sarsa_episode, env_or_model, cfg, Q0, start, stop_when, check_every)
+    return _td_control(_sarsa_episode, env_or_model, cfg, Q0, start, stop_when, check_every,
+                       progress)
 
 
 # ----------------------------------------------------------------------------------------

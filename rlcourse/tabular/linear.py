@@ -100,7 +100,8 @@ def _setup(env_or_model, pi, phi, w0, start):
 
 
 def gradient_mc(env_or_model, pi, phi, config: MCConfig | None = None, *, V_true=None,
-                w0=None, start=None, keep_history: bool = False, **overrides) -> LinearPredictionResult:
+                w0=None, start=None, keep_history: bool = False, progress: bool = False,
+                **overrides) -> LinearPredictionResult:
     """Gradient Monte Carlo prediction with v_hat(s, w) = phi(s)^T w (deck 001).
 
     Samples episodes of ``pi`` exactly as :func:`~rlcourse.tabular.prediction.mc_prediction`
@@ -119,12 +120,12 @@ def gradient_mc(env_or_model, pi, phi, config: MCConfig | None = None, *, V_true
         _gradient_mc_episode(w, Phi, episode, gamma, cfg.alpha, cfg.first_visit)
 
     lengths, rms, history = _run_prediction(stepper, policy, cfg, learn, lambda: Phi @ w,
-                                            V_true, keep_history)
+                                            V_true, keep_history, progress)
     return LinearPredictionResult(w, Phi @ w, cfg.n_episodes, lengths, rms, history, cfg)
 
 
 def semi_gradient_td0(env_or_model, pi, phi, config: TD0Config | None = None, *, V_true=None,
-                      w0=None, start=None, keep_history: bool = False,
+                      w0=None, start=None, keep_history: bool = False, progress: bool = False,
                       **overrides) -> LinearPredictionResult:
     """Semi-gradient TD(0) with v_hat(s, w) = phi(s)^T w (Sutton & Barto 9.3; deck 001's update with a TD target).
 
@@ -141,5 +142,5 @@ def semi_gradient_td0(env_or_model, pi, phi, config: TD0Config | None = None, *,
         _semi_gradient_td0_episode(w, Phi, episode, gamma, cfg.alpha)
 
     lengths, rms, history = _run_prediction(stepper, policy, cfg, learn, lambda: Phi @ w,
-                                            V_true, keep_history)
+                                            V_true, keep_history, progress)
     return LinearPredictionResult(w, Phi @ w, cfg.n_episodes, lengths, rms, history, cfg)

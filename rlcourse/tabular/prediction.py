@@ -27,7 +27,7 @@ from rlcourse.tabular._checks import (check_alpha, check_gamma, check_positive_i
                                       make_config)
 from rlcourse.tabular.episodes import (Episode, _is_model, _PolicySampler, _run_episode,
                                        episode_returns, make_stepper)
-from rlcourse.utils import as_generator
+from rlcourse.utils import as_generator, progress_bar
 
 __all__ = ["mc_update", "td0_update", "mc_episode_update", "td0_episode_update",
            "mc_prediction", "td0_prediction", "MCConfig", "TD0Config", "PredictionResult",
@@ -187,7 +187,7 @@ def _check_vector(x, S: int, name: str) -> np.ndarray:
     return x
 
 
-def _run_prediction(stepper, policy, cfg, learn, values, V_true, keep_history):
+def _run_prediction(stepper, policy, cfg, learn, values, V_true, keep_history, progress):
     """Sample cfg.n_episodes episodes; call learn(episode) after each; record rms/V snapshots."""
     rng = as_generator(cfg.seed)
     S = stepper.n_states
@@ -197,19 +197,23 @@ def _run_prediction(stepper, policy, cfg, learn, values, V_true, keep_history):
     lengths = np.zeros(cfg.n_episodes, dtype=np.int64)
     rms = np.zeros(cfg.n_episodes) if V_true is not None else None
     history = [values().copy()] if keep_history else None
+    bar = progress_bar(cfg.n_episodes, progress, type(cfg).__name__.removesuffix("Config"))
     for k in range(cfg.n_episodes):
         episode = _run_episode(stepper, policy, rng, cfg.max_steps, reseed=(k == 0))
         learn(episode)
+        bar.update()
         lengths[k] = episode.length
         if rms is not None:
             rms[k] = rms_error(values(), V_true, mask)
         if history is not None:
             history.append(values().copy())
+    bar.close()
     return lengths, rms, (np.array(history) if history is not None else None)
 
 
 def mc_prediction(env_or_model, pi=None, config: MCConfig | None = None, *, V_true=None,
-                  V0=None, start=None, keep_history: bool = False, **overrides) -> PredictionResult:
+                  V0=None, start=None, keep_history: bool = False, progress: bool = False,
+                  **overrides) -> PredictionResult:
     """Monte Carlo prediction of V^pi: V(S_t) <- V(S_t) + alpha [G_t - V(S_t)] (deck 001).
 
     Samples ``n_episodes`` episodes of ``pi`` (S, A) in ``env_or_model`` (a gymnasium env with
@@ -221,6 +225,7 @@ def mc_prediction(env_or_model, pi=None, config: MCConfig | None = None, *, V_tr
     non-terminal states of a model, over all states of an env). ``V0``: initial V (default 0).
     ``start``: models only, a start state (index or name) or distribution; default uniform over
     the non-terminal states. ``keep_history``: store V after every episode in ``V_history``.
+    ``progress=True``: a tqdm bar over the episodes.
     """
     cfg = make_config(MCConfig, config, overrides)
     stepper = make_stepper(env_or_model, start)
@@ -235,12 +240,13 @@ def mc_prediction(env_or_model, pi=None, config: MCConfig | None = None, *, V_tr
         mc_episode_update(V, episode, gamma, cfg.alpha, N, cfg.first_visit)
 
     lengths, rms, history = _run_prediction(stepper, policy, cfg, learn, lambda: V, V_true,
-                                            keep_history)
+                                            keep_history, progress)
     return PredictionResult(V, N, cfg.n_episodes, lengths, rms, history, cfg)
 
 
 def td0_prediction(env_or_model, pi=None, config: TD0Config | None = None, *, V_true=None,
-                   V0=None, start=None, keep_history: bool = False, **overrides) -> PredictionResult:
+                   V0=None, start=None, keep_history: bool = False, progress: bool = False,
+                  **overrides) -> PredictionResult:
     """TD(0) prediction of V^pi: V(S_t) <- V(S_t) + alpha [R_{t+1} + gamma V(S_{t+1}) - V(S_t)] (deck 001).
 
     Same arguments as :func:`mc_prediction` with a :class:`TD0Config`. The updates are applied
@@ -260,5 +266,5 @@ def td0_prediction(env_or_model, pi=None, config: TD0Config | None = None, *, V_
         td0_episode_update(V, episode, gamma, cfg.alpha, N)
 
     lengths, rms, history = _run_prediction(stepper, policy, cfg, learn, lambda: V, V_true,
-                                            keep_history)
+                                            keep_history, progress)
     return PredictionResult(V, N, cfg.n_episodes, lengths, rms, history, cfg)
