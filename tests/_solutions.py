@@ -150,3 +150,47 @@ def answer_tokens(values, item_id: str) -> set[str]:
             if text not in static and ("." in text or len(text.lstrip("-")) >= 3):
                 tokens.add(text)
     return tokens
+
+
+def item_tests(chapter: str, items, planted):
+    """The five checks every chapter's items get, as pytest test functions for its module:
+
+    the solution scores full marks; the stub scores zero; every item has a planted wrong answer;
+    each planted answer loses points (failing the test it names); a wrong answer's report never
+    prints the correct value. Use: ``(test_a, test_b, ...) = item_tests(CHAPTER, ITEMS, PLANTED)``.
+    """
+    import pytest
+
+    @pytest.mark.parametrize("it", items, ids=lambda it: it.id)
+    def test_solution_scores_full_marks(it, capsys):
+        report, printed = run_check(it.id, solution_function(chapter, it.function), capsys)
+        assert report.points == report.max_points > 0, printed
+
+    @pytest.mark.parametrize("it", items, ids=lambda it: it.id)
+    def test_stub_scores_zero(it, capsys):
+        report, printed = run_check(it.id, stub, capsys)
+        assert report.points == 0 and len(report.results) == len(it.tests)
+        assert "NotImplementedError" in printed
+
+    def test_every_item_has_a_planted_wrong_answer():
+        caught = {case.item for case in planted if case.catches}
+        assert {it.id for it in items} <= caught
+
+    @pytest.mark.parametrize("case", planted, ids=lambda case: case.id)
+    def test_planted_wrong_answer_loses_points(case, capsys):
+        report, printed = run_check(case.item, case.fn, capsys)
+        assert report.points < report.max_points, f"{case.id} earns full marks:\n{printed}"
+        if case.catches:
+            assert title_of(case.item, case.catches) in failed_titles(report), printed
+        assert "FAIL" in printed and "hint:" in printed
+
+    @pytest.mark.parametrize("case", [c for c in planted if len(c.answer)], ids=lambda c: c.id)
+    def test_wrong_answer_report_does_not_print_the_answer(case, capsys):
+        _, printed = run_check(case.item, case.fn, capsys)
+        hints = printed_hints(printed)
+        leaked = {t for t in answer_tokens(case.answer, case.item) if t in hints}
+        assert not leaked, f"check() printed the correct value(s) {leaked}:\n{printed}"
+
+    return (test_solution_scores_full_marks, test_stub_scores_zero,
+            test_every_item_has_a_planted_wrong_answer, test_planted_wrong_answer_loses_points,
+            test_wrong_answer_report_does_not_print_the_answer)

@@ -7,10 +7,8 @@ points, caught by the item's test aimed at it, without check() printing the corr
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from _solutions import (Planted, answer_tokens, failed_titles, printed_hints, run_check,
-                        solution_function, stub, title_of)
+from _solutions import Planted, item_tests
 from rlcourse.grading import items_for_chapter
 
 CHAPTER = "05"
@@ -164,36 +162,6 @@ PLANTED = [
 
 
 # ----------------------------------------------------------------------------- tests
-@pytest.mark.parametrize("it", ITEMS, ids=lambda it: it.id)
-def test_solution_scores_full_marks(it, capsys):
-    report, printed = run_check(it.id, solution_function(CHAPTER, it.function), capsys)
-    assert report.points == report.max_points > 0, printed
-
-
-@pytest.mark.parametrize("it", ITEMS, ids=lambda it: it.id)
-def test_stub_scores_zero(it, capsys):
-    report, printed = run_check(it.id, stub, capsys)
-    assert report.points == 0 and len(report.results) == len(it.tests)
-    assert "NotImplementedError" in printed
-
-
-def test_every_item_has_a_planted_wrong_answer():
-    planted = {case.item for case in PLANTED if case.catches}
-    assert {it.id for it in ITEMS} <= planted
-
-
-@pytest.mark.parametrize("case", PLANTED, ids=lambda case: case.id)
-def test_planted_wrong_answer_loses_points(case, capsys):
-    report, printed = run_check(case.item, case.fn, capsys)
-    assert report.points < report.max_points, f"{case.id} earns full marks:\n{printed}"
-    if case.catches:
-        assert title_of(case.item, case.catches) in failed_titles(report), printed
-    assert "FAIL" in printed and "hint:" in printed
-
-
-@pytest.mark.parametrize("case", [c for c in PLANTED if len(c.answer)], ids=lambda c: c.id)
-def test_wrong_answer_report_does_not_print_the_answer(case, capsys):
-    _, printed = run_check(case.item, case.fn, capsys)
-    hints = printed_hints(printed)
-    leaked = {t for t in answer_tokens(case.answer, case.item) if t in hints}
-    assert not leaked, f"check() printed the correct value(s) {leaked}:\n{printed}"
+(test_solution_scores_full_marks, test_stub_scores_zero,
+ test_every_item_has_a_planted_wrong_answer, test_planted_wrong_answer_loses_points,
+ test_wrong_answer_report_does_not_print_the_answer) = item_tests(CHAPTER, ITEMS, PLANTED)
