@@ -3,8 +3,11 @@
 For each notebook:
 
 1. Read it (an unreadable or invalid file scores 0 with an error; the others are graded).
-2. Find its chapter: notebook metadata ``rlcourse.chapter``, else a ``NN_`` prefix anywhere in
-   the file name (``alice_02_dynamic_programming.ipynb``), else ``--chapter``.
+   The command line first turns each folder it is given into the notebooks inside it
+   (:func:`find_notebooks`) and refuses a path that does not exist.
+2. Find its chapter: ``--chapter`` when given (it wins), else notebook metadata
+   ``rlcourse.chapter``, else a ``NN_`` prefix anywhere in the file name
+   (``alice_02_dynamic_programming.ipynb``).
 3. Start a fresh kernel (this interpreter's ipykernel, cwd = the notebook's folder, environment
    ``RLCOURSE_GRADING=1`` so the student's own ``check()`` calls are skipped, ``MPLBACKEND=Agg``)
    and run every code cell with a per-cell time limit. A cell that raises is recorded and the
@@ -87,6 +90,39 @@ def detect_chapter(nb, path: str | os.PathLike, fallback: str | None = None) -> 
     if fallback is not None:
         return f"{int(fallback):02d}"
     return None
+
+
+def find_notebooks(paths: list[str | os.PathLike]) -> list[Path]:
+    """The notebooks to grade: each file as given, each folder's ``*.ipynb`` files.
+
+    A folder is searched recursively (per-student subfolders are common in a class's export),
+    skipping hidden folders and files such as ``.ipynb_checkpoints``; its notebooks come in
+    sorted order. A file is taken as it is, whatever its name (a file that is not a notebook
+    scores 0 with an error when graded). A path given twice is graded once. Raises
+    :class:`FileNotFoundError` naming the path when a path does not exist or a folder holds no
+    notebook, before anything is graded.
+    """
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            inside = []
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                inside += [Path(folder) / f for f in files
+                           if f.endswith(".ipynb") and not f.startswith(".")]
+            if not inside:
+                raise FileNotFoundError(f"{os.fspath(given)}: no notebook (*.ipynb) in this "
+                                        "folder or its subfolders")
+            found += sorted(inside)
+        elif path.exists():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"{os.fspath(given)}: no such file or folder")
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
 
 
 def read_submission(path: Path):
@@ -210,7 +246,11 @@ def _zero_items(items, message: str) -> list[ItemResult]:
 
 def grade_notebook(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT,
                    chapter: str | None = None) -> NotebookResult:
-    """Execute and grade one notebook; never raises for anything in the notebook."""
+    """Execute and grade one notebook; never raises for anything in the notebook.
+
+    ``chapter`` ("NN" or "N"), when given, is the chapter graded whatever the notebook's
+    metadata or file name say; otherwise the chapter is detected (:func:`detect_chapter`).
+    """
     from rlcourse.grading.kernel import KernelSession
     from rlcourse.grading.registry import items_for_chapter
 
@@ -222,7 +262,7 @@ def grade_notebook(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT,
         nb = read_submission(path)
     except Exception as exc:  # noqa: BLE001 - a broken file is the student's, not ours
         nb, read_error = None, f"could not read the notebook: {type(exc).__name__}: {exc}"[:500]
-    result.chapter = detect_chapter(nb, path, chapter)
+    result.chapter = f"{int(chapter):02d}" if chapter is not None else detect_chapter(nb, path)
     items = []
     if result.chapter is None:
         result.errors.append("cannot tell the chapter: no rlcourse.chapter metadata and no NN_ "
@@ -279,7 +319,11 @@ def write_json_atomic(path: str | os.PathLike, document: dict) -> None:
 def grade_notebooks(paths, timeout: float = DEFAULT_TIMEOUT, chapter: str | None = None,
                     out: str | os.PathLike | None = None,
                     progress: Callable[[str], None] | None = None) -> list[NotebookResult]:
-    """Grade each notebook in turn; ``out`` (JSON) is rewritten after every notebook."""
+    """Grade each notebook in turn; ``out`` (JSON) is rewritten after every notebook.
+
+    ``paths`` are notebook files (see :func:`find_notebooks` for folders); ``chapter``, when
+    given, is graded for every notebook whatever its metadata or file name say.
+    """
     results: list[NotebookResult] = []
     for path in paths:
         if progress:
