@@ -116,13 +116,6 @@ def test_a_broken_tour_module_gives_a_failed_row_and_the_others_still_run(
     assert "| 96 | a demo that works | 1 + 1 = 2 | ok |" in out and "| 95 |" in out
 
 
-def test_cli_help_and_unknown_command(capsys):
-    assert cli_main(["--help"]) == 0
-    assert "rlcourse grade" in capsys.readouterr().out
-    assert cli_main(["frobnicate"]) == 2
-    assert "unknown command" in capsys.readouterr().err
-
-
 def test_summary_table_escapes_pipes():
     row = TourRow("01", "topic", "|V - V*| = 0", "ok", seconds=1.25)
     assert format_table([row]).splitlines()[-1] == "| 01 | topic | \\|V - V*\\| = 0 | ok | 1.2 |"

@@ -204,11 +204,7 @@ def tour_command(args: argparse.Namespace) -> int:
 
 
 def tour_main(argv: list[str]) -> int:
-    """``rlcourse tour ARGV...``: parse the options and run the tour."""
-    parser = argparse.ArgumentParser(prog="rlcourse tour", description=__doc__.split("\n\n")[0])
-    add_tour_arguments(parser)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help and usage errors
-        return exc.code if isinstance(exc.code, int) else 0
-    return tour_command(args)
+    """``rlcourse tour ARGV...``: the same as ``rlcourse.cli.main(["tour", *argv])``."""
+    from rlcourse.cli import main
+
+    return main(["tour", *argv])
