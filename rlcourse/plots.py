@@ -12,11 +12,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_values", "plot_convergence", "plot_learning_curve", "plot_q_table"]
+from rlcourse.grid import ACTION_NAMES, ARROWS
 
-# arrow (dx, dy) in data coordinates of imshow (y grows downwards) for up, right, down, left
-_ARROWS = {0: (0.0, -1.0), 1: (1.0, 0.0), 2: (0.0, 1.0), 3: (-1.0, 0.0)}
-_ACTION_NAMES = ["up", "right", "down", "left"]
+__all__ = ["plot_values", "plot_convergence", "plot_learning_curve", "plot_q_table",
+           "moving_average", "TILE_KEY"]
+
+TILE_KEY = "S start   P power (+1 once)   M mine (-100, ends)   E end (+100, ends)"
+"""The caption plot_values writes under a MineGrid, so a figure explains its own letters."""
 
 
 def _axes(ax, figsize=(5, 4)):
@@ -52,6 +54,7 @@ def plot_values(
     title: str | None = None,
     *,
     mask: int = 0,
+    visited=None,
     annotate: bool = True,
     cmap: str = "viridis",
     fmt: str = "{:.1f}",
@@ -69,6 +72,10 @@ def plot_values(
     policy: optional (S, A) array over actions up, right, down, left. A one-hot row draws
         one arrow; a stochastic row draws an arrow for every action tied at the maximum
         probability (a uniform row draws four).
+    visited: optional (S,) bool mask or counts (e.g. ``result.N.sum(axis=1)`` of a trainer):
+        states with False / 0 are drawn faded and get no arrow, since a learner knows nothing
+        there (its greedy "choice" in an unvisited state is only the tie-breaking rule).
+    On a MineGrid the start cell is marked "S" and the x label explains S, P, M and E.
     Returns the Axes (one image, one arrow patch per arrow).
     """
     from matplotlib.patches import FancyArrow, Rectangle  # noqa: F401  (FancyArrow: tests)
@@ -100,6 +107,15 @@ def plot_values(
         tiles = np.full((H, W), ".")
 
     walls = tiles == "#"
+    seen = np.ones((H, W), dtype=bool)  # (H, W) cells the learner has visited
+    if visited is not None:
+        vis = np.asarray(visited).reshape(-1)
+        if env is not None:
+            seen = (vis[_grid_slice(env, mask, vis.size, "visited")] > 0).reshape(H, W)
+        elif vis.size == H * W:
+            seen = (vis > 0).reshape(H, W)
+        else:
+            raise ValueError(f"visited has {vis.size} entries but the grid has {H * W} cells.")
     shown = np.ma.masked_array(grid, mask=walls)  # walls are not coloured
     image = ax.imshow(shown, cmap=cmap, interpolation="nearest")
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="V")
@@ -113,7 +129,11 @@ def plot_values(
                                        hatch="//", edgecolor="0.2"))
                 continue
             colour = "black" if grid[r, c] > mid else "white"
-            label = tiles[r, c] if tiles[r, c] in "MEP" else ""
+            if not seen[r, c]:
+                ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="white", alpha=0.6,
+                                       edgecolor="none"))
+                colour = "0.4"
+            label = tiles[r, c] if tiles[r, c] in "MEPS" else ""
             if label:
                 ax.text(c, r - 0.3, label, ha="center", va="center", fontsize=9,
                         fontweight="bold", color=colour)
@@ -139,18 +159,18 @@ def plot_values(
             )
         for r in range(H):
             for c in range(W):
-                if walls[r, c] or tiles[r, c] in "MEP":
+                if walls[r, c] or tiles[r, c] in "MEP" or not seen[r, c]:
                     continue
                 row = pi_cells[r * W + c]
                 for a in np.flatnonzero(row >= row.max() - 1e-9):
-                    dx, dy = _ARROWS[int(a)]
+                    dx, dy = ARROWS[int(a)]
                     ax.arrow(c - 0.18 * dx, r - 0.18 * dy, 0.3 * dx, 0.3 * dy,
                              width=0.03, head_width=0.15, head_length=0.1,
                              length_includes_head=True, color="red")
 
     ax.set_xticks(range(W))
     ax.set_yticks(range(H))
-    ax.set_xlabel("col")
+    ax.set_xlabel("col" if env is None else "col\n" + TILE_KEY, fontsize=None if env is None else 8)
     ax.set_ylabel("row")
     if title is None and env is not None and env.n_masks > 1:
         flags = "".join(str((mask >> i) & 1) for i in range(len(env.power_tiles)))
@@ -216,8 +236,10 @@ def plot_learning_curve(values, ax=None, window: int | None = None, label: str |
     """Raw per-episode values drawn faint, and their moving average over ``window`` episodes.
 
     ``window=None`` picks max(1, len(values) // 20). The average at episode t is the mean of
-    episodes t - window + 1 .. t, so it starts at episode ``window - 1``. Several runs on one
-    ``ax`` each get their own colour and ``label``. Returns the Axes.
+    episodes t - window + 1 .. t, so it starts at episode ``window - 1``; the legend says
+    "moving average over ``window`` episodes". If ``values`` is itself a mean over several runs,
+    say so in the title or the ``label`` (e.g. "Q-learning, mean of 10 seeds"). Several runs on
+    one ``ax`` each get their own colour and ``label``. Returns the Axes.
     """
     ax = _axes(ax)
     y = np.asarray(values, dtype=float).reshape(-1)  # (T,)
@@ -233,7 +255,7 @@ def plot_learning_curve(values, ax=None, window: int | None = None, label: str |
     (raw,) = ax.plot(t, y, alpha=0.25, linewidth=0.8, **line_kwargs)
     if window > 1:
         ax.plot(t[window - 1:], moving_average(y, window), color=raw.get_color(),
-                label=None if label is None else f"{label} (mean of {window})")
+                label=None if label is None else f"{label} ({window}-episode moving average)")
     elif label is not None:
         raw.set_label(label)
         raw.set_alpha(1.0)
@@ -261,7 +283,7 @@ def plot_q_table(Q, states: Sequence[str] | None = None, actions: Sequence[str] 
         raise ValueError(f"Q must be an (S, A) table, got shape {Q.shape}.")
     S, A = Q.shape
     if actions is None:
-        actions = _ACTION_NAMES if A == 4 else [f"a{j}" for j in range(A)]
+        actions = list(ACTION_NAMES) if A == 4 else [f"a{j}" for j in range(A)]
     if states is None:
         states = [f"s{i}" for i in range(S)]
     if len(states) != S or len(actions) != A:

@@ -6,20 +6,16 @@ its values and policies.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-__all__ = ["MineGrid", "LAYOUTS", "ACTION_NAMES", "TILES", "Outcome", "parse_layout"]
+from rlcourse.grid import ACTION_NAMES, ARROW_GLYPHS, MOVES, PERPENDICULAR
 
-UP, RIGHT, DOWN, LEFT = 0, 1, 2, 3
-ACTION_NAMES = ["up", "right", "down", "left"]
-# (d_row, d_col) of each action, indexed by action
-MOVES = np.array([[-1, 0], [0, 1], [1, 0], [0, -1]])
-# with probability slip/2 each, the robot moves in one of the two perpendicular directions
-PERPENDICULAR = {UP: (LEFT, RIGHT), RIGHT: (UP, DOWN), DOWN: (RIGHT, LEFT), LEFT: (DOWN, UP)}
+__all__ = ["MineGrid", "LAYOUTS", "ACTION_NAMES", "TILES", "Outcome", "Route", "parse_layout"]
 
 TILES = {
     "S": "start (a blank tile where every episode begins)",
@@ -131,6 +127,41 @@ def parse_layout(layout: str) -> np.ndarray:
             "because the state space grows as 2**(number of power tiles)."
         )
     return grid
+
+
+@dataclass(frozen=True)
+class Route:
+    """A path through the grid: S_0, A_0, R_1, S_1, ..., S_T (see :meth:`MineGrid.greedy_route`)."""
+
+    states: tuple[int, ...]
+    """S_0 .. S_T (T + 1 states)."""
+    actions: tuple[int, ...]
+    """A_0 .. A_{T-1}."""
+    rewards: tuple[float, ...]
+    """R_1 .. R_T."""
+    terminated: bool
+    """True when S_T is a mine or the end; False when the route was cut at ``max_steps``."""
+
+    @property
+    def steps(self) -> int:
+        """T, the number of moves."""
+        return len(self.actions)
+
+    @property
+    def arrows(self) -> str:
+        """The moves as arrows, e.g. "→→↓↓↓→→↓"."""
+        return "".join(ARROW_GLYPHS[a] for a in self.actions)
+
+    @property
+    def total_reward(self) -> float:
+        """The undiscounted return R_1 + ... + R_T (the game's score)."""
+        return float(sum(self.rewards))
+
+    def discounted_return(self, gamma: float) -> float:
+        """G_0 = sum_t gamma^t R_{t+1} of the route."""
+        from rlcourse.mdp import discounted_return
+
+        return discounted_return(self.rewards, gamma=gamma)
 
 
 class MineGrid(gym.Env):
@@ -371,31 +402,80 @@ class MineGrid(gym.Env):
             self.move(s, d)._replace(prob=p) for d, p in self.direction_probs(action).items()
         ]
 
-    def to_mdp(self, gamma: float = 0.9):
-        """The exact model as an ``rlcourse.mdp.MDP`` (dense P (S, A, S'), R (S, A)).
+    DENSE_LIMIT_BYTES = 2**30
+    """to_mdp() refuses a dense P larger than this (1 GiB) and suggests sparse=True."""
 
-        P(s'|s,a) sums the slip outcomes; R(s,a) = sum_{s'} P(s'|s,a) r(s,a,s') is the
-        expected reward on leaving s with a. Mine and end states are terminal (absorbing,
-        self-loop with reward 0). Unreachable states (walls, an uncollected power tile
-        under the robot) remain in the model with the same rules; they do not affect
-        reachable values. gamma defaults to 0.9: the +100 of the end is then still worth
-        chasing from anywhere on the default grid, and a 2-step detour for +2 is not.
+    def to_mdp(self, *, gamma: float = 0.9, sparse: bool = False):
+        """The exact model as an ``rlcourse.mdp.MDP``: P (S, A, S') dense, or CSR (S*A, S').
+
+        P(s'|s,a) sums the slip outcomes; R(s,a) = sum_{s'} P(s'|s,a) r(s,a,s') is the expected
+        reward on leaving s with a. Mine and end states are terminal (absorbing, self-loop with
+        reward 0). Unreachable states (walls, an uncollected power tile under the robot)
+        remain in the model with the same rules; they do not affect reachable values. gamma
+        defaults to 0.9: the +100 of the end is then still worth chasing from anywhere on the
+        default grid, and a 2-step detour for +2 is not.
+
+        The state remembers which power tiles were collected, so a layout with K power tiles has
+        n_rows * n_cols * 2**K states. A dense P larger than 1 GiB is refused with a message that
+        says so; ``sparse=True`` builds a scipy.sparse CSR matrix of shape (S*A, S') instead
+        (at most 3 entries per row).
         """
+        import scipy.sparse as sp
+
         from rlcourse.mdp import MDP
 
         S, A = self.n_states, self.n_actions
-        P = np.zeros((S, A, S))  # (S, A, S')
+        dense_bytes = S * A * S * 8
+        if not sparse and dense_bytes > self.DENSE_LIMIT_BYTES:
+            raise ValueError(
+                f"this layout has {len(self.power_tiles)} power tiles, so its state (position and "
+                f"which power tiles are collected) takes {self.n_cells} cells x 2**"
+                f"{len(self.power_tiles)} masks = {S:,} values, and a dense P (S, A, S') would "
+                f"need {dense_bytes / 2**30:.1f} GiB. Use to_mdp(sparse=True) (a CSR matrix of "
+                f"about {S * A * 3 * 12 / 2**20:.0f} MiB) or a layout with fewer power tiles.")
+        rows, cols, vals = [], [], []  # (s * A + a, s', p) triples
         R = np.zeros((S, A))  # (S, A)
         terminal = np.array([self.is_terminal(s) for s in range(S)])  # (S,)
         for s in range(S):
-            if terminal[s]:
-                P[s, :, s] = 1.0
-                continue
             for a in range(A):
+                if terminal[s]:
+                    rows.append(s * A + a), cols.append(s), vals.append(1.0)
+                    continue
                 for o in self.outcomes(s, a):
-                    P[s, a, o.next_state] += o.prob
+                    rows.append(s * A + a), cols.append(o.next_state), vals.append(o.prob)
                     R[s, a] += o.prob * o.reward
-        return MDP(P, R, gamma, terminal=terminal, states=self.state_names, actions=list(ACTION_NAMES))
+        P = sp.csr_matrix((vals, (rows, cols)), shape=(S * A, S))  # duplicates are summed
+        if not sparse:
+            P = P.toarray().reshape(S, A, S)  # (S, A, S')
+        return MDP(P, R, terminal, gamma=gamma, states=self.state_names,
+                   actions=list(ACTION_NAMES))
+
+    def greedy_route(self, Q_or_pi, *, max_steps: int = 40) -> Route:
+        """Follow argmax_a Q(s, a) (or a policy's most likely action) from the start.
+
+        ``Q_or_pi`` is an (S, A) Q-table or policy; ties go to the lowest action index. Every
+        move is taken as intended (no slip): with ``slip > 0`` this is the most likely path. Stops
+        on a mine or the end, or after ``max_steps`` moves (a route that never ends, e.g. one
+        that bumps into a wall forever, has ``terminated=False``).
+        """
+        from rlcourse.mdp import greedy_policy
+
+        pi = greedy_policy(Q_or_pi)  # (S, A) one-hot, ties to the lowest index
+        if pi.shape != (self.n_states, self.n_actions):
+            raise ValueError(f"Q_or_pi must have shape (S, A) = ({self.n_states}, "
+                             f"{self.n_actions}), got {pi.shape}.")
+        s, states, actions, rewards, terminated = self.start_state, [self.start_state], [], [], False
+        for _ in range(max_steps):
+            a = int(pi[s].argmax())
+            o = self.move(s, a)
+            actions.append(a)
+            rewards.append(o.reward)
+            states.append(o.next_state)
+            s = o.next_state
+            if o.terminated:
+                terminated = True
+                break
+        return Route(tuple(states), tuple(actions), tuple(rewards), terminated)
 
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):

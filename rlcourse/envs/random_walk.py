@@ -105,38 +105,25 @@ class RandomWalk(gym.Env):
                 for s2 in (s - 1, s + 1)]
 
     # ------------------------------------------------------------------ exact model
-    def to_mdp(self, gamma: float = 1.0):
-        """The exact model as an ``rlcourse.mdp.MDP`` with one action "walk".
-
-        P (S, 1, S') from :meth:`outcomes`; R(s, walk) = sum_s' P(s'|s) r(s, s') is the expected
-        reward on leaving s (1/2 for the rightmost inner state, 0 elsewhere); the two ends are
-        terminal (absorbing, reward 0).
-        """
-        from rlcourse.mdp import MDP
-
-        S = self.n_states
-        P = np.zeros((S, 1, S))   # (S, A=1, S')
-        R = np.zeros((S, 1))      # (S, A=1)
-        terminal = np.array([self.is_terminal(s) for s in range(S)])  # (S,)
-        for s in range(S):
-            if terminal[s]:
-                P[s, 0, s] = 1.0
-                continue
-            for p, s2, r, _ in self.outcomes(s):
-                P[s, 0, s2] += p
-                R[s, 0] += p * r
-        return MDP(P, R, gamma, terminal=terminal, states=self.state_names, actions=["walk"])
-
-    def to_mrp(self, gamma: float = 1.0):
+    def to_mrp(self, *, gamma: float = 1.0):
         """The exact model as an ``rlcourse.mdp.MRP`` (P (S, S'), R (S,) expected reward).
 
+        It is :func:`rlcourse.mdp.random_walk_mrp` (the one definition of this chain), which the
+        tests check against :meth:`outcomes` and :meth:`step`. R(s) is the expected reward on
+        leaving s (1/2 for the rightmost inner state, 0 elsewhere); the two ends are terminal.
         ``to_mrp().value_closed_form()`` is V(k) = k / (n + 1) on the inner states (gamma = 1).
         """
-        from rlcourse.mdp import MRP
+        from rlcourse.mdp import random_walk_mrp
 
-        mdp = self.to_mdp(gamma)
-        return MRP(mdp.P[:, 0, :], mdp.R[:, 0], gamma, terminal=mdp.terminal,
-                   states=self.state_names)
+        return random_walk_mrp(self.n, gamma=gamma)
+
+    def to_mdp(self, *, gamma: float = 1.0):
+        """The exact model as an ``rlcourse.mdp.MDP`` with one action "walk": P (S, 1, S')."""
+        from rlcourse.mdp import MDP
+
+        mrp = self.to_mrp(gamma=gamma)
+        return MDP(mrp.P[:, None, :], mrp.R[:, None], mrp.terminal, gamma=gamma,
+                   states=self.state_names, actions=["walk"])
 
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):

@@ -1,19 +1,18 @@
-"""Shared helpers of Part I: names in error messages, validation of probability tables,
-graph reachability. Private: the public names live in the other modules.
+"""Shared helpers of Part I: names in error messages, graph reachability, telling an array
+from a model object. Private: the public names live in the other modules; the checks of numbers,
+policies and probability rows are in :mod:`rlcourse.validation`.
 
 Everything here works on dense arrays *and* on scipy.sparse CSR matrices without ever
 turning a sparse matrix into a dense one.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
-
-ROW_SUM_TOL = 1e-8  # |sum_s' P(s'|s, a) - 1| allowed before a row is rejected
-
 
 class Names(Sequence):
     """Names made on demand (10^6 states cost no memory): ``prefix0, prefix1, ...`` or,
@@ -83,87 +82,6 @@ def state_index(names, s) -> int:
         ) from None
 
 
-def check_gamma(gamma) -> float:
-    g = float(gamma)
-    if not (0.0 <= g <= 1.0):  # also rejects nan
-        raise ValueError(
-            f"gamma must be in [0, 1], got {gamma!r}; use e.g. gamma=0.9 "
-            "(gamma < 1 discounts future rewards, gamma = 1 needs every state to reach a terminal)."
-        )
-    return g
-
-
-def check_terminal(terminal, S: int, states) -> np.ndarray:
-    if terminal is None:
-        return np.zeros(S, dtype=bool)
-    t = np.asarray(terminal)
-    if t.shape != (S,):
-        raise ValueError(
-            f"terminal must be a boolean array of shape (S,) = ({S},), got shape {t.shape}; "
-            "pass terminal[s] = True for each absorbing end state."
-        )
-    return t.astype(bool)
-
-
-def check_rows(
-    M,
-    row_label,
-    what: str,
-    fix: str,
-    allow_zero_rows: np.ndarray | None = None,
-    col_label=lambda j: f"column {j}",
-) -> None:
-    """Check that each row of a 2-D dense or CSR matrix is a probability distribution.
-
-    ``row_label(i)`` / ``col_label(j)`` turn indices into words for the message; ``allow_zero_rows`` (bool
-    per row) marks rows that may be all zero (terminal states, never backed up from).
-    Order of checks: finite, non-negative, sum to 1 (within ROW_SUM_TOL, the sum is reported).
-    """
-    if sp.issparse(M):
-        data, cols = M.data, M.indices
-        rows_of = lambda k: int(np.searchsorted(M.indptr, k, side="right") - 1)  # noqa: E731
-        bad = np.flatnonzero(~np.isfinite(data))
-        if bad.size:
-            k = bad[0]
-            raise ValueError(
-                f"{what} for {row_label(rows_of(k))}, {col_label(cols[k])} is {data[k]}; "
-                f"every probability must be a finite number. {fix}"
-            )
-        bad = np.flatnonzero(data < 0)
-        if bad.size:
-            k = bad[0]
-            raise ValueError(
-                f"{what} for {row_label(rows_of(k))}, {col_label(cols[k])} is {data[k]:g} < 0; "
-                f"probabilities must be >= 0. {fix}"
-            )
-        sums = np.asarray(M.sum(axis=1)).ravel()  # (rows,) — stays sparse, no densify
-    else:
-        bad = np.argwhere(~np.isfinite(M))
-        if bad.size:
-            i, j = bad[0]
-            raise ValueError(
-                f"{what} for {row_label(i)}, {col_label(j)} is {M[i, j]}; "
-                f"every probability must be a finite number. {fix}"
-            )
-        bad = np.argwhere(M < 0)
-        if bad.size:
-            i, j = bad[0]
-            raise ValueError(
-                f"{what} for {row_label(i)}, {col_label(j)} is {M[i, j]:g} < 0; "
-                f"probabilities must be >= 0. {fix}"
-            )
-        sums = M.sum(axis=1)
-    wrong = np.abs(sums - 1.0) > ROW_SUM_TOL
-    if allow_zero_rows is not None:
-        wrong &= ~(allow_zero_rows & (sums == 0.0))
-    if wrong.any():
-        i = int(np.flatnonzero(wrong)[0])
-        raise ValueError(
-            f"{what} for {row_label(i)} sum to {sums[i]:.12g} instead of 1 "
-            f"(tolerance {ROW_SUM_TOL:g}); {fix}"
-        )
-
-
 def state_graph(P2, A: int) -> sp.csr_matrix:
     """Adjacency (S, S) of 'some action moves s to s2 with probability > 0'.
 
@@ -206,3 +124,33 @@ def describe_states(names, idx: np.ndarray, k: int = 3) -> str:
     shown = ", ".join(state_label(names, int(s)) for s in idx[:k])
     more = f" and {idx.size - k} more" if idx.size > k else ""
     return shown + more
+
+
+def is_model(x) -> bool:
+    """True for a model object (MarkovChain, MRP, MDP) rather than an array."""
+    return hasattr(x, "P") and hasattr(x, "n_states")
+
+
+def reject_model(x, function: str, alternative: str) -> None:
+    """TypeError when an array function is given a model object (MarkovChain, MRP, MDP)."""
+    if is_model(x):
+        raise TypeError(f"{function} works on plain arrays, but got a {type(x).__name__} object; "
+                        f"call {alternative} instead, or pass its arrays (e.g. mdp.P, mdp.R, "
+                        "mdp.terminal, gamma=mdp.gamma).")
+
+
+def arrays_only(use_instead: str):
+    """Decorator for the functions named after the slides' symbols, which take plain arrays.
+
+    Called with a model object as first argument (the habit of ``solve_value_iteration(mdp)``),
+    they raise a TypeError that names the function to use instead, before Python complains
+    about missing arguments.
+    """
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if args and is_model(args[0]):
+                reject_model(args[0], f"{fn.__name__}()", use_instead)
+            return fn(*args, **kwargs)
+        return wrapper
+    return decorate

@@ -1,160 +1,171 @@
-"""Bellman operators, the induced MRP and greedy policies (deck 001, "Value function when
-having policy", "Policy evaluation", "Find optimal policy through value function").
+"""Bellman operators, the induced MRP and greedy policies, on plain arrays (deck 001, "Value
+function when having policy", "Policy evaluation", "Find optimal policy through value function").
 
-    q(s, a)   = R(s, a) + gamma sum_s2 P(s2|s, a) v(s2)                      (q_from_v)
+    q(s, a)    = R(s, a) + gamma sum_s2 P(s2|s, a) v(s2)                      (q_from_v)
     P^pi(s2|s) = sum_a pi(a|s) P(s2|s, a),  R^pi(s) = sum_a pi(a|s) R(s, a)   (induced_mrp)
     (T^pi v)(s) = sum_a pi(a|s) q(s, a)                                       (bellman_expectation)
     (T* v)(s)   = max_a q(s, a)                                               (bellman_optimality)
-    pi(s)       = argmax_a q(s, a)                                            (greedy_policy)
+    pi(s)       = argmax_a q(s, a), ties to the lowest action index           (greedy_policy)
 
-Terminal states have value 0: V is read as 0 there and Q[terminal, :] = 0.
+| symbol | code | shape |
+|---|---|---|
+| P(s2 given s, a) | ``P`` | (S, A, S) dense, or scipy.sparse (S*A, S) with row s*A + a |
+| R(s, a) | ``R`` | (S, A) |
+| pi(a given s) | ``pi`` | (S, A) |
+| v, q | ``V``, ``Q`` | (S,), (S, A) |
+| terminal | ``terminal`` | (S,) bool, or a list of indices; optional |
+
+Terminal states have value 0: V is read as 0 there and Q[terminal, :] = 0, whatever P and R
+hold in their rows. These operators only check shapes (they run inside loops); the solvers of
+:mod:`rlcourse.mdp.dp` validate the model once.
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
 
-from rlcourse.mdp.mdp import MDP, validate_policy
-from rlcourse.mdp.mrp import MRP
+from rlcourse.mdp import _fast
+from rlcourse.mdp._common import arrays_only
+from rlcourse.validation import check_gamma, check_terminal
 
-TIE_TOL = 1e-12  # actions within TIE_TOL * max(1, |max_a Q|) of the best count as ties
+__all__ = ["q_from_v", "induced_mrp", "bellman_expectation", "bellman_optimality",
+           "greedy_policy", "TIE_TOL"]
+
+TIE_TOL = 1e-12
+"""Actions within TIE_TOL * max(1, |max_a Q|) of the best count as tied (round-off)."""
 
 
-def _check_V(mdp: MDP, V) -> np.ndarray:
+def _shapes(P, R) -> tuple[object, np.ndarray, int, int]:
+    """(P, R as float (S, A), S, A) after checking that P and R fit together."""
+    R = np.asarray(R, dtype=np.float64)
+    if R.ndim != 2 or 0 in R.shape:
+        raise ValueError(f"R must have shape (S, A) with S, A >= 1, got {R.shape}.")
+    S, A = R.shape
+    if sp.issparse(P):
+        if P.shape != (S * A, S):
+            raise ValueError(f"sparse P must have shape (S*A, S) = ({S * A}, {S}) (R says S={S}, "
+                             f"A={A}), got {P.shape}.")
+    else:
+        P = np.asarray(P, dtype=np.float64)
+        if P.shape != (S, A, S):
+            raise ValueError(f"P must have shape (S, A, S) = ({S}, {A}, {S}) with P[s, a, s2] = "
+                             f"p(s2|s, a) (R says S={S}, A={A}), got {P.shape}.")
+    return P, R, S, A
+
+
+def _terminal(terminal, S: int) -> np.ndarray:
+    if isinstance(terminal, np.ndarray) and terminal.dtype == bool and terminal.shape == (S,):
+        return terminal
+    return check_terminal(terminal, S)
+
+
+def _values(V, S: int, terminal: np.ndarray) -> np.ndarray:
     V = np.asarray(V, dtype=np.float64)
-    if V.shape != (mdp.n_states,):
-        raise ValueError(f"V must have shape (S,) = ({mdp.n_states},), got {V.shape}.")
-    t = mdp._terminal_idx
-    if t.size and np.any(V[t] != 0.0):
-        V = V.copy()
-        V[t] = 0.0  # terminal states are worth 0: never back up from them
-    return V
+    if V.shape != (S,):
+        raise ValueError(f"V must have shape (S,) = ({S},), one value per state, got {V.shape}.")
+    return np.where(terminal, 0.0, V) if terminal.any() else V  # terminal states are worth 0
 
 
-def q_from_v(mdp: MDP, V) -> np.ndarray:
-    """Q = R + gamma P V, shape (S, A), with V read as 0 and Q set to 0 at terminal states.
+def expected_next_value(P, V: np.ndarray, S: int, A: int) -> np.ndarray:
+    """sum_s2 P(s2|s, a) V(s2) for every (s, a): shape (S, A).
 
-    One (S*A, S) @ (S,) matrix-vector product: a reshape view for dense P, a CSR matvec for
-    sparse P. Nothing of size S*A*S is allocated.
+    One (S*A, S) @ (S,) product: a reshape view for dense P, a CSR product for sparse P.
     """
-    V = _check_V(mdp, V)
-    # gamma is applied to V (S numbers) rather than to P V (S*A numbers): same Q, less work
-    gPV = mdp.P2 @ (mdp.gamma * V)  # (S*A,) gamma E[V(s2) | s, a]
-    Q = gPV.reshape(mdp.n_states, mdp.n_actions)  # (S, A) view, then in place:
-    Q += mdp.R  # Q = R + gamma P V without extra (S, A) temporaries
-    Q[mdp._terminal_idx] = 0.0
+    P2 = P if sp.issparse(P) else P.reshape(S * A, S)
+    return (P2 @ V).reshape(S, A)  # (S, A)
+
+
+@arrays_only(use_instead="q_from_v(mdp.P, mdp.R, V, mdp.terminal, gamma=mdp.gamma)")
+def q_from_v(P, R, V, terminal=None, *, gamma: float) -> np.ndarray:
+    """Q(s, a) = R(s, a) + gamma sum_s2 P(s2|s, a) V(s2), shape (S, A); Q[terminal] = 0.
+
+    V is read as 0 at terminal states (they are never backed up from).
+    """
+    P, R, S, A = _shapes(P, R)
+    gamma = check_gamma(gamma)
+    terminal = _terminal(terminal, S)
+    V = _values(V, S, terminal)
+    Q = R + gamma * expected_next_value(P, V, S, A)  # (S, A)
+    Q[terminal] = 0.0
     return Q
 
 
-def max_over_actions(Q: np.ndarray) -> np.ndarray:
-    """max_a Q[s, a], shape (S,). Same as Q.max(axis=1), but an elementwise maximum over
-    the A columns, which is several times faster when A is small and S is large."""
-    V = Q[:, 0].copy()  # (S,)
-    for a in range(1, Q.shape[1]):
-        np.maximum(V, Q[:, a], out=V)
-    return V
+@arrays_only(use_instead="MRP.from_policy(mdp, pi)")
+def induced_mrp(P, R, pi) -> tuple[np.ndarray, np.ndarray]:
+    """The MRP that a fixed policy pi induces: (P_pi, R_pi) (deck 001, "Policy evaluation").
 
+        P^pi(s2|s) = sum_a pi(a|s) P(s2|s, a)    shape (S, S) (sparse CSR for sparse P)
+        R^pi(s)    = sum_a pi(a|s) R(s, a)       shape (S,)
 
-def bellman_expectation(mdp: MDP, pi, V) -> np.ndarray:
-    """V'(s) = sum_a pi(a|s) [R(s, a) + gamma sum_s2 P(s2|s, a) V(s2)]; V' = 0 at terminals."""
-    pi = validate_policy(mdp, pi)
-    return np.einsum("sa,sa->s", pi, q_from_v(mdp, V))  # (S,)
-
-
-def bellman_optimality(mdp: MDP, V) -> np.ndarray:
-    """V'(s) = max_a [R(s, a) + gamma sum_s2 P(s2|s, a) V(s2)]; V' = 0 at terminals.
-
-    This is one value-iteration sweep (value_iteration calls exactly this function).
-    For large sparse models the same numbers are computed block by block of states, so that
-    each block's Q (and R) stays in the CPU cache (about 2x faster at 10^6 states).
+    Each row of P_pi is a distribution when P's rows and pi's rows are.
+    :meth:`rlcourse.mdp.MRP.from_policy` wraps the pair into a validated MRP.
     """
-    if mdp.is_sparse and mdp.n_states > 2 * BLOCK_STATES:
-        return _bellman_optimality_blocked(mdp, V)
-    return max_over_actions(q_from_v(mdp, V))  # (S,)
-
-
-BLOCK_STATES = 32_768  # states per block of the cache-blocked sparse sweep
-
-
-def _row_blocks(mdp: MDP) -> list:
-    """CSR row blocks (lo, hi, P[lo*A:hi*A]) sharing P's data/indices (views, no copy)."""
-    cache = getattr(mdp, "_blocks_cache", None)
-    if cache is not None and cache[0] is mdp.P:
-        return cache[1]
-    P, S, A = mdp.P, mdp.n_states, mdp.n_actions
-    blocks = []
-    for lo in range(0, S, BLOCK_STATES):
-        hi = min(S, lo + BLOCK_STATES)
-        a, b = P.indptr[lo * A], P.indptr[hi * A]
-        B = sp.csr_matrix((P.data[a:b], P.indices[a:b], P.indptr[lo * A:hi * A + 1] - a),
-                          shape=((hi - lo) * A, S), copy=False)
-        blocks.append((lo, hi, B))
-    mdp._blocks_cache = (P, blocks)
-    return blocks
-
-
-def _bellman_optimality_blocked(mdp: MDP, V) -> np.ndarray:
-    gV = mdp.gamma * _check_V(mdp, V)  # (S,)
-    V_new = np.empty(mdp.n_states)
-    for lo, hi, B in _row_blocks(mdp):
-        Q = (B @ gV).reshape(hi - lo, mdp.n_actions)  # (block, A) = gamma P V on this block
-        Q += mdp.R[lo:hi]
-        V_new[lo:hi] = max_over_actions(Q)
-    V_new[mdp._terminal_idx] = 0.0
-    return V_new
-
-
-def greedy_policy(mdp: MDP | None, V_or_Q) -> np.ndarray:
-    """One-hot pi(s) = argmax_a Q(s, a), shape (S, A).
-
-    Pass Q (S, A) (``mdp`` may then be None), or V (S,) together with the ``mdp`` to get
-    Q = q_from_v(mdp, V). Ties (within 1e-12 relative) go to the lowest action index, so the
-    result does not depend on round-off; terminal states (Q = 0) therefore get action 0.
-    """
-    X = np.asarray(V_or_Q, dtype=np.float64)
-    if X.ndim == 1:
-        if mdp is None:
-            raise ValueError("greedy_policy got a V (S,) but no mdp; pass the mdp to compute "
-                             "Q = R + gamma P V, or pass Q (S, A) directly.")
-        Q = q_from_v(mdp, X)
-    elif X.ndim == 2:
-        Q = X
-        if mdp is not None and Q.shape != (mdp.n_states, mdp.n_actions):
-            raise ValueError(f"Q must have shape (S, A) = ({mdp.n_states}, {mdp.n_actions}), "
-                             f"got {Q.shape}.")
-    else:
-        raise ValueError(f"greedy_policy needs V (S,) or Q (S, A), got shape {X.shape}.")
-    best = Q.max(axis=1, keepdims=True)  # (S, 1)
-    is_best = Q >= best - TIE_TOL * np.maximum(1.0, np.abs(best))  # (S, A)
-    a = np.argmax(is_best, axis=1)  # first True: lowest index among ties
-    pi = np.zeros_like(Q)
-    pi[np.arange(Q.shape[0]), a] = 1.0
-    if mdp is not None:
-        pi[mdp._terminal_idx] = 0.0
-        pi[mdp._terminal_idx, 0] = 1.0
-    return pi
-
-
-def induced_transitions(mdp: MDP, pi: np.ndarray):
-    """P^pi(s2|s) = sum_a pi(a|s) P(s2|s, a): (S, S), dense for dense P, CSR for sparse P."""
-    S, A = mdp.n_states, mdp.n_actions
-    if mdp.is_sparse:
-        # Pi (S, S*A) holds pi(a|s) at column s*A + a, so P^pi = Pi @ P2 stays sparse
+    P, R, S, A = _shapes(P, R)
+    pi = np.asarray(pi, dtype=np.float64)
+    if pi.shape != (S, A):
+        raise ValueError(f"pi must have shape (S, A) = ({S}, {A}), got {pi.shape}.")
+    R_pi = np.sum(pi * R, axis=1)  # (S,)
+    if sp.issparse(P):
+        # Pi (S, S*A) holds pi(a|s) at column s*A + a, so P^pi = Pi @ P stays sparse
         Pi = sp.csr_matrix((pi.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)),
                            shape=(S, S * A))
-        P_pi = (Pi @ mdp.P).tocsr()  # (S, S)
+        P_pi = (Pi @ P).tocsr()  # (S, S)
         P_pi.eliminate_zeros()
-        return P_pi
-    return np.einsum("sa,sat->st", pi, mdp.P)  # (S, S)
+        return P_pi, R_pi
+    P_pi = np.einsum("sa,sat->st", pi, P)  # (S, S): weight row P[s, a] by pi(a|s), sum over a
+    return P_pi, R_pi
 
 
-def induced_mrp(mdp: MDP, pi) -> MRP:
-    """The MRP (S, P^pi, R^pi, gamma) a fixed policy induces (deck 001, "Policy evaluation").
+@arrays_only(use_instead="bellman_expectation(mdp.P, mdp.R, pi, V, mdp.terminal, gamma=mdp.gamma)")
+def bellman_expectation(P, R, pi, V, terminal=None, *, gamma: float) -> np.ndarray:
+    """(T^pi V)(s) = sum_a pi(a|s) [R(s, a) + gamma sum_s2 P(s2|s, a) V(s2)]; 0 at terminals.
 
-    P^pi(s2|s) = sum_a pi(a|s) P(s2|s, a),   R^pi(s) = sum_a pi(a|s) R(s, a).
-    With gamma = 1 the MRP constructor rejects a policy that never reaches a terminal state.
+    One sweep of iterative policy evaluation.
     """
-    pi = validate_policy(mdp, pi)
-    R_pi = np.einsum("sa,sa->s", pi, mdp.R)  # (S,)
-    return MRP(induced_transitions(mdp, pi), R_pi, mdp.gamma, terminal=mdp.terminal,
-               states=mdp.states)
+    Q = q_from_v(P, R, V, terminal, gamma=gamma)  # (S, A)
+    pi = np.asarray(pi, dtype=np.float64)
+    if pi.shape != Q.shape:
+        raise ValueError(f"pi must have shape (S, A) = {Q.shape}, got {pi.shape}.")
+    return np.sum(pi * Q, axis=1)  # (S,)
+
+
+@arrays_only(use_instead="bellman_optimality(mdp.P, mdp.R, V, mdp.terminal, gamma=mdp.gamma)")
+def bellman_optimality(P, R, V, terminal=None, *, gamma: float) -> np.ndarray:
+    """(T* V)(s) = max_a [R(s, a) + gamma sum_s2 P(s2|s, a) V(s2)]; 0 at terminals.
+
+    One sweep of value iteration. Large sparse models (over 65,536 states) switch to
+    :mod:`rlcourse.mdp._fast`, which computes the same numbers block by block of states so that
+    each block stays in the CPU cache (about 2x faster at 10^6 states); a test checks that both
+    agree.
+    """
+    if _fast.worth_it(P):
+        P, R, S, _ = _shapes(P, R)
+        terminal = _terminal(terminal, S)
+        return _fast.bellman_optimality(P, R, _values(V, S, terminal), terminal,
+                                        check_gamma(gamma))
+    return q_from_v(P, R, V, terminal, gamma=gamma).max(axis=1)  # (S,)
+
+
+@arrays_only(use_instead="greedy_policy(Q) with a Q-table")
+def greedy_policy(Q) -> np.ndarray:
+    """The deterministic greedy policy pi(s) = argmax_a Q(s, a) as one-hot rows, shape (S, A).
+
+    Ties go to the lowest action index (as ``np.argmax``), the one tie-breaking rule of the
+    course. Entries within ``TIE_TOL`` (relative) of the row's maximum count as tied, so that
+    round-off cannot pick a different action from run to run. A terminal row (Q = 0) gets
+    action 0.
+    """
+    Q = np.asarray(Q, dtype=np.float64)
+    if Q.ndim != 2 or 0 in Q.shape:
+        raise ValueError(f"greedy_policy needs a Q-table of shape (S, A), got shape {Q.shape}; "
+                         "from state values V, first compute Q = q_from_v(P, R, V, terminal, "
+                         "gamma=gamma).")
+    if not np.all(np.isfinite(Q)):
+        s, a = np.argwhere(~np.isfinite(Q))[0]
+        raise ValueError(f"Q[{s}, {a}] is {Q[s, a]}; a Q-table must hold finite numbers.")
+    best = Q.max(axis=1, keepdims=True)  # (S, 1)
+    is_best = Q >= best - TIE_TOL * np.maximum(1.0, np.abs(best))  # (S, A)
+    a = np.argmax(is_best, axis=1)  # (S,) first True: the lowest index among ties
+    pi = np.zeros_like(Q)  # (S, A)
+    pi[np.arange(Q.shape[0]), a] = 1.0
+    return pi

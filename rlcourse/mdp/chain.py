@@ -4,42 +4,158 @@ A Markov chain is a set of states S and a transition matrix
 
     P[s, s2] = p(s_{t+1} = s2 | s_t = s),        P shape (S, S), rows sum to 1.
 
-The return from time t is  G_t = R_t + gamma R_{t+1} + gamma^2 R_{t+2} + ... = sum_k gamma^k R_{t+k}.
+Its state distribution moves as a row vector, mu_{n+1} = mu_n P, so mu_n = mu_0 P^n; a
+stationary distribution satisfies mu P = mu. The return from time t is
+
+    G_t = r_t + gamma r_{t+1} + gamma^2 r_{t+2} + ... = sum_k gamma^k r_{t+k}.
+
+| symbol | code | shape |
+|---|---|---|
+| P | ``P`` | (S, S) |
+| mu_0, mu_n | ``mu0``, ``mu`` | (S,) |
+| r_0 .. r_{T-1} | ``rewards`` | (T,) |
+| G_0, G_t | ``discounted_return``, ``returns`` | float, (T,) |
+
+The functions take plain arrays (the exercises' contract); :class:`MarkovChain` validates a
+matrix once, names its states and samples trajectories.
 """
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from rlcourse.mdp._common import check_names, check_rows, state_index, state_label
+from rlcourse.mdp._common import arrays_only, check_names, state_index, state_label
 from rlcourse.utils import SeedLike, as_generator
+from rlcourse.validation import check_gamma, check_nonnegative_int, check_rows
+
+__all__ = ["discounted_return", "returns", "n_step_distribution", "stationary_distribution",
+           "MarkovChain"]
 
 
-def discounted_return(rewards, gamma: float) -> float:
+def _rewards(rewards) -> np.ndarray:
+    try:
+        r = np.asarray(rewards, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"rewards must be a list or 1-D array of numbers, got "
+                        f"{type(rewards).__name__}.") from None
+    if r.ndim > 1:
+        raise ValueError(f"rewards must be one episode's rewards, a 1-D sequence, got shape "
+                         f"{r.shape}; for several episodes call this once per episode.")
+    return r.ravel()  # (T,)
+
+
+def discounted_return(rewards, *, gamma: float) -> float:
     """G_0 = sum_{k=0}^{T-1} gamma^k r_k  (deck 001, "Return").
 
-    ``rewards[k]`` is the reward of step k (the deck's R_k); an empty list gives 0.
+    ``rewards[k]`` is the reward of step k (the deck's R_k); an empty list gives 0.0.
     Summed backwards (G = r + gamma G), which is exact for gamma = 0 and cheap.
     """
+    gamma = check_gamma(gamma)
     G = 0.0
-    for r in reversed(np.asarray(rewards, dtype=float).ravel()):
+    for r in reversed(_rewards(rewards)):
         G = float(r) + gamma * G
     return G
 
 
-def returns(rewards, gamma: float) -> np.ndarray:
+def returns(rewards, *, gamma: float) -> np.ndarray:
     """G_t for every t of an episode, by the backward recursion G_t = r_t + gamma G_{t+1}.
 
-    ``rewards`` has length T; G_T = 0 (the episode has ended). Returns shape (T,).
+    ``rewards`` has length T; G_T = 0 (the episode has ended). Returns a new array, shape (T,);
+    ``returns(rewards, gamma=g)[0] == discounted_return(rewards, gamma=g)``.
+    In Part II's notation (rewards R_1 .. R_T after S_0 .. S_{T-1}) entry t is
+    G_t = R_{t+1} + gamma G_{t+1}: the same numbers, indexed by the state they follow.
     """
-    r = np.asarray(rewards, dtype=float).ravel()  # (T,)
+    gamma = check_gamma(gamma)
+    r = _rewards(rewards)  # (T,)
     G = np.zeros_like(r)  # (T,)
     running = 0.0
     for t in range(r.size - 1, -1, -1):
         running = r[t] + gamma * running  # G_t = r_t + gamma G_{t+1}
         G[t] = running
     return G
+
+
+def _transition_matrix(P, what: str = "P") -> np.ndarray:
+    try:
+        P = np.asarray(P, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must be an (S, S) array of probabilities.") from None
+    if P.ndim != 2 or P.shape[0] != P.shape[1] or P.shape[0] == 0:
+        raise ValueError(f"{what} must be a square (S, S) matrix with P[s, s2] = p(s2|s) and "
+                         f"S >= 1, got shape {P.shape}.")
+    return P
+
+
+def _start_distribution(mu0, S: int, names: Sequence | None = None) -> np.ndarray:
+    if isinstance(mu0, (int, np.integer, str)) and not isinstance(mu0, bool):
+        mu = np.zeros(S)
+        mu[state_index(names if names is not None else range(S), mu0)] = 1.0
+        return mu
+    try:
+        mu = np.asarray(mu0, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError("mu0 must be a distribution over states (an array of shape (S,)) or a "
+                        f"start state, got {type(mu0).__name__}.") from None
+    if mu.shape != (S,):
+        raise ValueError(f"mu0 must have shape ({S},) or be a start state, got {mu.shape}.")
+    check_rows(mu[None, :], lambda i: "the start distribution mu0", "mu0 entries",
+               "Fix: pass a distribution over states (non-negative, summing to 1).")
+    return mu
+
+
+@arrays_only(use_instead="chain.distribution(mu0, n)")
+def n_step_distribution(P, mu0, n: int) -> np.ndarray:
+    """mu_n = mu0 P^n: the distribution of s_n when s_0 ~ mu0 (deck 001, "Markov process").
+
+    ``P`` (S, S), ``mu0`` a distribution (S,) (or a start state index: a point mass), ``n`` an
+    integer >= 0. Computed as n vector-matrix products mu <- mu P (never forms P^n); returns
+    a new array (S,).
+    """
+    P = _transition_matrix(P)
+    n = check_nonnegative_int(n, "n", 3)
+    mu = _start_distribution(mu0, P.shape[0])  # (S,)
+    for _ in range(n):
+        mu = mu @ P  # (S,) @ (S, S) -> (S,)
+    return mu
+
+
+@arrays_only(use_instead="chain.stationary()")
+def stationary_distribution(P) -> np.ndarray:
+    """The stationary distribution: mu P = mu, sum(mu) = 1, shape (S,).
+
+    It is unique iff the chain has exactly one closed communicating class (periodic chains are
+    fine). With several closed classes every mixture is stationary, so a ValueError names a
+    state of each class instead of picking one. Solves [P^T - I; 1^T] mu = [0; 1] by least
+    squares.
+    """
+    P = _transition_matrix(P)
+    return _stationary(P, [f"s{i}" for i in range(P.shape[0])])
+
+
+def _stationary(P: np.ndarray, names: Sequence) -> np.ndarray:
+    G = sp.csr_matrix(P > 0)
+    n_cc, label = csgraph.connected_components(G, directed=True, connection="strong")
+    src, dst = G.nonzero()  # a class is closed when no edge leaves it
+    leaves = np.zeros(n_cc, dtype=bool)
+    leaves[label[src][label[src] != label[dst]]] = True
+    closed = np.flatnonzero(~leaves)
+    if closed.size > 1:
+        reps = [state_label(names, int(np.flatnonzero(label == c)[0])) for c in closed]
+        raise ValueError(
+            f"the stationary distribution is not unique: the chain has {closed.size} closed "
+            f"classes (containing {', '.join(reps)}); every mixture of their stationary "
+            "distributions is stationary. Fix: connect the classes, or compute the distribution "
+            "after n steps from a given start instead.")
+    S = P.shape[0]
+    M = np.vstack([P.T - np.eye(S), np.ones((1, S))])  # (S+1, S)
+    b = np.zeros(S + 1)
+    b[-1] = 1.0
+    mu, *_ = np.linalg.lstsq(M, b, rcond=None)
+    mu = np.clip(mu, 0.0, None)  # remove -1e-17 round-off
+    return mu / mu.sum()
 
 
 class MarkovChain:
@@ -50,28 +166,23 @@ class MarkovChain:
     P : array (S, S)
         P[s, s2] = p(s2 | s); every row must be a probability distribution.
     states : list of str, optional
-        Names used in messages and accepted by ``sample``/``distribution``; default "s0", "s1", ...
+        Names used in messages and accepted by ``sample`` / ``distribution``; default
+        "s0", "s1", ...
     """
 
-    def __init__(self, P, states=None):
-        P = np.asarray(P, dtype=np.float64)
-        if P.ndim != 2 or P.shape[0] != P.shape[1]:
-            raise ValueError(
-                f"P must be a square (S, S) matrix with P[s, s2] = p(s2|s), got shape {P.shape}."
-            )
+    def __init__(self, P, states: Sequence[str] | None = None):
+        P = _transition_matrix(P)
         self.P = P
         self.n_states = P.shape[0]
         self.states = check_names(states, self.n_states, "state", "s")
         check_rows(
-            P,
-            lambda i: state_label(self.states, i),
-            "transition probabilities p(.|s)",
+            P, lambda i: state_label(self.states, i), "transition probabilities p(.|s)",
             "Fix: make each row of P a distribution, e.g. P /= P.sum(axis=1, keepdims=True).",
-            col_label=lambda j: "next " + state_label(self.states, j),
-        )
+            col_label=lambda j: "next " + state_label(self.states, j))
 
-    def sample(self, start, n_steps: int, seed: SeedLike = None) -> np.ndarray:
-        """Simulate s_0 = start, s_1, ..., s_{n_steps}; returns int array (n_steps + 1,)."""
+    def sample(self, start, n_steps: int, *, seed: SeedLike = None) -> np.ndarray:
+        """Simulate s_0 = start, s_1, ..., s_{n_steps}; returns an int array (n_steps + 1,)."""
+        n_steps = check_nonnegative_int(n_steps, "n_steps", 10)
         rng = as_generator(seed)
         cdf = np.cumsum(self.P, axis=1)  # (S, S) inverse-CDF sampling, one uniform per step
         s = np.empty(n_steps + 1, dtype=np.int64)
@@ -83,56 +194,14 @@ class MarkovChain:
         return s
 
     def distribution(self, mu0, n: int) -> np.ndarray:
-        """mu_n = mu0 P^n: the distribution of s_n when s_0 ~ mu0.
-
-        ``mu0`` is a distribution (S,) or a start state (index or name, i.e. a point mass).
-        Computed as n vector-matrix products (never forms P^n).
-        """
-        if isinstance(mu0, (int, np.integer, str)):
-            mu = np.zeros(self.n_states)
-            mu[state_index(self.states, mu0)] = 1.0
-        else:
-            mu = np.asarray(mu0, dtype=float)
-            if mu.shape != (self.n_states,):
-                raise ValueError(
-                    f"mu0 must have shape ({self.n_states},) or be a start state, got {mu.shape}."
-                )
-            check_rows(mu[None, :], lambda i: "the start distribution mu0", "mu0 entries",
-                       "Fix: pass a distribution over states (non-negative, summing to 1).")
-        for _ in range(int(n)):
-            mu = mu @ self.P  # (S,) @ (S, S) -> (S,)
-        return mu
+        """mu_n = mu0 P^n (:func:`n_step_distribution`); ``mu0`` may also be a state name."""
+        n = check_nonnegative_int(n, "n", 3)
+        return n_step_distribution(self.P, _start_distribution(mu0, self.n_states, self.states),
+                                   n)
 
     def stationary(self) -> np.ndarray:
-        """The stationary distribution: mu P = mu, sum(mu) = 1.
-
-        It is unique iff the chain has exactly one closed communicating class (periodic
-        chains are fine). With several closed classes every mixture is stationary, so we
-        raise a ValueError naming a state of each class instead of picking one.
-        Solves the linear system [P^T - I; 1^T] mu = [0; 1] by least squares.
-        """
-        G = sp.csr_matrix(self.P > 0)
-        n_cc, label = csgraph.connected_components(G, directed=True, connection="strong")
-        # a class is closed when no edge leaves it
-        src, dst = G.nonzero()
-        leaves = np.zeros(n_cc, dtype=bool)
-        leaves[label[src][label[src] != label[dst]]] = True
-        closed = np.flatnonzero(~leaves)
-        if closed.size > 1:
-            reps = [state_label(self.states, int(np.flatnonzero(label == c)[0])) for c in closed]
-            raise ValueError(
-                f"the stationary distribution is not unique: the chain has {closed.size} closed "
-                f"classes (containing {', '.join(reps)}); every mixture of their stationary "
-                "distributions is stationary. Fix: connect the classes, or call distribution() "
-                "from a given start instead."
-            )
-        S = self.n_states
-        M = np.vstack([self.P.T - np.eye(S), np.ones((1, S))])  # (S+1, S)
-        b = np.zeros(S + 1)
-        b[-1] = 1.0
-        mu, *_ = np.linalg.lstsq(M, b, rcond=None)
-        mu = np.clip(mu, 0.0, None)  # remove -1e-17 round-off
-        return mu / mu.sum()
+        """The stationary distribution (:func:`stationary_distribution`), naming states in errors."""
+        return _stationary(self.P, self.states)
 
     def __repr__(self) -> str:
         return f"MarkovChain(n_states={self.n_states})"

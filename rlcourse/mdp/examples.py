@@ -4,14 +4,15 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from rlcourse.grid import ACTION_NAMES, MOVES, PERPENDICULAR
 from rlcourse.mdp._common import Names
 from rlcourse.mdp.chain import MarkovChain
 from rlcourse.mdp.mdp import MDP
 from rlcourse.mdp.mrp import MRP
 from rlcourse.utils import SeedLike, as_generator
+from rlcourse.validation import check_gamma, check_positive_int, check_probability
 
-GRID_ACTIONS = ["up", "right", "down", "left"]  # same order as MineGrid
-_MOVES = np.array([[-1, 0], [0, 1], [1, 0], [0, -1]])  # (A, 2) (d_row, d_col)
+__all__ = ["two_state_chain", "random_walk_mrp", "jump_random_walk_mrp", "random_mdp", "grid_mdp"]
 
 
 def two_state_chain(p: float = 0.3, q: float = 0.1) -> MarkovChain:
@@ -22,7 +23,7 @@ def two_state_chain(p: float = 0.3, q: float = 0.1) -> MarkovChain:
     return MarkovChain(np.array([[1 - p, p], [q, 1 - q]]), states=["a", "b"])
 
 
-def random_walk_mrp(n: int = 5, gamma: float = 1.0) -> MRP:
+def random_walk_mrp(n: int = 5, *, gamma: float = 1.0) -> MRP:
     """Sutton & Barto's random walk (Example 6.2): n states in a row between two terminals.
 
     States "T_left", A, B, C, D, E (for n = 5; "s1".."sn" otherwise), "T_right". From each
@@ -40,10 +41,10 @@ def random_walk_mrp(n: int = 5, gamma: float = 1.0) -> MRP:
     terminal = np.zeros(S, dtype=bool)
     terminal[[0, S - 1]] = True
     inner = list("ABCDE") if n == 5 else [f"s{i}" for i in range(1, n + 1)]
-    return MRP(P, R, gamma, terminal=terminal, states=["T_left", *inner, "T_right"])
+    return MRP(P, R, terminal, gamma=gamma, states=["T_left", *inner, "T_right"])
 
 
-def jump_random_walk_mrp(n: int = 1000, jump: int = 100, gamma: float = 1.0) -> MRP:
+def jump_random_walk_mrp(n: int = 1000, jump: int = 100, *, gamma: float = 1.0) -> MRP:
     """Sutton & Barto's 1000-state random walk (Example 9.1), the test bed of chapter 05.
 
     States 0 (left end), 1..n (inner), n + 1 (right end). From inner state i the walk jumps to
@@ -61,10 +62,10 @@ def jump_random_walk_mrp(n: int = 1000, jump: int = 100, gamma: float = 1.0) -> 
     R[[0, S - 1]] = 0.0
     terminal = np.zeros(S, dtype=bool)
     terminal[[0, S - 1]] = True
-    return MRP(P, R, gamma, terminal=terminal)
+    return MRP(P, R, terminal, gamma=gamma)
 
 
-def random_mdp(S: int, A: int, seed: SeedLike = None, branching: int | None = None,
+def random_mdp(S: int, A: int, *, seed: SeedLike = None, branching: int | None = None,
                gamma: float = 0.9) -> MDP:
     """A dense random MDP for tests and benchmarks (no terminal states).
 
@@ -85,10 +86,10 @@ def random_mdp(S: int, A: int, seed: SeedLike = None, branching: int | None = No
         del mask
     P /= P.sum(axis=1, keepdims=True)
     R = rng.standard_normal((S, A))
-    return MDP(P.reshape(S, A, S), R, gamma)
+    return MDP(P.reshape(S, A, S), R, gamma=gamma)
 
 
-def grid_mdp(height: int, width: int, gamma: float = 0.9, sparse: bool = True,
+def grid_mdp(height: int, width: int, *, gamma: float = 0.9, sparse: bool = True,
              slip: float = 0.0, goal: tuple[int, int] | None = None) -> MDP:
     """A height x width grid world: reward -1 per step, one terminal goal (default the
     bottom-right cell), actions up/right/down/left; a move off the grid stays put.
@@ -99,21 +100,23 @@ def grid_mdp(height: int, width: int, gamma: float = 0.9, sparse: bool = True,
     a second and no S*A*S array is ever made. sparse=False returns the dense (S, A, S) array
     (for small grids; refused above ~2 GB).
     """
-    H, W, A = int(height), int(width), 4
+    H = check_positive_int(height, "height", 10)
+    W = check_positive_int(width, "width", 10)
+    gamma = check_gamma(gamma)
+    slip = check_probability(slip, "slip", "0.1")
+    A = len(ACTION_NAMES)
     S = H * W
     gr, gc = (H - 1, W - 1) if goal is None else goal
     g = gr * W + gc
     r, c = np.divmod(np.arange(S), W)  # (S,), (S,)
-    nr = np.clip(r[:, None] + _MOVES[None, :, 0], 0, H - 1)  # (S, A)
-    nc = np.clip(c[:, None] + _MOVES[None, :, 1], 0, W - 1)  # (S, A)
+    nr = np.clip(r[:, None] + MOVES[None, :, 0], 0, H - 1)  # (S, A)
+    nc = np.clip(c[:, None] + MOVES[None, :, 1], 0, W - 1)  # (S, A)
     nxt = nr * W + nc  # (S, A) next state of the intended move
     nxt[g] = g  # the goal is absorbing
     if slip == 0.0:
         P = sp.csr_matrix((np.ones(S * A), nxt.ravel(), np.arange(S * A + 1)), shape=(S * A, S))
     else:
-        if not 0.0 < slip <= 1.0:
-            raise ValueError(f"slip must be in [0, 1], got {slip}.")
-        perp = np.array([[1, 3], [0, 2], [1, 3], [0, 2]])  # (A, 2) actions at right angles
+        perp = np.array([PERPENDICULAR[a] for a in range(A)])  # (A, 2) actions at right angles
         cols = np.stack([nxt, nxt[:, perp[:, 0]], nxt[:, perp[:, 1]]], axis=-1)  # (S, A, 3)
         probs = np.broadcast_to([1 - slip, slip / 2, slip / 2], cols.shape)
         P = sp.csr_matrix((probs.ravel(), cols.ravel(), np.arange(0, 3 * S * A + 1, 3)),
@@ -129,4 +132,4 @@ def grid_mdp(height: int, width: int, gamma: float = 0.9, sparse: bool = True,
                              "use sparse=True.")
         P = P.toarray().reshape(S, A, S)
     names = Names("s", S, fmt=lambda i: f"r{i // W}c{i % W}")
-    return MDP(P, R, gamma, terminal=terminal, states=names, actions=list(GRID_ACTIONS))
+    return MDP(P, R, terminal, gamma=gamma, states=names, actions=list(ACTION_NAMES))

@@ -16,17 +16,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from rlcourse.mdp._common import (
-    ROW_SUM_TOL,
     action_label,
-    check_gamma,
     check_names,
-    check_rows,
-    check_terminal,
     describe_states,
+    reject_model,
     state_graph,
     state_label,
     states_not_reaching,
 )
+from rlcourse.validation import check_gamma, check_policy, check_rows, check_terminal
+
+__all__ = ["MDP", "uniform_policy"]
 
 
 class MDP:
@@ -39,24 +39,34 @@ class MDP:
         Rows of terminal states may be all zero (solvers never back up from them).
     R : array (S, A)
         Expected immediate reward r(s, a); ignored at terminal states.
-    gamma : float in [0, 1]
+    terminal : bool array (S,) or a list of state indices, optional
+        Absorbing end states, worth 0.
+    gamma : float in [0, 1], keyword-only
         With gamma = 1, every state must be able to reach a terminal state under some
         sequence of actions (otherwise the optimal return can be infinite).
-    terminal : bool array (S,), optional
     states, actions : list of str, optional
         Names used in error messages (default "s0", "s1", ... and "a0", "a1", ...).
 
     Attributes: P, R, gamma, terminal, states, actions, n_states, n_actions, is_sparse.
     """
 
-    def __init__(self, P, R, gamma: float, terminal=None, states=None, actions=None):
-        R = np.asarray(R, dtype=np.float64)
+    def __init__(self, P, R, terminal=None, *, gamma: float, states=None, actions=None):
+        reject_model(P, "MDP(P, R, terminal, gamma=...)", "the model itself (it is already built)")
+        try:
+            R = np.asarray(R, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"R must be an (S, A) array of numbers, got {type(R).__name__}.") from None
         if R.ndim != 2:
             raise ValueError(
                 f"R must have shape (S, A) with R[s, a] = expected reward r(s, a), got shape "
                 f"{R.shape}; for a reward per state only, repeat it: np.repeat(R[:, None], A, 1)."
             )
         S, A = R.shape
+        if S == 0 or A == 0:
+            raise ValueError(
+                f"the model is empty: R has shape {R.shape}, but an MDP needs at least one state "
+                "and one action (R[s, a] for S >= 1 states and A >= 1 actions)."
+            )
         if sp.issparse(P):
             P = sp.csr_matrix(P, dtype=np.float64, copy=True)
             if P.shape != (S * A, S):
@@ -79,7 +89,7 @@ class MDP:
         self.states = check_names(states, S, "state", "s")
         self.actions = check_names(actions, A, "action", "a")
         self.gamma = check_gamma(gamma)
-        self.terminal = check_terminal(terminal, S, self.states)
+        self.terminal = check_terminal(terminal, S)
         self._terminal_idx = np.flatnonzero(self.terminal)  # cached for the DP sweeps
         self._validate()
 
@@ -122,6 +132,16 @@ class MDP:
                     "use gamma < 1, or mark a terminal state reachable from every state."
                 )
 
+    def check_policy(self, pi) -> np.ndarray:
+        """``pi`` as a float (S, A) array after checking every row is a distribution over actions.
+
+        Raises a ValueError naming the first bad state and action (wrong shape, non-finite,
+        negative, or a row whose sum is not 1 within 1e-8).
+        """
+        return check_policy(pi, self.n_states, self.n_actions,
+                            state_label=lambda s: state_label(self.states, s),
+                            action_label=lambda a: action_label(self.actions, a))
+
     def __repr__(self) -> str:
         return (f"MDP(n_states={self.n_states}, n_actions={self.n_actions}, gamma={self.gamma}, "
                 f"sparse={self.is_sparse}, n_terminal={self._terminal_idx.size})")
@@ -130,27 +150,3 @@ class MDP:
 def uniform_policy(mdp: MDP) -> np.ndarray:
     """pi(a|s) = 1/|A| for every state: shape (S, A)."""
     return np.full((mdp.n_states, mdp.n_actions), 1.0 / mdp.n_actions)
-
-
-def validate_policy(mdp: MDP, pi) -> np.ndarray:
-    """Return pi as a float (S, A) array after checking every row is a distribution.
-
-    Raises ValueError naming the first bad state (wrong shape, non-finite, negative, or a row
-    whose sum is not 1 within 1e-8).
-    """
-    pi = np.asarray(pi, dtype=np.float64)
-    S, A = mdp.n_states, mdp.n_actions
-    if pi.shape != (S, A):
-        raise ValueError(
-            f"a policy must have shape (S, A) = ({S}, {A}) with pi[s, a] = pi(a|s), got "
-            f"{pi.shape}; for a deterministic policy use one-hot rows, e.g. np.eye(A)[actions]."
-        )
-    check_rows(
-        pi,
-        lambda s: state_label(mdp.states, s),
-        "policy probabilities pi(.|s)",
-        f"Fix: each row must be a distribution over the {A} actions (sum to 1 within "
-        f"{ROW_SUM_TOL:g}), e.g. pi /= pi.sum(axis=1, keepdims=True).",
-        col_label=lambda a: action_label(mdp.actions, a),
-    )
-    return pi

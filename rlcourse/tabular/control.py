@@ -13,12 +13,22 @@ while exploring (off-policy); SARSA's target uses the action A' it will actually
 learns the value of the epsilon-greedy policy itself (on-policy) - on the cliff layout that is
 the difference between walking the edge (Q-learning) and keeping a safe distance (SARSA).
 
+One tie-breaking rule for the whole course: among equally good actions, the lowest index
+(``np.argmax``). Acting greedily on a fresh all-zero table therefore tries action 0 first; the
+-1 it earns makes another action the best, so a zero-initialised agent still explores.
+
 | symbol | code | shape |
 |---|---|---|
 | Q(s, a) | ``Q`` | (S, A) |
 | S, A, R, S', A' | ``s, a, r, s_next, a_next`` | ints / float |
-| alpha, gamma, epsilon | ``alpha, gamma, epsilon`` | scalars |
+| alpha, gamma, epsilon | ``alpha, gamma, epsilon`` | scalars, keyword-only |
 | pi (greedy) | ``result.policy`` | (S, A) one-hot |
+
+On arrays (the exercises' functions): :func:`epsilon_greedy`, :func:`epsilon_greedy_policy`,
+:func:`q_learning_update`, :func:`sarsa_update`, and the whole loops on a model
+:func:`q_learning`, :func:`sarsa`. Trainers on an environment or a model that return a record
+with the config and the history: :func:`train_q_learning`, :func:`train_sarsa`. Update
+functions return a new table; the loops pass ``out=Q`` to update in place.
 """
 from __future__ import annotations
 
@@ -28,73 +38,84 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rlcourse.tabular._checks import (check_alpha, check_epsilon, check_gamma,
-                                      check_positive_int, make_config)
+from rlcourse.mdp.bellman import greedy_policy
 from rlcourse.tabular.episodes import make_stepper
 from rlcourse.utils import SeedLike, as_generator, progress_bar
+from rlcourse.validation import (check_alpha, check_epsilon, check_gamma, check_positive_int,
+                                 make_config)
 
-__all__ = ["epsilon_greedy", "greedy_action", "q_learning_update", "sarsa_update",
-           "q_learning", "sarsa", "QLearningConfig", "SarsaConfig", "ControlResult",
-           "greedy_policy_from_q", "reachable_states", "suboptimal_reachable_states",
-           "greedy_is_optimal"]
+__all__ = ["epsilon_greedy", "epsilon_greedy_policy", "q_learning_update", "sarsa_update",
+           "q_learning", "sarsa", "train_q_learning", "train_sarsa", "QLearningConfig",
+           "SarsaConfig", "ControlResult"]
 
 
 # ----------------------------------------------------------------------------------------
 # Acting.
 # ----------------------------------------------------------------------------------------
-def greedy_action(q: np.ndarray, rng: np.random.Generator) -> int:
-    """argmax_a q[a], ties broken uniformly at random among the maximisers.
-
-    Random tie-breaking matters with Q initialised to 0: "always the lowest index" would send
-    a fresh agent the same way (e.g. always "up") until something changes the table.
-    """
-    values = q.tolist() if hasattr(q, "tolist") else list(q)   # plain floats: faster for few actions
-    q_max = max(values)
-    best = [a for a, v in enumerate(values) if v == q_max]     # all maximisers
-    if len(best) == 1:
-        return best[0]
-    return best[int(rng.integers(len(best)))]
-
-
-def epsilon_greedy(Q: np.ndarray, s: int | None, epsilon: float, rng: SeedLike = None) -> int:
-    """SELECT-ACTION(Q, S, epsilon) of deck 003's pseudocode.
+def epsilon_greedy(q, *, epsilon: float, rng: np.random.Generator) -> int:
+    """SELECT-ACTION(Q, S, epsilon) of deck 003's pseudocode, for one row q = Q(S, .) (A,).
 
     With probability epsilon: an action drawn uniformly from all A actions (the greedy one
-    included); otherwise a greedy action argmax_a Q(S, a), ties broken uniformly at random.
-    ``Q`` is the (S, A) table and ``s`` the state, or ``Q`` is one row (A,) and ``s`` is None.
-    Pass a ``numpy.random.Generator`` as ``rng`` inside a loop (an int seeds a new one).
+    included); otherwise the greedy action argmax_a q[a], ties to the lowest index. So the
+    greedy action has probability 1 - epsilon + epsilon / A. All randomness comes from ``rng``
+    (a ``numpy.random.Generator``): one ``rng.random()`` per call, plus ``rng.integers(A)``
+    when exploring. Returns a Python int.
     """
-    q = Q if s is None else Q[s]          # (A,)
-    rng = as_generator(rng)
     if rng.random() < epsilon:
-        return int(rng.integers(len(q)))  # explore
-    return greedy_action(q, rng)          # exploit
+        return int(rng.integers(len(q)))  # explore: any of the A actions
+    return int(np.argmax(q))  # exploit: the first maximiser
 
 
-def greedy_policy_from_q(Q: np.ndarray) -> np.ndarray:
-    """One-hot greedy policy pi(s) = argmax_a Q(s, a) (S, A); ties go to the lowest action index
-    (the convention of ``rlcourse.mdp.greedy_policy``, so the two can be compared)."""
-    Q = np.asarray(Q)
-    pi = np.zeros_like(Q, dtype=float)                 # (S, A)
-    pi[np.arange(len(Q)), Q.argmax(axis=1)] = 1.0
-    return pi
+def epsilon_greedy_policy(Q, *, epsilon: float) -> np.ndarray:
+    """The epsilon-greedy policy of a Q-table as probabilities pi(a|s), shape (S, A).
+
+        pi(a|s) = 1 - epsilon + epsilon / A   for a = argmax_a Q(s, a) (lowest index on ties)
+                = epsilon / A                 for every other action
+
+    This is the policy :func:`epsilon_greedy` samples from, and the one SARSA evaluates;
+    ``rlcourse.mdp.evaluate_policy`` gives its exact value.
+    """
+    epsilon = check_epsilon(epsilon)
+    greedy = greedy_policy(Q)  # (S, A) one-hot
+    A = greedy.shape[1]
+    return (1.0 - epsilon) * greedy + epsilon / A  # (S, A)
 
 
 # ----------------------------------------------------------------------------------------
 # The two updates.
 # ----------------------------------------------------------------------------------------
-def q_learning_update(Q, s, a, r, s_next, alpha, gamma, terminal=False) -> np.ndarray:
-    """Q(S, A) <- Q(S, A) + alpha [R + gamma max_a Q(S', a) - Q(S, A)] (deck 003); Q(terminal, .) = 0."""
-    target = r if terminal else r + gamma * Q[s_next].max()
-    Q[s, a] += alpha * (target - Q[s, a])
-    return Q
+def _target_table(Q, out) -> np.ndarray:
+    if out is None:
+        return np.array(Q, dtype=float)  # a new table: the caller's Q is left as it was
+    if out is not Q:
+        out[...] = Q
+    return out
 
 
-def sarsa_update(Q, s, a, r, s_next, a_next, alpha, gamma, terminal=False) -> np.ndarray:
-    """Q(S, A) <- Q(S, A) + alpha [R + gamma Q(S', A') - Q(S, A)] (on-policy TD control); Q(terminal, .) = 0."""
-    target = r if terminal else r + gamma * Q[s_next, a_next]
-    Q[s, a] += alpha * (target - Q[s, a])
-    return Q
+def q_learning_update(Q, s: int, a: int, r: float, s_next: int, terminal: bool = False, *,
+                      alpha: float, gamma: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Q(S, A) <- Q(S, A) + alpha [R + gamma max_a Q(S', a) - Q(S, A)] (deck 003).
+
+    ``terminal=True`` when S' is terminal (Q(terminal, .) = 0): the target is R alone. Returns
+    a new (S, A) table; ``Q`` is not changed (pass ``out=Q`` to update Q itself).
+    """
+    Q_new = _target_table(Q, out)  # (S, A)
+    target = r if terminal else r + gamma * np.max(Q_new[s_next])  # off-policy: the greedy value
+    Q_new[s, a] = Q_new[s, a] + alpha * (target - Q_new[s, a])
+    return Q_new
+
+
+def sarsa_update(Q, s: int, a: int, r: float, s_next: int, a_next: int, terminal: bool = False,
+                 *, alpha: float, gamma: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Q(S, A) <- Q(S, A) + alpha [R + gamma Q(S', A') - Q(S, A)] (on-policy TD control).
+
+    A' is the action that will really be taken in S'. ``terminal=True``: target R alone.
+    Returns a new (S, A) table; ``Q`` is not changed (pass ``out=Q`` to update Q itself).
+    """
+    Q_new = _target_table(Q, out)  # (S, A)
+    target = r if terminal else r + gamma * Q_new[s_next, a_next]  # on-policy: the action taken
+    Q_new[s, a] = Q_new[s, a] + alpha * (target - Q_new[s, a])
+    return Q_new
 
 
 # ----------------------------------------------------------------------------------------
@@ -118,8 +139,6 @@ class QLearningConfig:
     """epsilon never decays below this"""
     max_steps: int = 100
     """cap on the episode length; a capped episode bootstraps from its last state"""
-    seed: int | None = 0
-    """one seed for everything random: exploration, tie-breaking, the env's reset/slip"""
 
     def __post_init__(self):
         check_positive_int(self.n_episodes, "n_episodes", 500)
@@ -128,11 +147,10 @@ class QLearningConfig:
         check_gamma(self.gamma)
         check_epsilon(self.epsilon)
         check_epsilon(self.epsilon_min, "epsilon_min")
-        if not (0.0 < self.epsilon_decay <= 1.0):
+        if not (0.0 < check_epsilon(self.epsilon_decay, "epsilon_decay") <= 1.0):
             raise ValueError(
                 f"epsilon_decay must be in (0, 1], got {self.epsilon_decay!r}; 1.0 keeps epsilon "
-                "constant, 0.99 shrinks it by 1% per episode."
-            )
+                "constant, 0.99 shrinks it by 1% per episode.")
 
 
 @dataclass(frozen=True)
@@ -144,48 +162,64 @@ class SarsaConfig(QLearningConfig):
 class ControlResult:
     """What a TD-control run learned and how it got there."""
 
-    Q: np.ndarray                  # (S, A) learned action values
-    policy: np.ndarray             # (S, A) one-hot greedy policy (ties -> lowest action index)
-    episode_returns: np.ndarray    # (n,) undiscounted sum of rewards of each training episode
-    episode_lengths: np.ndarray    # (n,) steps of each training episode
-    epsilons: np.ndarray           # (n,) epsilon used in each episode
-    stopped_at: int | None         # episodes done when stop_when(Q) first returned True
-    n_updates: int                 # total Q updates (= environment steps)
-    wall_seconds: float            # training time, stop_when checks included
-    check_seconds: float           # time spent inside stop_when
-    config: object = field(repr=False, default=None)
+    Q: np.ndarray = field(repr=False)
+    """(S, A) learned action values"""
+    policy: np.ndarray = field(repr=False)
+    """(S, A) one-hot greedy policy of Q (ties to the lowest action index)"""
+    N: np.ndarray = field(repr=False)
+    """(S, A) number of updates of each pair (N.sum(axis=1) > 0: the states ever visited)"""
+    config: QLearningConfig = field(repr=False)
+    """the configuration the run used"""
+    seed: SeedLike = None
+    """the seed the run used"""
+    history: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    """one entry per training episode: "episode" (1, 2, ...), "return" (undiscounted sum of
+    rewards), "length" (steps) and "epsilon" (the exploration rate used)"""
+    stopped_at: int | None = None
+    """episodes done when stop_when(Q) first returned True (None: it never did)"""
+    wall_seconds: float = 0.0
+    """training time, stop_when checks included"""
+    check_seconds: float = 0.0
+    """time spent inside stop_when"""
+
+    @property
+    def n_updates(self) -> int:
+        """Total Q updates (= environment steps)."""
+        return int(self.history["length"].sum())
 
 
 # ----------------------------------------------------------------------------------------
 # The training loops.
 # ----------------------------------------------------------------------------------------
-def _q_learning_episode(Q, env, alpha, gamma, epsilon, rng, max_steps, reseed):
-    """One episode of deck 003's Algorithm 1; returns (sum of rewards, steps)."""
-    s = env.reset(rng, reseed)                           # Initialize state S
+def _q_learning_episode(Q, N, env, alpha, gamma, epsilon, rng, max_steps, reseed):
+    """One episode of deck 003's Algorithm 1 (Q and the counts N updated in place); returns
+    (sum of rewards, steps)."""
+    s = env.reset(rng, reseed)  # Initialize state S
     total, t = 0.0, 0
     while t < max_steps:
-        a = epsilon_greedy(Q, s, epsilon, rng)           # A <- SELECT-ACTION(Q, S, epsilon)
+        a = epsilon_greedy(Q[s], epsilon=epsilon, rng=rng)  # A <- SELECT-ACTION(Q, S, epsilon)
         s_next, r, terminated, truncated = env.step(a, rng)
-        # off-policy target: the greedy value of S', whatever we do next
-        q_learning_update(Q, s, a, r, s_next, alpha, gamma, terminal=terminated)
+        q_learning_update(Q, s, a, r, s_next, terminated, alpha=alpha, gamma=gamma, out=Q)
+        N[s, a] += 1
         total += r
         t += 1
         if terminated or truncated:
             break
-        s = s_next                                       # S <- S'
+        s = s_next  # S <- S'
     return total, t
 
 
-def _sarsa_episode(Q, env, alpha, gamma, epsilon, rng, max_steps, reseed):
-    """One SARSA episode: S, A, R, S', A' with A' chosen before the update; returns (sum of rewards, steps)."""
+def _sarsa_episode(Q, N, env, alpha, gamma, epsilon, rng, max_steps, reseed):
+    """One SARSA episode, A' chosen before the update (Q in place); returns (sum of rewards, steps)."""
     s = env.reset(rng, reseed)
-    a = epsilon_greedy(Q, s, epsilon, rng)
+    a = epsilon_greedy(Q[s], epsilon=epsilon, rng=rng)
     total, t = 0.0, 0
     while t < max_steps:
         s_next, r, terminated, truncated = env.step(a, rng)
         # on-policy target: the action we will really take in S' (unused if S' is terminal)
-        a_next = epsilon_greedy(Q, s_next, epsilon, rng)
-        sarsa_update(Q, s, a, r, s_next, a_next, alpha, gamma, terminal=terminated)
+        a_next = epsilon_greedy(Q[s_next], epsilon=epsilon, rng=rng)
+        sarsa_update(Q, s, a, r, s_next, a_next, terminated, alpha=alpha, gamma=gamma, out=Q)
+        N[s, a] += 1
         total += r
         t += 1
         if terminated or truncated:
@@ -194,21 +228,31 @@ def _sarsa_episode(Q, env, alpha, gamma, epsilon, rng, max_steps, reseed):
     return total, t
 
 
-def _td_control(episode_fn, env_or_model, cfg, Q0, start, stop_when, check_every, progress):
+def _td_control(episode_fn, env_or_model, cfg, seed, Q0, start, stop_when, check_every,
+                progress) -> ControlResult:
     stepper = make_stepper(env_or_model, start)
     S, A = stepper.n_states, stepper.n_actions
+    if stepper.terminal is not None:
+        bad = np.flatnonzero(stepper.terminal & (stepper.start > 0)) if hasattr(
+            stepper, "start") else np.array([], dtype=int)
+        if bad.size:
+            raise ValueError(
+                f"the start state {int(bad[0])} is terminal: an episode that starts there has "
+                "already ended, so there is nothing to act on or learn. Pass a non-terminal "
+                "start (or start=None for uniform over the non-terminal states).")
     if Q0 is None:
-        Q = np.zeros((S, A))                                           # (S, A)
+        Q = np.zeros((S, A))  # (S, A)
     else:
         Q = np.array(Q0, dtype=float)
         if Q.shape != (S, A):
             raise ValueError(f"Q0 must have shape (S, A) = ({S}, {A}), got {Q.shape}.")
     if stepper.terminal is not None:
-        Q[stepper.terminal] = 0.0                                      # Q(terminal, .) = 0
-    check_positive_int(check_every, "check_every", 10)
-    rng = as_generator(cfg.seed)
+        Q[stepper.terminal] = 0.0  # Q(terminal, .) = 0
+    N = np.zeros((S, A), dtype=np.int64)  # (S, A) updates of each pair
+    check_every = check_positive_int(check_every, "check_every", 10)
+    rng = as_generator(seed)
     n = cfg.n_episodes
-    returns, lengths, epsilons = np.zeros(n), np.zeros(n, dtype=np.int64), np.zeros(n)
+    returns_, lengths, epsilons = np.zeros(n), np.zeros(n, dtype=np.int64), np.zeros(n)
     stopped_at, check_seconds = None, 0.0
     epsilon = cfg.epsilon
     t0 = time.perf_counter()
@@ -216,8 +260,8 @@ def _td_control(episode_fn, env_or_model, cfg, Q0, start, stop_when, check_every
     bar = progress_bar(n, progress, type(cfg).__name__.removesuffix("Config"))
     for k in range(n):
         epsilons[k] = epsilon
-        returns[k], lengths[k] = episode_fn(Q, stepper, cfg.alpha, cfg.gamma, epsilon, rng,
-                                            cfg.max_steps, reseed=(k == 0))
+        returns_[k], lengths[k] = episode_fn(Q, N, stepper, cfg.alpha, cfg.gamma, epsilon, rng,
+                                             cfg.max_steps, reseed=(k == 0))
         bar.update()
         epsilon = max(cfg.epsilon_min, epsilon * cfg.epsilon_decay)
         if stop_when is not None and (k + 1) % check_every == 0:
@@ -230,93 +274,84 @@ def _td_control(episode_fn, env_or_model, cfg, Q0, start, stop_when, check_every
     bar.close()
     wall = time.perf_counter() - t0
     m = k + 1
-    return ControlResult(Q, greedy_policy_from_q(Q), returns[:m], lengths[:m], epsilons[:m],
-                         stopped_at, int(lengths[:m].sum()), wall, check_seconds, cfg)
+    history = {"episode": np.arange(1, m + 1), "return": returns_[:m], "length": lengths[:m],
+               "epsilon": epsilons[:m]}
+    return ControlResult(Q, greedy_policy(Q), N, cfg, seed, history, stopped_at, wall,
+                         check_seconds)
 
 
-def q_learning(env_or_model, config: QLearningConfig | None = None, *, Q0=None, start=None,
-               stop_when: Callable[[np.ndarray], bool] | None = None, check_every: int = 10,
-               progress: bool = False, **overrides) -> ControlResult:
+def train_q_learning(env_or_model, config: QLearningConfig | None = None, *, seed: SeedLike,
+                     Q0=None, start=None, stop_when: Callable[[np.ndarray], bool] | None = None,
+                     check_every: int = 10, progress: bool = False,
+                     **overrides) -> ControlResult:
     """epsilon-greedy Q-learning, deck 003's Algorithm 1 (off-policy TD control).
 
     for each episode: S <- reset; repeat: A <- epsilon-greedy(Q, S); take A, observe R, S';
     Q(S, A) <- Q(S, A) + alpha [R + gamma max_a Q(S', a) - Q(S, A)]; S <- S'; until S terminal.
 
     ``env_or_model``: a gymnasium env with Discrete spaces (stepped through ``env.unwrapped``)
-    or an rlcourse ``MDP`` sampled directly (``start``: its start state/distribution).
-    ``config``: a :class:`QLearningConfig`; keyword ``overrides`` replace fields, e.g.
-    ``q_learning(env, n_episodes=200, seed=3)``. ``Q0``: initial table (default zeros).
-    ``stop_when(Q) -> bool`` is called every ``check_every`` episodes; training stops the first
-    time it returns True and ``result.stopped_at`` records the episode count.
+    or an rlcourse ``MDP`` sampled directly (``start``: its start state or distribution; a
+    terminal start is refused). ``config``: a :class:`QLearningConfig`; keyword ``overrides``
+    replace fields, e.g. ``train_q_learning(env, seed=3, n_episodes=200)``. ``seed``: one seed
+    for exploration, transitions and the env's own ``np_random``. ``Q0``: initial table
+    (default zeros). ``stop_when(Q) -> bool`` is called every ``check_every`` episodes; training
+    stops the first time it returns True and ``result.stopped_at`` records the episode count.
     ``progress=True`` shows a tqdm bar over the episodes.
     """
     cfg = make_config(QLearningConfig, config, overrides)
-    return _td_control(_q_learning_episode, env_or_model, cfg, Q0, start, stop_when, check_every,
-                       progress)
+    return _td_control(_q_learning_episode, env_or_model, cfg, seed, Q0, start, stop_when,
+                       check_every, progress)
 
 
-def sarsa(env_or_model, config: SarsaConfig | None = None, *, Q0=None, start=None,
-          stop_when: Callable[[np.ndarray], bool] | None = None, check_every: int = 10,
-          progress: bool = False, **overrides) -> ControlResult:
+def train_sarsa(env_or_model, config: SarsaConfig | None = None, *, seed: SeedLike, Q0=None,
+                start=None, stop_when: Callable[[np.ndarray], bool] | None = None,
+                check_every: int = 10, progress: bool = False, **overrides) -> ControlResult:
     """SARSA (on-policy TD control): Q(S, A) <- Q(S, A) + alpha [R + gamma Q(S', A') - Q(S, A)].
 
     A' is drawn epsilon-greedily from Q in S' *before* the update and is then taken, so Q
-    follows the exploring policy itself. Arguments as for :func:`q_learning`, with a
+    follows the exploring policy itself. Arguments as for :func:`train_q_learning`, with a
     :class:`SarsaConfig`.
     """
     if isinstance(config, QLearningConfig) and not isinstance(config, SarsaConfig):
         config = SarsaConfig(**{f: getattr(config, f) for f in config.__dataclass_fields__})
     cfg = make_config(SarsaConfig, config, overrides)
-    return _td_control(_sarsa_episode, env_or_model, cfg, Q0, start, stop_when, check_every,
-                       progress)
+    return _td_control(_sarsa_episode, env_or_model, cfg, seed, Q0, start, stop_when,
+                       check_every, progress)
 
 
 # ----------------------------------------------------------------------------------------
-# Comparing a learned greedy policy with DP's optimum.
+# The loops on plain arrays (the exercises' contract).
 # ----------------------------------------------------------------------------------------
-def _successors(P, s: int, a: int, n_actions: int) -> np.ndarray:
-    if hasattr(P, "tocsr"):                       # sparse (S*A, S')
-        row = P.getrow(s * n_actions + a)
-        return row.indices[row.data > 0]
-    return np.flatnonzero(np.asarray(P[s, a]) > 0)
+def _model_loop(train, P, R, terminal, start, alpha, gamma, epsilon, n_episodes, max_steps,
+                seed) -> np.ndarray:
+    from rlcourse.mdp import MDP
+
+    mdp = MDP(P, R, terminal, gamma=gamma)
+    result = train(mdp, seed=seed, start=start, alpha=alpha, gamma=gamma, epsilon=epsilon,
+                   n_episodes=n_episodes, max_steps=max_steps)
+    return result.Q
 
 
-def reachable_states(mdp, pi: np.ndarray, start: int) -> np.ndarray:
-    """States reachable from ``start`` when acting with ``pi`` (S, A) in ``mdp`` (any positive
-    probability), in order of discovery; terminal states are included but not expanded."""
-    A = np.asarray(mdp.R).shape[1]
-    terminal = np.asarray(mdp.terminal, dtype=bool)
-    pi = np.asarray(pi)
-    order, seen, frontier = [], {int(start)}, [int(start)]
-    while frontier:
-        s = frontier.pop()
-        order.append(s)
-        if terminal[s]:
-            continue
-        for a in np.flatnonzero(pi[s] > 0):
-            for s_next in _successors(mdp.P, s, int(a), A):
-                if int(s_next) not in seen:
-                    seen.add(int(s_next))
-                    frontier.append(int(s_next))
-    return np.array(order, dtype=np.int64)
+def q_learning(P, R, terminal, start: int, *, alpha: float, gamma: float, epsilon: float,
+               n_episodes: int, max_steps: int = 100, seed: SeedLike) -> np.ndarray:
+    """epsilon-greedy Q-learning on a known model, sampled step by step; returns Q (S, A).
 
-
-def suboptimal_reachable_states(Q: np.ndarray, Q_star: np.ndarray, mdp, start: int,
-                                tol: float = 1e-9) -> np.ndarray:
-    """Non-terminal states, reachable from ``start`` under the greedy policy of ``Q``, whose
-    greedy action is not optimal: Q*(s, argmax_a Q(s, a)) < max_a Q*(s, a) - tol.
-
-    Ties in Q* are fine (any optimal action counts). Empty array = the learned greedy policy
-    is optimal everywhere it goes. Greedy ties in Q go to the lowest action index.
+    ``P`` (S, A, S'), ``R`` (S, A), ``terminal`` (S,): every episode starts in ``start`` and
+    runs until S' is terminal or ``max_steps`` steps; each step takes
+    A = epsilon_greedy(Q[S], epsilon, rng), samples S' ~ P(.|S, A), receives R(S, A) and applies
+    :func:`q_learning_update`. Q starts at 0. :func:`train_q_learning` runs the same loop on a
+    model or an environment and returns the history too.
     """
-    pi = greedy_policy_from_q(Q)                                   # (S, A)
-    states = reachable_states(mdp, pi, start)
-    states = states[~np.asarray(mdp.terminal, dtype=bool)[states]]
-    a = pi[states].argmax(axis=1)
-    bad = Q_star[states, a] < Q_star[states].max(axis=1) - tol
-    return np.sort(states[bad])
+    return _model_loop(train_q_learning, P, R, terminal, start, alpha, gamma, epsilon,
+                       n_episodes, max_steps, seed)
 
 
-def greedy_is_optimal(Q: np.ndarray, Q_star: np.ndarray, mdp, start: int, tol: float = 1e-9) -> bool:
-    """True when Q's greedy policy takes an optimal action (under Q*) at every state it reaches from ``start``."""
-    return len(suboptimal_reachable_states(Q, Q_star, mdp, start, tol)) == 0
+def sarsa(P, R, terminal, start: int, *, alpha: float, gamma: float, epsilon: float,
+          n_episodes: int, max_steps: int = 100, seed: SeedLike) -> np.ndarray:
+    """SARSA on a known model, sampled step by step; returns Q (S, A).
+
+    As :func:`q_learning`, with A' drawn epsilon-greedily in S' before the update and then
+    taken (:func:`sarsa_update`).
+    """
+    return _model_loop(train_sarsa, P, R, terminal, start, alpha, gamma, epsilon, n_episodes,
+                       max_steps, seed)

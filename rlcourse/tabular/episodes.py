@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rlcourse.tabular._checks import check_policy, check_positive_int
 from rlcourse.utils import SeedLike, as_generator
+from rlcourse.validation import check_policy, check_positive_int
 
-__all__ = ["Episode", "sample_episode", "episode_returns", "make_stepper"]
+__all__ = ["Episode", "sample_episode", "make_stepper", "as_episode"]
 
 
 @dataclass(frozen=True)
@@ -43,19 +43,23 @@ class Episode:
         return len(self.rewards)
 
 
-def episode_returns(rewards, gamma: float) -> np.ndarray:
-    """G_t = R_{t+1} + gamma R_{t+2} + ... for every t, by the backwards recursion G_t = R_{t+1} + gamma G_{t+1}.
+def as_episode(episode) -> tuple[list[int], list[float]]:
+    """(states, rewards) of an :class:`Episode` or of a ``(states, rewards)`` pair, checked.
 
-    Deck 001: G_t = R_t + gamma R_{t+1} + gamma^2 R_{t+2} + ... (the deck counts rewards from
-    R_t; here ``rewards[0]`` is the first reward of the episode either way).
+    ``states`` has one entry more than ``rewards`` (S_0 .. S_T and R_1 .. R_T).
     """
-    rewards = np.asarray(rewards, dtype=float)  # (T,)
-    G = np.zeros_like(rewards)                  # (T,)
-    g = 0.0
-    for t in range(len(rewards) - 1, -1, -1):
-        g = rewards[t] + gamma * g
-        G[t] = g
-    return G
+    if isinstance(episode, Episode):
+        return episode.states.tolist(), episode.rewards.tolist()
+    try:
+        states, rewards = episode
+    except (TypeError, ValueError):
+        raise TypeError("an episode must be an Episode or a pair (states, rewards), got "
+                        f"{type(episode).__name__}.") from None
+    states, rewards = list(states), [float(r) for r in rewards]
+    if len(states) != len(rewards) + 1:
+        raise ValueError(f"an episode has one state more than rewards (S_0 .. S_T and R_1 .. R_T), "
+                         f"got {len(states)} states and {len(rewards)} rewards.")
+    return [int(x) for x in states], rewards
 
 
 # ----------------------------------------------------------------------------------------
@@ -245,7 +249,7 @@ def _run_episode(stepper, policy: _PolicySampler, rng, max_steps: int, reseed: b
                    np.array(rewards, dtype=float), terminated, truncated)
 
 
-def sample_episode(env_or_model, pi=None, seed: SeedLike = None, *, start=None,
+def sample_episode(env_or_model, pi=None, *, seed: SeedLike = None, start=None,
                    max_steps: int = 1000) -> Episode:
     """Run one episode of policy ``pi`` (S, A) and return it as an :class:`Episode`.
 
@@ -254,7 +258,7 @@ def sample_episode(env_or_model, pi=None, seed: SeedLike = None, *, start=None,
     Stops at a terminal state, at the env's own truncation, or after ``max_steps`` steps
     (then ``truncated=True``).
     """
-    check_positive_int(max_steps, "max_steps", 1000)
+    max_steps = check_positive_int(max_steps, "max_steps", 1000)
     rng = as_generator(seed)
     stepper = make_stepper(env_or_model, start)
     policy = _PolicySampler(pi, stepper.n_states, stepper.n_actions)

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from rlcourse.validation import check_number, check_positive_int
+
 __all__ = ["one_hot_features", "state_aggregation_features", "rbf_features",
            "tile_features", "coordinate_features", "as_feature_matrix"]
 
 
-def _check_n(n: int, name: str) -> None:
-    if not (isinstance(n, (int, np.integer)) and n >= 1):
-        raise ValueError(f"{name} must be a positive integer, got {n!r}.")
+def _check_n(n: int, name: str) -> int:
+    return check_positive_int(n, name, 10)
 
 
 def one_hot_features(n_states: int) -> np.ndarray:
@@ -31,16 +32,23 @@ def one_hot_features(n_states: int) -> np.ndarray:
 
 
 def state_aggregation_features(n_states: int, n_groups: int) -> np.ndarray:
-    """phi_j(s) = 1 if s falls in group j (consecutive blocks of about S / n_groups states): (S, n_groups)."""
-    _check_n(n_states, "n_states")
-    _check_n(n_groups, "n_groups")
+    """phi_j(s) = 1 if s falls in group j = floor(s * n_groups / n_states), else 0: (S, n_groups).
+
+    The groups are consecutive blocks of states whose sizes differ by at most one; with
+    n_groups == n_states this is the identity (one-hot features).
+    """
+    n_states = _check_n(n_states, "n_states")
+    n_groups = _check_n(n_groups, "n_groups")
+    if n_groups > n_states:
+        raise ValueError(f"n_groups = {n_groups} is more than n_states = {n_states}: some groups "
+                         "would be empty (a weight no state uses). Use n_groups <= n_states.")
     group = np.arange(n_states) * n_groups // n_states       # (S,) group index of each state
     Phi = np.zeros((n_states, n_groups))                      # (S, d)
     Phi[np.arange(n_states), group] = 1.0
     return Phi
 
 
-def rbf_features(n_states: int, n_centers: int, width: float | None = None,
+def rbf_features(n_states: int, n_centers: int, *, width: float | None = None,
                  bias: bool = True) -> np.ndarray:
     """Radial basis functions over the position x(s) = s / (S - 1) in [0, 1] of a 1-D chain.
 
@@ -53,6 +61,7 @@ def rbf_features(n_states: int, n_centers: int, width: float | None = None,
     c = np.linspace(0.0, 1.0, n_centers)                      # (k,)
     if width is None:
         width = 1.0 / max(n_centers - 1, 1)
+    width = check_number(width, "width", "width=0.1")
     if width <= 0:
         raise ValueError(f"width must be > 0, got {width!r}; e.g. the centre spacing 1/(n_centers-1).")
     Phi = np.exp(-((x[:, None] - c[None, :]) ** 2) / (2 * width**2))  # (S, k)
@@ -61,7 +70,7 @@ def rbf_features(n_states: int, n_centers: int, width: float | None = None,
     return Phi
 
 
-def tile_features(n_states: int, n_tilings: int = 4, tile_width: int = 4) -> np.ndarray:
+def tile_features(n_states: int, *, n_tilings: int = 4, tile_width: int = 4) -> np.ndarray:
     """Tile coding of a 1-D chain: ``n_tilings`` tilings of tiles ``tile_width`` states wide, tiling i
     shifted by i * tile_width / n_tilings states. Each state activates exactly one tile per
     tiling, so every row of Phi has ``n_tilings`` ones: (S, total number of tiles)."""

@@ -10,7 +10,15 @@ is phi(s). v_pi(s) is unknown, so it is replaced by a sample target:
 
 "Semi"-gradient: the TD target also depends on w, but we do not differentiate through it.
 With one-hot features (Phi = I) both reduce *exactly* to the tabular updates of
-``rlcourse.tabular.prediction`` (w = V).
+:mod:`rlcourse.tabular.prediction` (w = V).
+
+Where they end up, with the on-policy distribution mu (``rlcourse.mdp.on_policy_distribution``)
+and D = diag(mu) (Sutton & Barto, sections 9.2 and 9.4):
+
+    gradient MC   -> the best fit      w_MC = argmin_w sum_s mu(s) (phi(s)^T w - v_pi(s))^2
+                                       (:func:`least_squares_weights`)
+    semi-gradient -> the TD fixed point  Phi^T D (Phi - gamma P Phi) w_TD = Phi^T D R
+                                       (:func:`td_fixed_point`)
 
 | symbol | code | shape |
 |---|---|---|
@@ -18,6 +26,9 @@ With one-hot features (Phi = I) both reduce *exactly* to the tabular updates of
 | Phi | ``Phi`` | (S, d) |
 | w | ``w`` | (d,) |
 | v_hat(s, w) | ``v_hat(phi_s, w)``; all states ``Phi @ w`` | scalar; (S,) |
+| mu(s) | ``mu`` | (S,) |
+
+Update functions return new weights and leave ``w`` unchanged (``out=w`` updates in place).
 """
 from __future__ import annotations
 
@@ -25,57 +36,124 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rlcourse.tabular._checks import check_gamma, make_config
-from rlcourse.tabular.episodes import Episode, _PolicySampler, episode_returns, make_stepper
+from rlcourse.mdp.chain import returns
+from rlcourse.tabular.episodes import Episode, _PolicySampler, make_stepper
 from rlcourse.tabular.features import as_feature_matrix
-from rlcourse.tabular.prediction import MCConfig, TD0Config, _resolve_gamma, _run_prediction
+from rlcourse.tabular.prediction import (MCConfig, TD0Config, _target_array, resolve_gamma,
+                                         run_prediction)
+from rlcourse.utils import SeedLike
+from rlcourse.validation import check_gamma, check_terminal, check_vector, make_config
 
-__all__ = ["v_hat", "gradient_mc_update", "semi_gradient_td0_update", "gradient_mc",
-           "semi_gradient_td0", "LinearPredictionResult"]
+__all__ = ["v_hat", "gradient_mc_update", "semi_gradient_td0_update", "least_squares_weights",
+           "td_fixed_point", "train_gradient_mc", "train_semi_gradient_td0",
+           "LinearPredictionResult"]
 
 
-def v_hat(phi_s: np.ndarray, w: np.ndarray) -> float:
-    """v_hat(s, w) = phi(s)^T w."""
-    return phi_s @ w
+def v_hat(phi_s, w) -> float:
+    """v_hat(s, w) = phi(s)^T w, a float."""
+    return float(np.dot(phi_s, w))
 
 
-def gradient_mc_update(w: np.ndarray, phi_s: np.ndarray, G: float, alpha: float) -> np.ndarray:
-    """w <- w - alpha [phi(s)^T w - G_t] phi(s) (deck 001). Changes w in place and returns it."""
-    w += alpha * (G - v_hat(phi_s, w)) * phi_s       # (d,)
+def gradient_mc_update(w, phi_s, G: float, *, alpha: float,
+                       out: np.ndarray | None = None) -> np.ndarray:
+    """w' = w - alpha [phi(s)^T w - G_t] phi(s) (deck 001).
+
+    Returns new weights (d,); ``w`` is not changed (pass ``out=w`` to update w itself).
+    """
+    w_new = _target_array(w, out)  # (d,)
+    error = v_hat(phi_s, w_new) - G  # prediction error v_hat(s, w) - G_t
+    w_new -= alpha * error * np.asarray(phi_s, dtype=float)  # (d,) a step toward G_t
+    return w_new
+
+
+def semi_gradient_td0_update(w, phi_s, r: float, phi_next, terminal: bool = False, *,
+                             alpha: float, gamma: float,
+                             out: np.ndarray | None = None) -> np.ndarray:
+    """w' = w + alpha [R + gamma phi(S')^T w - phi(S)^T w] phi(S); v_hat(terminal) = 0.
+
+    No gradient through the target: the step direction is phi(S) only. Returns new weights
+    (d,); ``w`` is not changed (pass ``out=w`` to update w itself).
+    """
+    w_new = _target_array(w, out)  # (d,)
+    v_next = 0.0 if terminal else v_hat(phi_next, w_new)  # v_hat(S', w); 0 at a terminal state
+    delta = r + gamma * v_next - v_hat(phi_s, w_new)  # the TD error
+    w_new += alpha * delta * np.asarray(phi_s, dtype=float)  # (d,)
+    return w_new
+
+
+def least_squares_weights(Phi, V, mu=None) -> np.ndarray:
+    """The best linear fit of known values: w = argmin_w sum_s mu(s) (phi(s)^T w - V(s))^2.
+
+    ``Phi`` (S, d), ``V`` (S,), ``mu`` (S,) non-negative weights (default: uniform). Solved as
+    the least-squares problem sqrt(mu) Phi w ~ sqrt(mu) V; with linearly dependent features the
+    minimum-norm solution is returned. This is where gradient MC converges (with mu the
+    on-policy distribution).
+    """
+    Phi = np.asarray(Phi, dtype=float)
+    if Phi.ndim != 2:
+        raise ValueError(f"Phi must be an (S, d) feature matrix, got shape {Phi.shape}.")
+    S = Phi.shape[0]
+    V = check_vector(V, S, "V")
+    mu = np.ones(S) if mu is None else check_vector(mu, S, "mu", "a weight per state")
+    if np.any(mu < 0):
+        raise ValueError("mu must be non-negative weights (e.g. the on-policy distribution).")
+    root = np.sqrt(mu)  # (S,)
+    w, *_ = np.linalg.lstsq(root[:, None] * Phi, root * V, rcond=None)  # (d,)
     return w
 
 
-def semi_gradient_td0_update(w: np.ndarray, phi_s: np.ndarray, r: float, phi_next: np.ndarray,
-                             alpha: float, gamma: float, terminal: bool = False) -> np.ndarray:
-    """w <- w + alpha [R + gamma phi(S')^T w - phi(S)^T w] phi(S); v_hat(terminal) = 0. In place; returns w."""
-    v_next = 0.0 if terminal else v_hat(phi_next, w)
-    delta = r + gamma * v_next - v_hat(phi_s, w)     # TD error
-    w += alpha * delta * phi_s                       # (d,)  no gradient through the target
-    return w
+def td_fixed_point(Phi, P, R, mu, terminal=None, *, gamma: float) -> np.ndarray:
+    """The weights semi-gradient TD(0) converges to: A w = b (Sutton & Barto, eq. 9.12) with
+
+        A = Phi^T D (Phi - gamma P Phi),   b = Phi^T D R,   D = diag(mu).
+
+    ``Phi`` (S, d), ``P`` (S, S) the chain of the policy, ``R`` (S,) the expected reward on
+    leaving each state, ``mu`` (S,) the on-policy distribution, ``terminal`` the terminal
+    states (their value, and so their features, count as 0 in P Phi).
+    """
+    Phi = np.asarray(Phi, dtype=float)
+    if Phi.ndim != 2:
+        raise ValueError(f"Phi must be an (S, d) feature matrix, got shape {Phi.shape}.")
+    S = Phi.shape[0]
+    P = np.asarray(P.toarray() if hasattr(P, "toarray") else P, dtype=float)
+    if P.shape != (S, S):
+        raise ValueError(f"P must have shape (S, S) = ({S}, {S}), got {P.shape}.")
+    R = check_vector(R, S, "R")
+    mu = check_vector(mu, S, "mu", "a weight per state")
+    gamma = check_gamma(gamma)
+    Phi_next = np.where(check_terminal(terminal, S)[:, None], 0.0, Phi)  # (S, d) v_hat(T) = 0
+    A = Phi.T @ (mu[:, None] * (Phi - gamma * P @ Phi_next))  # (d, d)
+    b = Phi.T @ (mu * R)  # (d,)
+    return np.linalg.solve(A, b)
 
 
 @dataclass(frozen=True)
 class LinearPredictionResult:
     """What a linear prediction run learned."""
 
-    w: np.ndarray                  # (d,) weights
-    V: np.ndarray                  # (S,) v_hat(s, w) = Phi @ w for every state
-    episodes: int                  # number of episodes used
-    episode_lengths: np.ndarray    # (n_episodes,)
-    rms: np.ndarray | None         # (n_episodes,) RMS error of Phi @ w vs V_true after each episode
-    V_history: np.ndarray | None   # (n_episodes + 1, S) Phi @ w before training and after each episode
-    config: object = field(repr=False, default=None)
+    w: np.ndarray = field(repr=False)
+    """(d,) weights"""
+    V: np.ndarray = field(repr=False)
+    """(S,) v_hat(s, w) = Phi @ w for every state"""
+    config: MCConfig | TD0Config = field(repr=False)
+    """the configuration the run used"""
+    seed: SeedLike = None
+    """the seed the run used"""
+    history: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    """one entry per episode: "episode", "length", and "rms" (of Phi @ w against ``V_true``)"""
+    V_history: np.ndarray | None = field(default=None, repr=False)
+    """(n_episodes + 1, S) Phi @ w before training and after each episode"""
 
 
 def _gradient_mc_episode(w, Phi, episode: Episode, gamma, alpha, first_visit):
-    G = episode_returns(episode.rewards, gamma)      # (T,)
+    G = returns(episode.rewards, gamma=gamma)  # (T,)
     seen: set[int] = set()
     for t in range(episode.length):
         s = int(episode.states[t])
         if first_visit and s in seen:
             continue
         seen.add(s)
-        gradient_mc_update(w, Phi[s], G[t], alpha)
+        gradient_mc_update(w, Phi[s], G[t], alpha=alpha, out=w)
 
 
 def _semi_gradient_td0_episode(w, Phi, episode: Episode, gamma, alpha):
@@ -83,64 +161,63 @@ def _semi_gradient_td0_episode(w, Phi, episode: Episode, gamma, alpha):
     for t in range(T):
         s, s_next = int(episode.states[t]), int(episode.states[t + 1])
         terminal = episode.terminated and t == T - 1
-        semi_gradient_td0_update(w, Phi[s], episode.rewards[t], Phi[s_next], alpha, gamma, terminal)
+        semi_gradient_td0_update(w, Phi[s], episode.rewards[t], Phi[s_next], terminal,
+                                 alpha=alpha, gamma=gamma, out=w)
 
 
 def _setup(env_or_model, pi, phi, w0, start):
     stepper = make_stepper(env_or_model, start)
     policy = _PolicySampler(pi, stepper.n_states, stepper.n_actions)
-    Phi = as_feature_matrix(phi, stepper.n_states)                 # (S, d)
-    if w0 is None:
-        w = np.zeros(Phi.shape[1])                                  # (d,)
-    else:
-        w = np.array(w0, dtype=float)
-        if w.shape != (Phi.shape[1],):
-            raise ValueError(f"w0 must have shape (d,) = ({Phi.shape[1]},), got {w.shape}.")
+    Phi = as_feature_matrix(phi, stepper.n_states)  # (S, d)
+    w = np.zeros(Phi.shape[1]) if w0 is None else check_vector(w0, Phi.shape[1], "w0",
+                                                               "one weight per feature")
     return stepper, policy, Phi, w
 
 
-def gradient_mc(env_or_model, pi, phi, config: MCConfig | None = None, *, V_true=None,
-                w0=None, start=None, keep_history: bool = False, progress: bool = False,
-                **overrides) -> LinearPredictionResult:
+def train_gradient_mc(env_or_model, pi, phi, config: MCConfig | None = None, *,
+                      seed: SeedLike, V_true=None, w0=None, start=None,
+                      keep_history: bool = False, progress: bool = False,
+                      **overrides) -> LinearPredictionResult:
     """Gradient Monte Carlo prediction with v_hat(s, w) = phi(s)^T w (deck 001).
 
-    Samples episodes of ``pi`` exactly as :func:`~rlcourse.tabular.prediction.mc_prediction`
-    (same config, same seed -> same episodes) and applies w <- w + alpha [G_t - phi(S_t)^T w] phi(S_t)
+    Samples episodes of ``pi`` exactly as :func:`~rlcourse.tabular.train_mc_prediction` (same
+    config, same seed -> same episodes) and applies w <- w + alpha [G_t - phi(S_t)^T w] phi(S_t)
     for every (first) visit in time order. ``phi``: (S, d) matrix or callable s -> (d,).
     Needs a constant ``alpha`` (the sample average 1/N(s) is a tabular idea).
     """
     cfg = make_config(MCConfig, config, overrides)
     if cfg.alpha is None:
-        raise ValueError("gradient_mc needs a constant step size: pass alpha=..., e.g. alpha=0.01.")
+        raise ValueError("train_gradient_mc needs a constant step size: pass alpha=..., "
+                         "e.g. alpha=0.01.")
     stepper, policy, Phi, w = _setup(env_or_model, pi, phi, w0, start)
-    gamma = _resolve_gamma(cfg.gamma, env_or_model)
-    check_gamma(gamma)
+    gamma = resolve_gamma(cfg.gamma, env_or_model)
 
     def learn(episode):
         _gradient_mc_episode(w, Phi, episode, gamma, cfg.alpha, cfg.first_visit)
 
-    lengths, rms, history = _run_prediction(stepper, policy, cfg, learn, lambda: Phi @ w,
-                                            V_true, keep_history, progress)
-    return LinearPredictionResult(w, Phi @ w, cfg.n_episodes, lengths, rms, history, cfg)
+    history, snapshots = run_prediction(stepper, policy, cfg, seed, learn, lambda: Phi @ w,
+                                        V_true, keep_history, progress)
+    return LinearPredictionResult(w, Phi @ w, cfg, seed, history, snapshots)
 
 
-def semi_gradient_td0(env_or_model, pi, phi, config: TD0Config | None = None, *, V_true=None,
-                      w0=None, start=None, keep_history: bool = False, progress: bool = False,
-                      **overrides) -> LinearPredictionResult:
-    """Semi-gradient TD(0) with v_hat(s, w) = phi(s)^T w (Sutton & Barto 9.3; deck 001's update with a TD target).
+def train_semi_gradient_td0(env_or_model, pi, phi, config: TD0Config | None = None, *,
+                            seed: SeedLike, V_true=None, w0=None, start=None,
+                            keep_history: bool = False, progress: bool = False,
+                            **overrides) -> LinearPredictionResult:
+    """Semi-gradient TD(0) with v_hat(s, w) = phi(s)^T w (Sutton & Barto 9.3; deck 001's
+    update with a TD target).
 
     w <- w + alpha [R_{t+1} + gamma phi(S_{t+1})^T w - phi(S_t)^T w] phi(S_t) for every step,
-    with v_hat(terminal) = 0. Same episodes as
-    :func:`~rlcourse.tabular.prediction.td0_prediction` for the same config and seed.
+    with v_hat(terminal) = 0. Same episodes as :func:`~rlcourse.tabular.train_td0_prediction`
+    for the same config and seed.
     """
     cfg = make_config(TD0Config, config, overrides)
     stepper, policy, Phi, w = _setup(env_or_model, pi, phi, w0, start)
-    gamma = _resolve_gamma(cfg.gamma, env_or_model)
-    check_gamma(gamma)
+    gamma = resolve_gamma(cfg.gamma, env_or_model)
 
     def learn(episode):
         _semi_gradient_td0_episode(w, Phi, episode, gamma, cfg.alpha)
 
-    lengths, rms, history = _run_prediction(stepper, policy, cfg, learn, lambda: Phi @ w,
-                                            V_true, keep_history, progress)
-    return LinearPredictionResult(w, Phi @ w, cfg.n_episodes, lengths, rms, history, cfg)
+    history, snapshots = run_prediction(stepper, policy, cfg, seed, learn, lambda: Phi @ w,
+                                        V_true, keep_history, progress)
+    return LinearPredictionResult(w, Phi @ w, cfg, seed, history, snapshots)

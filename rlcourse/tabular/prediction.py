@@ -13,9 +13,19 @@ The deck's worked numbers (V starts at 0, alpha = 0.1, gamma = 1):
 | symbol | code | shape |
 |---|---|---|
 | V(s) | ``V`` | (S,) |
-| G_t | ``G`` | scalar (``episode_returns`` gives all t) |
-| alpha, gamma | ``alpha``, ``gamma`` | scalars |
+| S_0 .. S_T, R_1 .. R_T | ``states``, ``rewards`` | T + 1 ints, T floats |
+| G_t | ``G`` | scalar (``rlcourse.mdp.returns`` gives every t) |
+| alpha, gamma | ``alpha``, ``gamma`` | scalars, keyword-only |
 | N(s) | ``N`` | (S,) number of updates of each state (sample averages use alpha = 1/N(s)) |
+
+Contract of every update function of the course: it returns a new array and leaves its inputs
+as they were. A loop that wants speed passes ``out=V`` to write the result into V itself (as
+numpy's ``out=``); the trainers do that.
+
+On arrays (the exercises' functions): :func:`mc_update`, :func:`td0_update`,
+:func:`first_visit_mc`, :func:`every_visit_mc`, :func:`td0_episode`. Trainers that sample
+episodes from an environment or a model and return a record with the config and the history:
+:func:`train_mc_prediction`, :func:`train_td0_prediction`.
 """
 from __future__ import annotations
 
@@ -23,79 +33,119 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rlcourse.tabular._checks import (check_alpha, check_gamma, check_positive_int,
-                                      make_config)
-from rlcourse.tabular.episodes import (Episode, _is_model, _PolicySampler, _run_episode,
-                                       episode_returns, make_stepper)
-from rlcourse.utils import as_generator, progress_bar
+from rlcourse.mdp.chain import returns
+from rlcourse.tabular.episodes import (_is_model, _PolicySampler, _run_episode, as_episode,
+                                       make_stepper)
+from rlcourse.utils import SeedLike, as_generator, progress_bar
+from rlcourse.validation import (check_alpha, check_gamma, check_positive_int, check_vector,
+                                 make_config)
 
-__all__ = ["mc_update", "td0_update", "mc_episode_update", "td0_episode_update",
-           "mc_prediction", "td0_prediction", "MCConfig", "TD0Config", "PredictionResult",
-           "rms_error"]
+__all__ = ["mc_update", "td0_update", "first_visit_mc", "every_visit_mc", "td0_episode",
+           "train_mc_prediction", "train_td0_prediction", "MCConfig", "TD0Config",
+           "PredictionResult", "rms_error"]
+
+
+def _target_array(V, out) -> np.ndarray:
+    """Where an update writes: a new copy of V, or ``out`` (which may be V itself)."""
+    if out is None:
+        return np.array(V, dtype=float)  # a new array: the caller's V is left as it was
+    if out is not V:
+        out[...] = V
+    return out
 
 
 # ----------------------------------------------------------------------------------------
 # The two updates, exactly as on the slide.
 # ----------------------------------------------------------------------------------------
-def mc_update(V: np.ndarray, s: int, G: float, alpha: float) -> np.ndarray:
-    """Monte Carlo update V(S_t) <- V(S_t) + alpha [G_t - V(S_t)] (deck 001). Changes V in place and returns it."""
-    V[s] += alpha * (G - V[s])
-    return V
+def mc_update(V, s: int, G: float, *, alpha: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Monte Carlo update V(S_t) <- V(S_t) + alpha [G_t - V(S_t)] (deck 001).
+
+    Returns the updated values as a new (S,) array; ``V`` is not changed (pass ``out=V`` to
+    update V itself). ``alpha = 1 / N(s)`` makes V(s) the running mean of the returns.
+    """
+    V_new = _target_array(V, out)  # (S,)
+    V_new[s] = V_new[s] + alpha * (G - V_new[s])
+    return V_new
 
 
-def td0_update(V: np.ndarray, s: int, r: float, s_next: int, alpha: float, gamma: float,
-               terminal: bool = False) -> np.ndarray:
+def td0_update(V, s: int, r: float, s_next: int, terminal: bool = False, *, alpha: float,
+               gamma: float, out: np.ndarray | None = None) -> np.ndarray:
     """TD(0) update V(S_t) <- V(S_t) + alpha [R_{t+1} + gamma V(S_{t+1}) - V(S_t)] (deck 001).
 
     ``terminal=True`` when S_{t+1} is terminal: its value is 0 by definition, so the target is
-    R_{t+1} alone. Changes V in place and returns it.
+    R_{t+1} alone, whatever V holds there. Returns a new (S,) array; ``V`` is not changed (pass
+    ``out=V`` to update V itself).
     """
-    V_next = 0.0 if terminal else V[s_next]
-    V[s] += alpha * (r + gamma * V_next - V[s])
-    return V
+    V_new = _target_array(V, out)  # (S,)
+    target = r if terminal else r + gamma * V_new[s_next]  # computed before V(s) changes
+    V_new[s] = V_new[s] + alpha * (target - V_new[s])
+    return V_new
 
 
 # ----------------------------------------------------------------------------------------
-# One episode at a time.
+# Whole episodes.
 # ----------------------------------------------------------------------------------------
-def mc_episode_update(V: np.ndarray, episode: Episode, gamma: float, alpha: float | None = None,
-                      N: np.ndarray | None = None, first_visit: bool = True) -> np.ndarray:
-    """Apply the Monte Carlo update for every (first) visit of an episode, in time order.
-
-    For t = 0 .. T-1 with return G_t = R_{t+1} + gamma G_{t+1}:
-    - first-visit MC skips S_t if it already occurred earlier in the episode;
-    - every-visit MC updates at every occurrence.
-    ``alpha=None`` is the sample average: N(s) += 1, V(s) += (G_t - V(s)) / N(s), so V(s) is
-    exactly the mean of the returns seen so far. Changes V (and N) in place; returns V.
-    """
-    if N is None:
-        N = np.zeros(len(V), dtype=np.int64)
-    G = episode_returns(episode.rewards, gamma)      # (T,)
+def _mc_episode(V: np.ndarray, N: np.ndarray, states, rewards, gamma: float,
+                alpha: float | None, first_visit: bool) -> None:
+    """In place: the MC update for every (first) visit of one episode, in time order."""
+    G = returns(rewards, gamma=gamma)  # (T,) G_t = R_{t+1} + gamma G_{t+1}
     seen: set[int] = set()
-    for t in range(episode.length):
-        s = int(episode.states[t])
+    for t in range(len(rewards)):
+        s = int(states[t])
         if first_visit and s in seen:
-            continue                                  # first-visit: a later visit adds nothing
+            continue  # first-visit: a later visit of s in this episode adds nothing
         seen.add(s)
         N[s] += 1
-        mc_update(V, s, G[t], 1.0 / N[s] if alpha is None else alpha)
+        mc_update(V, s, G[t], alpha=1.0 / N[s] if alpha is None else alpha, out=V)
+
+
+def _mc_batch(episodes, n_states: int, gamma: float, first_visit: bool) -> np.ndarray:
+    n_states = check_positive_int(n_states, "n_states", 5)
+    gamma = check_gamma(gamma)
+    V = np.zeros(n_states)  # (S,)
+    N = np.zeros(n_states, dtype=np.int64)  # (S,)
+    for episode in episodes:
+        states, rewards = as_episode(episode)
+        _mc_episode(V, N, states, rewards, gamma, None, first_visit)
     return V
 
 
-def td0_episode_update(V: np.ndarray, episode: Episode, gamma: float, alpha: float,
-                       N: np.ndarray | None = None) -> np.ndarray:
-    """Apply TD(0) to every transition (S_t, R_{t+1}, S_{t+1}) of an episode, in time order.
+def first_visit_mc(episodes, n_states: int, *, gamma: float) -> np.ndarray:
+    """First-visit Monte Carlo: V(s) = the mean of the returns G_t from the first visit of s in
+    each episode (deck 001).
 
-    Only the last transition of a *terminated* episode has a terminal S_{t+1} (target R_{t+1});
-    a truncated episode still bootstraps from V(S_T). Changes V (and N) in place; returns V.
+    ``episodes`` is a list of ``(states, rewards)`` pairs (S_0 .. S_T and R_1 .. R_T) or of
+    :class:`~rlcourse.tabular.Episode`. Each episode's returns are computed backwards from its
+    end, G_t = R_{t+1} + gamma G_{t+1} with G_T = 0. Returns V, shape (n_states,); a state that
+    is never visited (terminal states included) gets 0.
     """
-    T = episode.length
+    return _mc_batch(episodes, n_states, gamma, first_visit=True)
+
+
+def every_visit_mc(episodes, n_states: int, *, gamma: float) -> np.ndarray:
+    """Every-visit Monte Carlo: V(s) = the mean of the returns G_t of every visit of s.
+
+    Arguments and result as for :func:`first_visit_mc`.
+    """
+    return _mc_batch(episodes, n_states, gamma, first_visit=False)
+
+
+def td0_episode(V, states, rewards, terminated: bool = True, *, alpha: float,
+                gamma: float) -> np.ndarray:
+    """TD(0) on every transition (S_t, R_{t+1}, S_{t+1}) of one episode, in time order.
+
+    Each update sees the values already changed by the earlier ones. When the episode
+    ``terminated``, S_T is terminal and the last target is R_T alone; when it was truncated by a
+    step limit (``terminated=False``), S_T is an ordinary state and the last target still
+    bootstraps from V(S_T). Returns a new (S,) array; ``V`` is not changed.
+    """
+    states, rewards = as_episode((states, rewards))
+    V = np.array(V, dtype=float)  # (S,) a copy, then updated in place transition by transition
+    T = len(rewards)
     for t in range(T):
-        s, s_next = int(episode.states[t]), int(episode.states[t + 1])
-        terminal = episode.terminated and t == T - 1
-        td0_update(V, s, episode.rewards[t], s_next, alpha, gamma, terminal)
-        if N is not None:
-            N[s] += 1
+        last = terminated and t == T - 1  # only a terminated episode's S_T is terminal
+        td0_update(V, states[t], rewards[t], states[t + 1], last, alpha=alpha, gamma=gamma,
+                   out=V)
     return V
 
 
@@ -116,8 +166,6 @@ class MCConfig:
     """discount factor; None = the model's gamma (1.0, undiscounted, for a gymnasium env)"""
     max_steps: int = 1000
     """cap on the episode length (a truncated episode gives truncated returns)"""
-    seed: int | None = 0
-    """one seed for everything random: start states, actions, transitions"""
 
     def __post_init__(self):
         check_positive_int(self.n_episodes, "n_episodes", 100)
@@ -140,8 +188,6 @@ class TD0Config:
     """discount factor; None = the model's gamma (1.0, undiscounted, for a gymnasium env)"""
     max_steps: int = 1000
     """cap on the episode length (TD bootstraps from the last state of a truncated episode)"""
-    seed: int | None = 0
-    """one seed for everything random: start states, actions, transitions"""
 
     def __post_init__(self):
         check_positive_int(self.n_episodes, "n_episodes", 100)
@@ -155,116 +201,122 @@ class TD0Config:
 class PredictionResult:
     """What a prediction run learned and how it got there."""
 
-    V: np.ndarray                     # (S,) final estimate of V^pi
-    N: np.ndarray                     # (S,) number of updates each state received
-    episodes: int                     # number of episodes used
-    episode_lengths: np.ndarray       # (n_episodes,) T of each episode
-    rms: np.ndarray | None            # (n_episodes,) RMS error vs V_true after each episode
-    V_history: np.ndarray | None      # (n_episodes + 1, S) V before training and after each episode
-    config: object = field(repr=False, default=None)
+    V: np.ndarray = field(repr=False)
+    """(S,) final estimate of V^pi"""
+    N: np.ndarray = field(repr=False)
+    """(S,) number of updates each state received"""
+    config: MCConfig | TD0Config = field(repr=False)
+    """the configuration the run used"""
+    seed: SeedLike = None
+    """the seed the run used"""
+    history: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    """one entry per episode: "episode" (1, 2, ...), "length" (T), and "rms" (RMS error
+    against ``V_true`` after the episode) when V_true was given"""
+    V_history: np.ndarray | None = field(default=None, repr=False)
+    """(n_episodes + 1, S) V before training and after each episode (``keep_history=True``)"""
 
 
-def rms_error(V: np.ndarray, V_true: np.ndarray, mask: np.ndarray | None = None) -> float:
+def rms_error(V, V_true, mask: np.ndarray | None = None) -> float:
     """Root mean squared error sqrt(mean_s (V(s) - V_true(s))^2) over the states in ``mask``."""
-    diff = np.asarray(V, float) - np.asarray(V_true, float)    # (S,)
+    diff = np.asarray(V, float) - np.asarray(V_true, float)  # (S,)
     if mask is not None:
         diff = diff[mask]
     return float(np.sqrt(np.mean(diff**2)))
 
 
-def _resolve_gamma(gamma: float | None, env_or_model, default: float = 1.0) -> float:
+def resolve_gamma(gamma: float | None, env_or_model, default: float = 1.0) -> float:
+    """The config's gamma, else the model's gamma, else ``default`` (an env has none)."""
     if gamma is not None:
-        return float(gamma)
+        return check_gamma(gamma)
     if _is_model(env_or_model):
-        return float(env_or_model.gamma)
+        return check_gamma(env_or_model.gamma)
     return default
 
 
-def _check_vector(x, S: int, name: str) -> np.ndarray:
-    x = np.array(x, dtype=float)   # a copy: we never write into the caller's array
-    if x.shape != (S,):
-        raise ValueError(f"{name} must have shape (S,) = ({S},), one value per state; got {x.shape}.")
-    return x
-
-
-def _run_prediction(stepper, policy, cfg, learn, values, V_true, keep_history, progress):
-    """Sample cfg.n_episodes episodes; call learn(episode) after each; record rms/V snapshots."""
-    rng = as_generator(cfg.seed)
+def run_prediction(stepper, policy, cfg, seed, learn, values, V_true, keep_history, progress):
+    """Sample cfg.n_episodes episodes; call learn(episode) after each; return the history."""
+    rng = as_generator(seed)
     S = stepper.n_states
     mask = None if stepper.terminal is None else ~stepper.terminal
     if V_true is not None:
-        V_true = _check_vector(V_true, S, "V_true")
-    lengths = np.zeros(cfg.n_episodes, dtype=np.int64)
-    rms = np.zeros(cfg.n_episodes) if V_true is not None else None
-    history = [values().copy()] if keep_history else None
-    bar = progress_bar(cfg.n_episodes, progress, type(cfg).__name__.removesuffix("Config"))
-    for k in range(cfg.n_episodes):
+        V_true = check_vector(V_true, S, "V_true")
+    n = cfg.n_episodes
+    history = {"episode": np.arange(1, n + 1), "length": np.zeros(n, dtype=np.int64)}
+    if V_true is not None:
+        history["rms"] = np.zeros(n)
+    snapshots = [values().copy()] if keep_history else None
+    bar = progress_bar(n, progress, type(cfg).__name__.removesuffix("Config"))
+    for k in range(n):
         episode = _run_episode(stepper, policy, rng, cfg.max_steps, reseed=(k == 0))
         learn(episode)
         bar.update()
-        lengths[k] = episode.length
-        if rms is not None:
-            rms[k] = rms_error(values(), V_true, mask)
-        if history is not None:
-            history.append(values().copy())
+        history["length"][k] = episode.length
+        if V_true is not None:
+            history["rms"][k] = rms_error(values(), V_true, mask)
+        if snapshots is not None:
+            snapshots.append(values().copy())
     bar.close()
-    return lengths, rms, (np.array(history) if history is not None else None)
+    return history, (np.array(snapshots) if snapshots is not None else None)
 
 
-def mc_prediction(env_or_model, pi=None, config: MCConfig | None = None, *, V_true=None,
-                  V0=None, start=None, keep_history: bool = False, progress: bool = False,
-                  **overrides) -> PredictionResult:
+def train_mc_prediction(env_or_model, pi=None, config: MCConfig | None = None, *,
+                        seed: SeedLike, V_true=None, V0=None, start=None,
+                        keep_history: bool = False, progress: bool = False,
+                        **overrides) -> PredictionResult:
     """Monte Carlo prediction of V^pi: V(S_t) <- V(S_t) + alpha [G_t - V(S_t)] (deck 001).
 
     Samples ``n_episodes`` episodes of ``pi`` (S, A) in ``env_or_model`` (a gymnasium env with
-    Discrete spaces, or an rlcourse MRP/MDP sampled directly; ``pi`` may be omitted for an MRP)
-    and applies :func:`mc_episode_update` after each. ``config`` is an :class:`MCConfig`; keyword
-    ``overrides`` replace its fields, e.g. ``mc_prediction(mrp, n_episodes=500, alpha=0.05)``.
+    Discrete spaces, or an rlcourse MRP / MDP sampled directly; ``pi`` may be omitted for an
+    MRP or a one-action env) and applies the MC update to every (first) visit of each episode,
+    in time order. ``config`` is an :class:`MCConfig`; keyword ``overrides`` replace its
+    fields, e.g. ``train_mc_prediction(mrp, seed=0, n_episodes=500, alpha=0.05)``.
 
-    ``V_true`` (S,): if given, ``result.rms[k]`` is the RMS error after episode k (over the
-    non-terminal states of a model, over all states of an env). ``V0``: initial V (default 0).
-    ``start``: models only, a start state (index or name) or distribution; default uniform over
-    the non-terminal states. ``keep_history``: store V after every episode in ``V_history``.
-    ``progress=True``: a tqdm bar over the episodes.
+    ``seed``: one seed for everything random (start states, actions, transitions, the env's
+    own ``np_random``). ``V_true`` (S,): if given, ``history["rms"][k]`` is the RMS error after
+    episode k (over the non-terminal states of a model, over all states of an env). ``V0``:
+    initial V (default 0). ``start``: models only, a start state (index or name) or
+    distribution; default uniform over the non-terminal states. ``keep_history``: store V after
+    every episode in ``V_history``. ``progress=True``: a tqdm bar over the episodes.
     """
     cfg = make_config(MCConfig, config, overrides)
     stepper = make_stepper(env_or_model, start)
     policy = _PolicySampler(pi, stepper.n_states, stepper.n_actions)
-    gamma = _resolve_gamma(cfg.gamma, env_or_model)
-    check_gamma(gamma)
+    gamma = resolve_gamma(cfg.gamma, env_or_model)
     S = stepper.n_states
-    V = np.zeros(S) if V0 is None else _check_vector(V0, S, "V0")   # (S,)
-    N = np.zeros(S, dtype=np.int64)                                  # (S,)
+    V = np.zeros(S) if V0 is None else check_vector(V0, S, "V0")  # (S,)
+    N = np.zeros(S, dtype=np.int64)  # (S,)
 
     def learn(episode):
-        mc_episode_update(V, episode, gamma, cfg.alpha, N, cfg.first_visit)
+        _mc_episode(V, N, episode.states, episode.rewards, gamma, cfg.alpha, cfg.first_visit)
 
-    lengths, rms, history = _run_prediction(stepper, policy, cfg, learn, lambda: V, V_true,
-                                            keep_history, progress)
-    return PredictionResult(V, N, cfg.n_episodes, lengths, rms, history, cfg)
+    history, snapshots = run_prediction(stepper, policy, cfg, seed, learn, lambda: V, V_true,
+                                        keep_history, progress)
+    return PredictionResult(V, N, cfg, seed, history, snapshots)
 
 
-def td0_prediction(env_or_model, pi=None, config: TD0Config | None = None, *, V_true=None,
-                   V0=None, start=None, keep_history: bool = False, progress: bool = False,
-                  **overrides) -> PredictionResult:
-    """TD(0) prediction of V^pi: V(S_t) <- V(S_t) + alpha [R_{t+1} + gamma V(S_{t+1}) - V(S_t)] (deck 001).
+def train_td0_prediction(env_or_model, pi=None, config: TD0Config | None = None, *,
+                         seed: SeedLike, V_true=None, V0=None, start=None,
+                         keep_history: bool = False, progress: bool = False,
+                         **overrides) -> PredictionResult:
+    """TD(0) prediction of V^pi: V(S_t) <- V(S_t) + alpha [R_{t+1} + gamma V(S_{t+1}) - V(S_t)].
 
-    Same arguments as :func:`mc_prediction` with a :class:`TD0Config`. The updates are applied
-    in time order along each sampled episode (identical to updating online while acting, since
-    the policy does not depend on V).
+    Same arguments as :func:`train_mc_prediction`, with a :class:`TD0Config`. The updates are
+    applied in time order along each sampled episode (:func:`td0_episode`; identical to
+    updating while acting, since the policy does not depend on V).
     """
     cfg = make_config(TD0Config, config, overrides)
     stepper = make_stepper(env_or_model, start)
     policy = _PolicySampler(pi, stepper.n_states, stepper.n_actions)
-    gamma = _resolve_gamma(cfg.gamma, env_or_model)
-    check_gamma(gamma)
+    gamma = resolve_gamma(cfg.gamma, env_or_model)
     S = stepper.n_states
-    V = np.zeros(S) if V0 is None else _check_vector(V0, S, "V0")   # (S,)
-    N = np.zeros(S, dtype=np.int64)                                  # (S,)
+    V = np.zeros(S) if V0 is None else check_vector(V0, S, "V0")  # (S,)
+    N = np.zeros(S, dtype=np.int64)  # (S,)
 
     def learn(episode):
-        td0_episode_update(V, episode, gamma, cfg.alpha, N)
+        V[:] = td0_episode(V, episode.states, episode.rewards, episode.terminated,
+                           alpha=cfg.alpha, gamma=gamma)
+        np.add.at(N, episode.states[:-1], 1)
 
-    lengths, rms, history = _run_prediction(stepper, policy, cfg, learn, lambda: V, V_true,
-                                            keep_history, progress)
-    return PredictionResult(V, N, cfg.n_episodes, lengths, rms, history, cfg)
+    history, snapshots = run_prediction(stepper, policy, cfg, seed, learn, lambda: V, V_true,
+                                        keep_history, progress)
+    return PredictionResult(V, N, cfg, seed, history, snapshots)

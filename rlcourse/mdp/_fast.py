@@ -1,0 +1,72 @@
+"""The fast value-iteration sweep for large sparse models: off the reading path.
+
+:func:`rlcourse.mdp.bellman.bellman_optimality` reads like the slide,
+``max_a [R + gamma P V]``. On a sparse model with 10^6 states that computes an (S, A) Q of
+several MB and then reduces it, and both passes miss the CPU cache. Here the same numbers are
+computed block by block of ``BLOCK_STATES`` states: each block's rows of P, its Q and its R stay
+in cache, and the max over the (few) actions is an elementwise maximum of columns. About 2x
+faster at 10^6 states; ``tests/test_mdp_dp.py`` checks that both paths agree.
+
+The row blocks are views into P's CSR arrays (no copy) and are cached for the last P seen, so
+the split costs nothing after the first sweep of a value iteration.
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+import scipy.sparse as sp
+
+BLOCK_STATES = 32_768
+"""States per block of the cache-blocked sparse sweep."""
+
+_cache: tuple[weakref.ref, int, list] | None = None  # (weakref to P, A, row blocks)
+
+
+def worth_it(P) -> bool:
+    """True for a sparse P with more than two blocks of states: then the blocked sweep pays."""
+    return sp.issparse(P) and P.shape[1] > 2 * BLOCK_STATES
+
+
+def max_over_actions(Q: np.ndarray) -> np.ndarray:
+    """max_a Q[s, a], shape (S,): Q.max(axis=1) as an elementwise maximum over the A columns,
+    several times faster when A is small and S is large."""
+    V = Q[:, 0].copy()  # (S,)
+    for a in range(1, Q.shape[1]):
+        np.maximum(V, Q[:, a], out=V)
+    return V
+
+
+def _row_blocks(P, A: int) -> list:
+    """CSR row blocks (lo, hi, P[lo*A:hi*A]) sharing P's data and indices (views, no copy)."""
+    global _cache
+    if _cache is not None and _cache[0]() is P and _cache[1] == A:
+        return _cache[2]
+    P = P.tocsr() if not isinstance(P, sp.csr_matrix) else P
+    S = P.shape[1]
+    blocks = []
+    for lo in range(0, S, BLOCK_STATES):
+        hi = min(S, lo + BLOCK_STATES)
+        a, b = P.indptr[lo * A], P.indptr[hi * A]
+        B = sp.csr_matrix((P.data[a:b], P.indices[a:b], P.indptr[lo * A:hi * A + 1] - a),
+                          shape=((hi - lo) * A, S), copy=False)
+        blocks.append((lo, hi, B))
+    _cache = (weakref.ref(P), A, blocks)
+    return blocks
+
+
+def bellman_optimality(P, R: np.ndarray, V: np.ndarray, terminal: np.ndarray,
+                       gamma: float) -> np.ndarray:
+    """The same numbers as ``rlcourse.mdp.bellman_optimality`` for a sparse (S*A, S) P.
+
+    ``V`` is already 0 at terminal states; ``terminal`` is a boolean mask (S,).
+    """
+    S, A = R.shape
+    gV = gamma * V  # (S,) gamma applied to S numbers instead of S*A
+    V_new = np.empty(S)
+    for lo, hi, B in _row_blocks(P, A):
+        Q = (B @ gV).reshape(hi - lo, A)  # (block, A) gamma P V on this block
+        Q += R[lo:hi]
+        V_new[lo:hi] = max_over_actions(Q)
+    V_new[terminal] = 0.0
+    return V_new
