@@ -152,12 +152,52 @@ def answer_tokens(values, item_id: str) -> set[str]:
     return tokens
 
 
+PACKAGE_MODULES = ("rlcourse.mdp", "rlcourse.tabular")
+"""Where the package's twin of every exercise function lives (one contract per name)."""
+
+
+def package_function(name: str):
+    """The package function named like an exercise function (None if there is none)."""
+    import importlib
+
+    for module in PACKAGE_MODULES:
+        fn = getattr(importlib.import_module(module), name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def same_contract(student, package) -> list[str]:
+    """Differences between two signatures: the student's parameters must be the package's,
+    in order, with the same kinds (positional / keyword-only) and defaults; the package may add
+    optional keyword-only parameters after them (such as ``out=``). Empty list: same contract."""
+    import inspect
+
+    mine = list(inspect.signature(student).parameters.values())
+    theirs = list(inspect.signature(package).parameters.values())
+    problems = []
+    for i, p in enumerate(mine):
+        if i >= len(theirs):
+            problems.append(f"the exercise has an extra parameter {p.name!r}")
+            continue
+        q = theirs[i]
+        if (p.name, p.kind, p.default) != (q.name, q.kind, q.default):
+            problems.append(f"parameter {i}: exercise {p} vs package {q} ({p.kind.description} "
+                            f"vs {q.kind.description})")
+    for q in theirs[len(mine):]:
+        if q.default is inspect.Parameter.empty or q.kind is not inspect.Parameter.KEYWORD_ONLY:
+            problems.append(f"the package has an extra required or positional parameter {q}")
+    return problems
+
+
 def item_tests(chapter: str, items, planted):
-    """The five checks every chapter's items get, as pytest test functions for its module:
+    """The seven checks every chapter's items get, as pytest test functions for its module:
 
     the solution scores full marks; the stub scores zero; every item has a planted wrong answer;
     each planted answer loses points (failing the test it names); a wrong answer's report never
-    prints the correct value. Use: ``(test_a, test_b, ...) = item_tests(CHAPTER, ITEMS, PLANTED)``.
+    prints the correct value; the package's function of the same name has the exercise's
+    signature and scores full marks too (one contract per name, so the two can be swapped).
+    Use: ``(test_a, test_b, ...) = item_tests(CHAPTER, ITEMS, PLANTED)``.
     """
     import pytest
 
@@ -191,6 +231,23 @@ def item_tests(chapter: str, items, planted):
         leaked = {t for t in answer_tokens(case.answer, case.item) if t in hints}
         assert not leaked, f"check() printed the correct value(s) {leaked}:\n{printed}"
 
+    @pytest.mark.parametrize("it", items, ids=lambda it: it.id)
+    def test_package_function_has_the_exercise_signature(it):
+        package = package_function(it.function)
+        assert package is not None, (f"the package has no `{it.function}` (looked in "
+                                     f"{PACKAGE_MODULES}): every exercise function has a twin")
+        problems = same_contract(solution_function(chapter, it.function), package)
+        assert not problems, f"{it.function}: " + "; ".join(problems)
+
+    @pytest.mark.parametrize("it", items, ids=lambda it: it.id)
+    def test_package_function_scores_full_marks(it, capsys):
+        package = package_function(it.function)
+        assert package is not None, f"the package has no `{it.function}`"
+        report, printed = run_check(it.id, package, capsys)
+        assert report.points == report.max_points > 0, printed
+
     return (test_solution_scores_full_marks, test_stub_scores_zero,
             test_every_item_has_a_planted_wrong_answer, test_planted_wrong_answer_loses_points,
-            test_wrong_answer_report_does_not_print_the_answer)
+            test_wrong_answer_report_does_not_print_the_answer,
+            test_package_function_has_the_exercise_signature,
+            test_package_function_scores_full_marks)
