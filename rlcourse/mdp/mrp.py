@@ -197,6 +197,7 @@ def mrp_value(P, R, terminal=None, *, gamma: float) -> np.ndarray:
     validated first, so a row that does not sum to 1, or gamma = 1 with a state that never
     reaches a terminal state (a singular system), is a ValueError naming the state.
     """
+    return MRP(P, R, terminal, gamma=gamma).value_closed_form()
 
 
 @arrays_only(use_instead="mrp.value_iterative()")
