@@ -48,8 +48,11 @@ def _row_blocks(P, A: int) -> list:
     for lo in range(0, S, BLOCK_STATES):
         hi = min(S, lo + BLOCK_STATES)
         a, b = P.indptr[lo * A], P.indptr[hi * A]
-        B = sp.csr_matrix((P.data[a:b], P.indices[a:b], P.indptr[lo * A:hi * A + 1] - a),
-                          shape=((hi - lo) * A, S), copy=False)
+        B = sp.csr_matrix(((hi - lo) * A, S))  # empty, then pointed at views of P's arrays:
+        # csr_matrix((data, indices, indptr)) would copy a slice that is under half of P.data
+        # (scipy's prune), doubling the memory and missing later changes to P.data.
+        B.data, B.indices = P.data[a:b], P.indices[a:b]
+        B.indptr = (P.indptr[lo * A:hi * A + 1] - a).astype(P.indices.dtype)
         blocks.append((lo, hi, B))
     _cache = (weakref.ref(P), A, blocks)
     return blocks
