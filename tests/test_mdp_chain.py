@@ -4,22 +4,31 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from rlcourse.mdp import MRP, MarkovChain, discounted_return, returns
+from rlcourse.mdp import (
+    MRP,
+    MarkovChain,
+    discounted_return,
+    mrp_value,
+    mrp_value_iterative,
+    n_step_distribution,
+    returns,
+    stationary_distribution,
+)
 from rlcourse.mdp.examples import random_walk_mrp, two_state_chain
 
 
 # --- returns -----------------------------------------------------------------------------
 def test_discounted_return_by_hand():
     # G_0 = 1 + 0.5*2 + 0.25*(-4) + 0.125*8 = 1 + 1 - 1 + 1 = 2
-    assert discounted_return([1, 2, -4, 8], 0.5) == pytest.approx(2.0)
-    assert discounted_return([], 0.9) == 0.0
-    assert discounted_return([3, 5], 0.0) == 3.0
+    assert discounted_return([1, 2, -4, 8], gamma=0.5) == pytest.approx(2.0)
+    assert discounted_return([], gamma=0.9) == 0.0
+    assert discounted_return([3, 5], gamma=0.0) == 3.0
 
 
 def test_returns_every_t_by_hand():
     r, gamma = [1.0, 2.0, -4.0, 8.0], 0.5
     # G_3 = 8; G_2 = -4 + 0.5*8 = 0; G_1 = 2 + 0.5*0 = 2; G_0 = 1 + 0.5*2 = 2
-    np.testing.assert_allclose(returns(r, gamma), [2.0, 2.0, 0.0, 8.0])
+    np.testing.assert_allclose(returns(r, gamma=gamma), [2.0, 2.0, 0.0, 8.0])
 
 
 def test_returns_matches_forward_sum():
@@ -27,7 +36,7 @@ def test_returns_matches_forward_sum():
     r = rng.standard_normal(30)
     gamma = 0.93
     forward = [sum(gamma**k * r[t + k] for k in range(len(r) - t)) for t in range(len(r))]
-    np.testing.assert_allclose(returns(r, gamma), forward, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(returns(r, gamma=gamma), forward, rtol=1e-12, atol=1e-12)
 
 
 # --- Markov chain ------------------------------------------------------------------------
@@ -85,7 +94,7 @@ def _hand_mrp():
     # s0 -> s1 (reward 1); s1 -> s0 or T with 1/2 each (reward 2); gamma = 1/2.
     # V1 = 2 + 1/2 * (1/2 V0) = 2 + V0/4;  V0 = 1 + 1/2 V1 = 2 + V0/8  => V0 = 16/7, V1 = 18/7
     P = np.array([[0, 1, 0], [0.5, 0, 0.5], [0, 0, 1.0]])
-    return MRP(P, [1.0, 2.0, 0.0], 0.5, terminal=[False, False, True], states=["s0", "s1", "T"])
+    return MRP(P, [1.0, 2.0, 0.0], [False, False, True], gamma=0.5, states=["s0", "s1", "T"])
 
 
 def test_mrp_closed_form_by_hand():
@@ -96,7 +105,7 @@ def test_mrp_iterative_agrees_with_closed_form():
     rng = np.random.default_rng(2)
     P = rng.random((8, 8))
     P /= P.sum(1, keepdims=True)
-    m = MRP(P, rng.standard_normal(8), 0.9)
+    m = MRP(P, rng.standard_normal(8), gamma=0.9)
     res = m.value_iterative(tol=1e-12)
     np.testing.assert_allclose(res.V, m.value_closed_form(), atol=1e-10)
     assert res.history[-1]["delta"] < 1e-12 and res.iterations == len(res.history)
@@ -115,7 +124,7 @@ def test_random_walk_true_values():
 
 def test_mrp_sparse_matches_dense():
     m = _hand_mrp()
-    ms = MRP(sp.csr_matrix(m.P), m.R, m.gamma, terminal=m.terminal)
+    ms = MRP(sp.csr_matrix(m.P), m.R, m.terminal, gamma=m.gamma)
     np.testing.assert_allclose(ms.value_closed_form(), [16 / 7, 18 / 7, 0.0])
 
 
@@ -124,6 +133,45 @@ def test_mrp_sample_episode_seeded_and_unbiased():
     s1, r1 = m.sample_episode("C", seed=5)
     s2, r2 = m.sample_episode(3, seed=5)
     np.testing.assert_array_equal(s1, s2)
+    np.testing.assert_array_equal(r1, r2)
     assert m.terminal[s1[-1]] and len(r1) == len(s1) - 1
-    G = [discounted_return(m.sample_episode("C", seed=i)[1], 1.0) for i in range(2000)]
+    G = [discounted_return(m.sample_episode("C", seed=i)[1], gamma=1.0) for i in range(2000)]
     assert np.mean(G) == pytest.approx(0.5, abs=0.05)  # V(C) = 3/6
+
+
+# --- the array functions (the exercises' contract) ---------------------------------------
+def test_n_step_and_stationary_distribution_on_arrays_by_hand():
+    P = np.array([[0.7, 0.3], [0.1, 0.9]])
+    # one step from a: (0.7, 0.3); two: (0.7*0.7 + 0.3*0.1, 0.7*0.3 + 0.3*0.9) = (0.52, 0.48)
+    np.testing.assert_allclose(n_step_distribution(P, [1.0, 0.0], 2), [0.52, 0.48])
+    np.testing.assert_allclose(n_step_distribution(P, 0, 1), [0.7, 0.3])  # a start index
+    np.testing.assert_allclose(n_step_distribution(P, [0.2, 0.8], 0), [0.2, 0.8])
+    # stationary (q/(p+q), p/(p+q)) with p = 0.3, q = 0.1
+    np.testing.assert_allclose(stationary_distribution(P), [0.25, 0.75], atol=1e-12)
+
+
+def test_mrp_value_on_arrays_by_hand():
+    P = np.array([[0, 1, 0], [0.5, 0, 0.5], [0, 0, 1.0]])
+    R = [1.0, 2.0, 0.0]
+    # the hand-worked MRP above: V0 = 16/7, V1 = 18/7
+    for terminal in ([2], np.array([False, False, True])):
+        V = mrp_value(P, R, terminal, gamma=0.5)
+        assert isinstance(V, np.ndarray)
+        np.testing.assert_allclose(V, [16 / 7, 18 / 7, 0.0], atol=1e-12)
+        np.testing.assert_allclose(mrp_value_iterative(P, R, terminal, gamma=0.5, tol=1e-13),
+                                   [16 / 7, 18 / 7, 0.0], atol=1e-11)
+
+
+def test_mrp_from_policy_by_hand():
+    from rlcourse.mdp import MDP
+
+    P = np.zeros((2, 2, 2))
+    P[0, 0] = [1.0, 0.0]
+    P[0, 1] = [0.2, 0.8]
+    P[1, :] = [0.5, 0.5]
+    R = np.array([[1.0, 3.0], [-2.0, 4.0]])
+    mrp = MRP.from_policy(MDP(P, R, gamma=0.8, states=["x", "y"]), [[0.25, 0.75], [1.0, 0.0]])
+    # P^pi(.|x) = 0.25 (1, 0) + 0.75 (0.2, 0.8) = (0.4, 0.6); R^pi = (0.25 + 2.25, -2)
+    np.testing.assert_allclose(mrp.P, [[0.4, 0.6], [0.5, 0.5]])
+    np.testing.assert_allclose(mrp.R, [2.5, -2.0])
+    assert mrp.gamma == 0.8 and list(mrp.states) == ["x", "y"]

@@ -8,14 +8,14 @@ import tracemalloc
 
 import numpy as np
 
-from rlcourse.mdp import grid_mdp, value_iteration
+from rlcourse.mdp import grid_mdp, solve_value_iteration
 
 
 def test_value_iteration_on_a_million_state_grid_matches_the_closed_form():
     n, gamma = 1000, 0.9
     tracemalloc.start()
     mdp = grid_mdp(n, n, gamma=gamma)  # goal: bottom-right corner
-    result = value_iteration(mdp, tol=1e-6)
+    result = solve_value_iteration(mdp, tol=1e-6)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert mdp.n_states == 1_000_000 and mdp.is_sparse
