@@ -22,8 +22,9 @@ Instructors: grading a class
 Each notebook runs top to bottom in a fresh Python kernel of the current environment with a
 per-cell time limit (``--timeout``, default 60 s, also the limit for each test); then every item
 of the notebook's chapter is graded inside that kernel on the student's function, found by name.
-The chapter comes from the notebook's metadata (``rlcourse.chapter``, written by the exercise
-generator), else a ``NN_`` prefix in the file name, else ``--chapter NN``. A cell that raises,
+The chapter is ``--chapter NN`` when given (it wins), else the notebook's metadata
+(``rlcourse.chapter``, written by the exercise generator), else a ``NN_`` prefix in the file
+name; a folder grades the notebooks in it. A cell that raises,
 hangs, exits the kernel or prints megabytes costs only the items that depend on it; an unreadable
 file scores 0 with an error; ``--out`` is rewritten after every notebook, so an interrupted run
 keeps everything graded so far. The student's own ``check(...)`` calls are skipped while grading.
