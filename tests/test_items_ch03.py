@@ -7,8 +7,8 @@ by the item's test aimed at it, without check() printing the correct values.
 from __future__ import annotations
 
 import numpy as np
-
 from _solutions import Planted, item_tests
+
 from rlcourse.grading import items_for_chapter
 
 CHAPTER = "03"
@@ -16,32 +16,32 @@ ITEMS = items_for_chapter(CHAPTER)
 
 
 # ----------------------------------------------------------------------------- 03.mc_update
-def mc_update_every_state(V, s, G, alpha):
+def mc_update_every_state(V, s, G, *, alpha):
     """V + alpha (G - V): moves every state toward G."""
     V = np.array(V, dtype=float)
     return V + alpha * (G - V)
 
 
-def mc_update_in_place(V, s, G, alpha):
+def mc_update_in_place(V, s, G, *, alpha):
     """Right value, but written into the caller's array."""
     V[s] += alpha * (G - V[s])
     return V
 
 
-def mc_update_sign_error(V, s, G, alpha):
+def mc_update_sign_error(V, s, G, *, alpha):
     """The error taken as V(s) - G: moves away from the return."""
     V = np.array(V, dtype=float)
     V[s] += alpha * (V[s] - G)
     return V
 
 
-def mc_update_returns_scalar(V, s, G, alpha):
+def mc_update_returns_scalar(V, s, G, *, alpha):
     """Returns the new V(s) (a float) instead of the updated array."""
     return float(V[s] + alpha * (G - V[s]))
 
 
 # ----------------------------------------------------------------------------- 03.td0_update
-def td0_update_discounts_reward(V, s, r, s_next, alpha, gamma, terminal):
+def td0_update_discounts_reward(V, s, r, s_next, terminal=False, *, alpha, gamma):
     """gamma (r + V(s')): the reward discounted too."""
     V = np.array(V, dtype=float)
     target = gamma * r if terminal else gamma * (r + V[s_next])
@@ -49,14 +49,14 @@ def td0_update_discounts_reward(V, s, r, s_next, alpha, gamma, terminal):
     return V
 
 
-def td0_update_bootstraps_terminal(V, s, r, s_next, alpha, gamma, terminal):
+def td0_update_bootstraps_terminal(V, s, r, s_next, terminal=False, *, alpha, gamma):
     """r + gamma V(s') even when s' is terminal."""
     V = np.array(V, dtype=float)
     V[s] += alpha * (r + gamma * V[s_next] - V[s])
     return V
 
 
-def td0_update_two_steps(V, s, r, s_next, alpha, gamma, terminal):
+def td0_update_two_steps(V, s, r, s_next, terminal=False, *, alpha, gamma):
     """Shrinks V(s) first, then adds alpha * target: the target sees the new V(s) when s' = s."""
     V = np.array(V, dtype=float)
     V[s] -= alpha * V[s]
@@ -64,8 +64,16 @@ def td0_update_two_steps(V, s, r, s_next, alpha, gamma, terminal):
     return V
 
 
-def td0_update_in_place(V, s, r, s_next, alpha, gamma, terminal):
+def td0_update_in_place(V, s, r, s_next, terminal=False, *, alpha, gamma):
     """Right value, but written into the caller's array."""
+    target = r if terminal else r + gamma * V[s_next]
+    V[s] += alpha * (target - V[s])
+    return V
+
+
+def td0_update_old_signature(V, s, r, s_next, alpha, gamma, terminal):
+    """Right values, but the old header: alpha and gamma positional, terminal required."""
+    V = np.array(V, dtype=float)
     target = r if terminal else r + gamma * V[s_next]
     V[s] += alpha * (target - V[s])
     return V
@@ -78,7 +86,7 @@ def _average(G_sum, N):
     return V
 
 
-def mc_every_visit(episodes, gamma, n_states):
+def mc_every_visit(episodes, n_states, *, gamma):
     """Counts every visit (the every-visit estimate)."""
     G_sum, N = np.zeros(n_states), np.zeros(n_states)
     for states, rewards in episodes:
@@ -90,7 +98,7 @@ def mc_every_visit(episodes, gamma, n_states):
     return _average(G_sum, N)
 
 
-def mc_first_visit(episodes, gamma, n_states):
+def mc_first_visit(episodes, n_states, *, gamma):
     """Counts only the first visit (the first-visit estimate)."""
     G_sum, N = np.zeros(n_states), np.zeros(n_states)
     for states, rewards in episodes:
@@ -103,7 +111,7 @@ def mc_first_visit(episodes, gamma, n_states):
     return _average(G_sum, N)
 
 
-def mc_last_visit(episodes, gamma, n_states):
+def mc_last_visit(episodes, n_states, *, gamma):
     """Keeps the return of the LAST visit: tests `s in states[t+1:]` instead of `states[:t]`."""
     G_sum, N = np.zeros(n_states), np.zeros(n_states)
     for states, rewards in episodes:
@@ -116,7 +124,7 @@ def mc_last_visit(episodes, gamma, n_states):
     return _average(G_sum, N)
 
 
-def mc_first_visit_G_carried_over(episodes, gamma, n_states):
+def mc_first_visit_G_carried_over(episodes, n_states, *, gamma):
     """G set to 0 once, before the episodes loop: the return leaks into the next episode."""
     G_sum, N = np.zeros(n_states), np.zeros(n_states)
     G = 0.0
@@ -129,7 +137,7 @@ def mc_first_visit_G_carried_over(episodes, gamma, n_states):
     return _average(G_sum, N)
 
 
-def mc_first_visit_per_episode_count(episodes, gamma, n_states):
+def mc_first_visit_per_episode_count(episodes, n_states, *, gamma):
     """Divides each state's sum of returns by the number of episodes."""
     G_sum, N = np.zeros(n_states), np.zeros(n_states)
     for states, rewards in episodes:
@@ -142,7 +150,7 @@ def mc_first_visit_per_episode_count(episodes, gamma, n_states):
     return np.where(N > 0, G_sum / len(episodes), 0.0)
 
 
-def mc_first_visit_discount_all(episodes, gamma, n_states):
+def mc_first_visit_discount_all(episodes, n_states, *, gamma):
     """G = gamma (G + r): the first reward after S_t is discounted too."""
     G_sum, N = np.zeros(n_states), np.zeros(n_states)
     for states, rewards in episodes:
@@ -156,7 +164,7 @@ def mc_first_visit_discount_all(episodes, gamma, n_states):
 
 
 # ----------------------------------------------------------------------------- 03.every_visit_mc
-def mc_every_visit_mean_of_episode_means(episodes, gamma, n_states):
+def mc_every_visit_mean_of_episode_means(episodes, n_states, *, gamma):
     """Averages within each episode first, then averages those means over episodes."""
     totals, counts = np.zeros(n_states), np.zeros(n_states)
     for states, rewards in episodes:
@@ -172,7 +180,7 @@ def mc_every_visit_mean_of_episode_means(episodes, gamma, n_states):
     return _average(totals, counts)
 
 
-def mc_every_visit_G_carried_over(episodes, gamma, n_states):
+def mc_every_visit_G_carried_over(episodes, n_states, *, gamma):
     """G set to 0 once, before the episodes loop."""
     G_sum, N = np.zeros(n_states), np.zeros(n_states)
     G = 0.0
@@ -184,7 +192,7 @@ def mc_every_visit_G_carried_over(episodes, gamma, n_states):
     return _average(G_sum, N)
 
 
-def mc_every_visit_discounted_from_start(episodes, gamma, n_states):
+def mc_every_visit_discounted_from_start(episodes, n_states, *, gamma):
     """G_t = sum_{k >= t} gamma^k R_{k+1}: discounting from the start of the episode."""
     G_sum, N = np.zeros(n_states), np.zeros(n_states)
     for states, rewards in episodes:
@@ -195,24 +203,25 @@ def mc_every_visit_discounted_from_start(episodes, gamma, n_states):
     return _average(G_sum, N)
 
 
-def mc_every_visit_as_list(episodes, gamma, n_states):
+def mc_every_visit_as_list(episodes, n_states, *, gamma):
     """Right values, returned as a Python list."""
-    return mc_every_visit(episodes, gamma, n_states).tolist()
+    return mc_every_visit(episodes, n_states, gamma=gamma).tolist()
 
 
 # ----------------------------------------------------------------------------- 03.td0_episode
-def td0_episode_old_targets(V, states, rewards, alpha, gamma):
+def td0_episode_old_targets(V, states, rewards, terminated=True, *, alpha, gamma):
     """All targets from the values before the episode (a batch update)."""
     V_old = np.array(V, dtype=float)
     V = V_old.copy()
     T = len(rewards)
     for t in range(T):
-        target = rewards[t] if t == T - 1 else rewards[t] + gamma * V_old[states[t + 1]]
+        last = terminated and t == T - 1
+        target = rewards[t] if last else rewards[t] + gamma * V_old[states[t + 1]]
         V[states[t]] += alpha * (target - V_old[states[t]])
     return V
 
 
-def td0_episode_bootstraps_terminal(V, states, rewards, alpha, gamma):
+def td0_episode_bootstraps_terminal(V, states, rewards, terminated=True, *, alpha, gamma):
     """Bootstraps from V of the final (terminal) state as well."""
     V = np.array(V, dtype=float)
     for t in range(len(rewards)):
@@ -220,21 +229,44 @@ def td0_episode_bootstraps_terminal(V, states, rewards, alpha, gamma):
     return V
 
 
-def td0_episode_discounts_reward(V, states, rewards, alpha, gamma):
+def td0_episode_discounts_reward(V, states, rewards, terminated=True, *, alpha, gamma):
     """gamma (r + V(s')) as the target."""
     V = np.array(V, dtype=float)
     T = len(rewards)
     for t in range(T):
-        target = gamma * rewards[t] if t == T - 1 else gamma * (rewards[t] + V[states[t + 1]])
+        last = terminated and t == T - 1
+        target = gamma * rewards[t] if last else gamma * (rewards[t] + V[states[t + 1]])
         V[states[t]] += alpha * (target - V[states[t]])
     return V
 
 
-def td0_episode_in_place(V, states, rewards, alpha, gamma):
+def td0_episode_in_place(V, states, rewards, terminated=True, *, alpha, gamma):
     """Right values, but written into the caller's array."""
     T = len(rewards)
     for t in range(T):
+        last = terminated and t == T - 1
+        target = rewards[t] if last else rewards[t] + gamma * V[states[t + 1]]
+        V[states[t]] += alpha * (target - V[states[t]])
+    return V
+
+
+def td0_episode_ignores_terminated(V, states, rewards, terminated=True, *, alpha, gamma):
+    """Treats the last state as terminal whatever `terminated` says (a truncated episode too)."""
+    V = np.array(V, dtype=float)
+    T = len(rewards)
+    for t in range(T):
         target = rewards[t] if t == T - 1 else rewards[t] + gamma * V[states[t + 1]]
+        V[states[t]] += alpha * (target - V[states[t]])
+    return V
+
+
+def td0_episode_skips_truncated_step(V, states, rewards, terminated=True, *, alpha, gamma):
+    """Drops the last transition of a truncated episode instead of bootstrapping from V(S_T)."""
+    V = np.array(V, dtype=float)
+    T = len(rewards) if terminated else len(rewards) - 1
+    for t in range(T):
+        last = terminated and t == T - 1
+        target = rewards[t] if last else rewards[t] + gamma * V[states[t + 1]]
         V[states[t]] += alpha * (target - V[states[t]])
     return V
 
@@ -245,13 +277,14 @@ PLANTED = [
     Planted("03.mc_update", mc_update_every_state, "only_state_s_moves", answer=(6.0,)),
     Planted("03.mc_update", mc_update_in_place, "only_state_s_moves"),
     Planted("03.mc_update", mc_update_sign_error, "moves_toward_G", answer=(0.3, 3.0, -2.0)),
-    Planted("03.mc_update", mc_update_returns_scalar, "deck_example"),
+    Planted("03.mc_update", mc_update_returns_scalar, "mc_deck_example"),
     Planted("03.td0_update", td0_update_discounts_reward, "gamma_discounts_only_the_next_value",
             answer=(3.5,)),
     Planted("03.td0_update", td0_update_bootstraps_terminal, "no_bootstrap_from_terminal",
             answer=(1.5,)),
     Planted("03.td0_update", td0_update_two_steps, "self_loop_uses_old_value", answer=(3.0,)),
     Planted("03.td0_update", td0_update_in_place, "no_bootstrap_from_terminal"),
+    Planted("03.td0_update", td0_update_old_signature, "td_deck_example", answer=(0.1,)),
     Planted("03.first_visit_mc", mc_every_visit, "revisits", answer=(2.0, 4.0)),
     Planted("03.first_visit_mc", mc_last_visit, "revisits", answer=(2.0, 4.0)),
     Planted("03.first_visit_mc", mc_first_visit_G_carried_over, "two_episodes",
@@ -272,10 +305,16 @@ PLANTED = [
     Planted("03.td0_episode", td0_episode_discounts_reward, "gamma_and_reward_of_each_step",
             answer=(4.0,)),
     Planted("03.td0_episode", td0_episode_in_place, "random_walk_episode"),
+    Planted("03.td0_episode", td0_episode_ignores_terminated, "truncated_episode_bootstraps",
+            answer=(1.5, 2.5)),
+    Planted("03.td0_episode", td0_episode_skips_truncated_step, "truncated_episode_bootstraps",
+            answer=(1.5, 2.5)),
 ]
 
 
 # ----------------------------------------------------------------------------- tests
 (test_solution_scores_full_marks, test_stub_scores_zero,
  test_every_item_has_a_planted_wrong_answer, test_planted_wrong_answer_loses_points,
- test_wrong_answer_report_does_not_print_the_answer) = item_tests(CHAPTER, ITEMS, PLANTED)
+ test_wrong_answer_report_does_not_print_the_answer,
+ test_package_function_has_the_exercise_signature,
+ test_package_function_scores_full_marks) = item_tests(CHAPTER, ITEMS, PLANTED)
