@@ -1,27 +1,44 @@
 """Chapter 02 (dynamic programming): the graded items of ``exercises/02_dynamic_programming``.
 
-Every student function works on plain numpy arrays (deck 001 notation):
+Every student function works on plain numpy arrays (deck 001 notation) and has exactly the
+contract of the package's function of the same name in :mod:`rlcourse.mdp`:
+
+    induced_mrp(P, R, pi)                                   -> (P_pi, R_pi)
+    policy_evaluation(P, R, pi, terminal=None, *, gamma, tol=1e-10) -> V
+    q_from_v(P, R, V, terminal=None, *, gamma)              -> Q
+    greedy_policy(Q)                                        -> pi, one-hot, ties to the lowest index
+    policy_iteration(P, R, terminal=None, *, gamma)         -> (V, pi)
+    value_iteration(P, R, terminal=None, *, gamma, tol=1e-8) -> (V, pi)
 
     P (S, A, S')  P[s, a, s2] = P(s2 | s, a)        R (S, A)  expected reward R(s, a)
-    pi (S, A)     pi[s, a] = pi(a | s)              terminal (S,) bool, V[terminal] = 0
+    pi (S, A)     pi[s, a] = pi(a | s)              terminal (S,) bool, or None (no terminal
+                                                     state); V[terminal] = 0
+
+Data are positional, hyperparameters (gamma, tol) keyword-only: the tests call
+``policy_evaluation(P, R, pi, terminal, gamma=0.9)``. No function may change the arrays it is
+given (every call below checks that the caller's arrays are unchanged afterwards).
 
 Items (points): induced_mrp (2), policy_evaluation (3), q_from_v (2), greedy_policy (2),
 policy_iteration (3), value_iteration (3).
 
-Where the expected values come from (never from the student's function):
+Where the expected values come from (never from the student's function, nor from the package's
+function of the same name):
 * explicit loops over s, a, s2 written out below (the induced MRP, Q from V);
 * exact linear solves (I - gamma P^pi_NN) V_N = R^pi_N over the non-terminal states N;
-* the package's reference solvers ``rlcourse.mdp.policy_iteration`` / ``value_iteration``
-  (a separate implementation), each checked against the other method's item.
+* V* from this file's own two solvers (:func:`_policy_iteration_ref`, exact evaluation, and
+  :func:`_value_iteration_ref`, sweeps to round-off): the policy-iteration item is checked
+  against the value-iteration reference and vice versa;
+* a two-state model worked out by hand (value iteration's stopping rule).
 
 The models: MineGrid "small" (3 x 3, 18 states) and "default" (5 x 5, 100 states, with and
-without slip), and random MDPs whose *terminal* states carry junk rows (nonzero rewards,
-transitions to other states). A correct solver never backs up from a terminal state, so that
-junk must not leak into any value: that is the "terminal mask" test of each item.
+without slip); random MDPs whose *terminal* states carry junk rows that are valid
+probabilities (they "move" to non-terminal states) and large rewards (about +10), so that the
+package's validated solvers accept the model and a correct solver must still ignore them; and
+random MDPs without terminal states (``terminal`` left at its default None).
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -30,10 +47,13 @@ from rlcourse.grading import assert_array_close, assert_array_equal, item
 TERMINAL_HINT = ("terminal states are absorbing with value 0: keep V[terminal] = 0 (and "
                  "Q[terminal, :] = 0) and never back up from them, whatever P and R say there.")
 PI_HINT = "pi has shape (S, A): pi[s, a] = pi(a|s) (row = state, column = action)."
+NONE_HINT = ("terminal=None (the default) means the model has no terminal state. Indexing with "
+             "None does not select nothing: `x[None] = 0` sets EVERY entry of x to 0, and "
+             "`~None` is an error; turn None into a boolean mask of S False values first.")
 
 
 # ----------------------------------------------------------------------------- models
-@lru_cache(maxsize=None)
+@cache
 def _grid(layout: str = "small", slip: float = 0.0, gamma: float = 0.9):
     """(P, R, terminal) of a MineGrid layout (read-only arrays)."""
     from rlcourse.envs import MineGrid
@@ -42,18 +62,23 @@ def _grid(layout: str = "small", slip: float = 0.0, gamma: float = 0.9):
     return _frozen(mdp.P, mdp.R, mdp.terminal)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _random_model(S: int = 7, A: int = 3, seed: int = 0, n_terminal: int = 2):
     """(P, R, terminal): a random MDP whose first ``n_terminal`` states are terminal.
 
-    The terminal rows keep their random transitions and rewards (junk that a solver must
-    ignore); the other states reach a terminal state with probability >= 0.1 per step.
+    The terminal rows are junk that a solver must ignore, yet a valid model: each P[s, a] of a
+    terminal s is a distribution over the NON-terminal states (as if the episode went on), and
+    R there is about +10. The other states reach a terminal state with probability >= 0.1 per
+    step. ``n_terminal=0`` gives a model without terminal states (use it with gamma < 1).
     """
     rng = np.random.default_rng(seed)
     P = rng.random((S, A, S))  # (S, A, S')
-    P[n_terminal:, :, :n_terminal] += 0.2 * S / max(n_terminal, 1)  # some mass into terminals
+    if n_terminal:
+        P[n_terminal:, :, :n_terminal] += 0.2 * S / n_terminal  # some mass into terminals
+        P[:n_terminal, :, :n_terminal] = 0.0  # junk: terminal states "move" on
     P /= P.sum(axis=-1, keepdims=True)
-    R = rng.standard_normal((S, A)) + 2.0  # (S, A); junk +2 at terminals would show up
+    R = rng.standard_normal((S, A)) + 2.0  # (S, A)
+    R[:n_terminal] += 8.0  # junk reward: about +10 at terminal states, leaks show up
     terminal = np.zeros(S, dtype=bool)
     terminal[:n_terminal] = True
     return _frozen(P, R, terminal)
@@ -66,11 +91,6 @@ def _frozen(*arrays):
         x.setflags(write=False)
         out.append(x)
     return tuple(out)
-
-
-def _fresh(*arrays):
-    """Writable copies, so a student's in-place edit cannot change the next test's model."""
-    return tuple(np.array(x) for x in arrays)
 
 
 def _random_policy(S: int, A: int, seed: int) -> np.ndarray:
@@ -117,17 +137,66 @@ def _q_loops(P, R, gamma, V, terminal):
     return Q
 
 
-def _optimal(P, R, gamma, terminal, method: str):
-    """V* from the package's reference solver ("pi" or "vi")."""
-    from rlcourse.mdp import MDP, policy_iteration, value_iteration
+def _policy_iteration_ref(P, R, gamma, terminal):
+    """V* by policy iteration with exact evaluation (keeps the old action on ties)."""
+    S, A, _ = P.shape
+    actions = np.zeros(S, dtype=int)
+    for _ in range(1000):
+        V = _exact_values(P, R, gamma, _one_hot(actions, A), terminal)
+        Q = _q_loops(P, R, gamma, V, terminal)
+        best = Q.max(axis=1)
+        keep = Q[np.arange(S), actions] >= best - 1e-9 * np.maximum(1.0, np.abs(best))
+        new = np.where(keep, actions, Q.argmax(axis=1))
+        if np.array_equal(new, actions):
+            return V
+        actions = new
+    raise RuntimeError("reference policy iteration did not stabilise")
 
-    mdp = MDP(P, R, gamma, terminal=terminal)
-    if method == "pi":
-        return policy_iteration(mdp).V
-    return value_iteration(mdp, tol=1e-12).V
+
+def _value_iteration_ref(P, R, gamma, terminal):
+    """V* by Bellman optimality sweeps until they stop moving (round-off)."""
+    V = np.zeros(P.shape[0])
+    for _ in range(100_000):
+        Q = R + gamma * np.einsum("sat,t->sa", P, V)  # (S, A)
+        Q[terminal] = 0.0
+        V_new = Q.max(axis=1)
+        if np.max(np.abs(V_new - V)) < 1e-13:
+            return V_new
+        V = V_new
+    raise RuntimeError("reference value iteration did not converge")
+
+
+@cache
+def _optimal(model: tuple, gamma: float, method: str):
+    """V* of ``_grid(*model[1:])`` or ``_random_model(*model[1:])``, by this file's own policy
+    iteration ("pi") or value iteration ("vi"); read-only."""
+    P, R, terminal = (_grid if model[0] == "grid" else _random_model)(*model[1:])
+    solver = _policy_iteration_ref if method == "pi" else _value_iteration_ref
+    return _frozen(solver(P, R, gamma, terminal))[0]
 
 
 # ----------------------------------------------------------------------------- helpers
+def _call(fn, fn_name: str, names: str, *args, omitted_terminal: bool = False, **kwargs):
+    """``fn(*args, **kwargs)`` on writable copies of the arrays in ``args``; fails if the student
+    changed one of them (the caller's arrays must stay as they were). ``names``: the arguments'
+    names, space separated, for the message. ``omitted_terminal``: the call leaves ``terminal``
+    at its default None, so an error about None gets :data:`NONE_HINT`."""
+    given = [None if a is None else np.array(a) for a in args]
+    try:
+        result = fn(*given, **kwargs)
+    except TypeError as exc:
+        if omitted_terminal and "NoneType" in str(exc):
+            raise AssertionError(f"`{fn_name}` raised TypeError: {exc}. {NONE_HINT}") from None
+        raise
+    for name, before, after in zip(names.split(), args, given):
+        if before is not None and not np.array_equal(before, after):
+            raise AssertionError(
+                f"`{fn_name}` changed its argument `{name}` in place; the caller's arrays must "
+                "stay as they were. Build the result in a new array: `x = y` does not copy an "
+                "array, so `x += ...` or `x[...] = ...` afterwards writes into y itself.")
+    return result
+
+
 def _pair(result, fn_name: str, names: tuple[str, str]):
     """Unpack a 2-tuple result, failing with a message that names the contract."""
     what = f"({names[0]}, {names[1]})"
@@ -177,7 +246,8 @@ def induced_mrp_of_a_stochastic_policy(induced_mrp):
     P, R, _ = _random_model()
     pi = _random_policy(7, 3, seed=1)
     P_pi_ref, R_pi_ref = _induced(P, R, pi)
-    P_pi, R_pi = _pair(induced_mrp(*_fresh(P, R, pi)), "induced_mrp", ("P_pi", "R_pi"))
+    P_pi, R_pi = _pair(_call(induced_mrp, "induced_mrp", "P R pi", P, R, pi), "induced_mrp",
+                       ("P_pi", "R_pi"))
     assert_array_close(P_pi, P_pi_ref, name="P_pi (first element of the tuple)",
                        hint="P^pi(s'|s) = sum_a pi(a|s) P(s'|s, a); " + PI_HINT)
     assert_array_close(R_pi, R_pi_ref, name="R_pi (second element of the tuple)",
@@ -192,7 +262,8 @@ def induced_mrp_of_a_deterministic_policy(induced_mrp):
     S, A, _ = P.shape
     actions = np.arange(S) % A  # (S,) a different action in neighbouring states
     pi = _one_hot(actions, A)
-    P_pi, R_pi = _pair(induced_mrp(*_fresh(P, R, pi)), "induced_mrp", ("P_pi", "R_pi"))
+    P_pi, R_pi = _pair(_call(induced_mrp, "induced_mrp", "P R pi", P, R, pi), "induced_mrp",
+                       ("P_pi", "R_pi"))
     assert_array_close(P_pi, P[np.arange(S), actions], name="P_pi (first element of the tuple)",
                        hint="with a one-hot pi, row s of P^pi is P[s, a] for the chosen a. "
                        + PI_HINT)
@@ -205,7 +276,8 @@ def induced_transitions_are_distributions(induced_mrp):
     """Every row of P_pi is a probability distribution (sums to 1)."""
     P, R, _ = _random_model(S=5, A=4, seed=3, n_terminal=1)
     pi = _random_policy(5, 4, seed=4)
-    P_pi, _ = _pair(induced_mrp(*_fresh(P, R, pi)), "induced_mrp", ("P_pi", "R_pi"))
+    P_pi, _ = _pair(_call(induced_mrp, "induced_mrp", "P R pi", P, R, pi), "induced_mrp",
+                    ("P_pi", "R_pi"))
     if not isinstance(P_pi, np.ndarray):
         raise AssertionError(f"P_pi (first element) must be a numpy array, got "
                              f"{type(P_pi).__name__}.")
@@ -222,6 +294,8 @@ pe = item("02.policy_evaluation", function="policy_evaluation", points=3,
           description="iterative policy evaluation with Bellman expectation backups",
           time_limit=10)
 
+PE_ARGS = "P R pi terminal"
+
 
 @pe.test
 def evaluates_the_uniform_policy_on_minegrid(policy_evaluation):
@@ -230,7 +304,7 @@ def evaluates_the_uniform_policy_on_minegrid(policy_evaluation):
     S, A, _ = P.shape
     pi = np.full((S, A), 1.0 / A)
     V_ref = _exact_values(P, R, 0.9, pi, terminal)
-    V = policy_evaluation(*_fresh(P, R), 0.9, np.array(pi), np.array(terminal), 1e-10)
+    V = _call(policy_evaluation, "policy_evaluation", PE_ARGS, P, R, pi, terminal, gamma=0.9)
     assert_array_close(V, V_ref, name="V", rtol=1e-6, atol=1e-6,
                        hint="repeat V <- R^pi + gamma P^pi V over all states until the largest "
                        "change is below tol.")
@@ -242,7 +316,7 @@ def keeps_terminal_values_at_zero(policy_evaluation):
     P, R, terminal = _random_model()
     pi = _random_policy(7, 3, seed=2)
     V_ref = _exact_values(P, R, 0.9, pi, terminal)
-    V = policy_evaluation(*_fresh(P, R), 0.9, np.array(pi), np.array(terminal), 1e-10)
+    V = _call(policy_evaluation, "policy_evaluation", PE_ARGS, P, R, pi, terminal, gamma=0.9)
     assert_array_close(V, V_ref, name="V", atol=1e-6, hint=TERMINAL_HINT + " " + PI_HINT)
 
 
@@ -252,7 +326,8 @@ def uses_gamma_and_the_policy(policy_evaluation):
     P, R, terminal = _random_model(S=6, A=4, seed=5, n_terminal=1)
     pi = _one_hot([3, 0, 2, 1, 3, 0], 4)
     V_ref = _exact_values(P, R, 0.5, pi, terminal)
-    V = policy_evaluation(*_fresh(P, R), 0.5, np.array(pi), np.array(terminal), 1e-10)
+    V = _call(policy_evaluation, "policy_evaluation", PE_ARGS, P, R, pi, terminal, gamma=0.5,
+              tol=1e-10)
     assert_array_close(V, V_ref, name="V", atol=1e-6,
                        hint="discount the next state's value by the gamma argument (not a fixed "
                        "number), and weight action a by pi[s, a].")
@@ -265,15 +340,28 @@ def works_with_gamma_one(policy_evaluation):
     S, A, _ = P.shape
     pi = np.full((S, A), 1.0 / A)
     V_ref = _exact_values(P, R, 1.0, pi, terminal)
-    V = policy_evaluation(*_fresh(P, R), 1.0, np.array(pi), np.array(terminal), 1e-10)
+    V = _call(policy_evaluation, "policy_evaluation", PE_ARGS, P, R, pi, terminal, gamma=1.0)
     assert_array_close(V, V_ref, name="V", rtol=1e-6, atol=1e-5,
                        hint="stop when max_s |V_new(s) - V(s)| < tol; do not divide by "
                        "(1 - gamma) in the stopping rule.")
 
 
+@pe.test
+def evaluates_a_model_without_terminal_states(policy_evaluation):
+    """No terminal states (terminal=None, the default): a random 6 x 3 MDP, gamma = 0.7."""
+    P, R, _ = _random_model(S=6, A=3, seed=12, n_terminal=0)
+    pi = _random_policy(6, 3, seed=13)
+    V_ref = _exact_values(P, R, 0.7, pi, np.zeros(6, dtype=bool))
+    V = _call(policy_evaluation, "policy_evaluation", "P R pi", P, R, pi, gamma=0.7,
+              omitted_terminal=True)
+    assert_array_close(V, V_ref, name="V", atol=1e-6, hint=NONE_HINT)
+
+
 # ============================================================================= 02.q_from_v
 qv = item("02.q_from_v", function="q_from_v", points=2,
           description="action values from state values: Q = R + gamma P V", time_limit=10)
+
+QV_ARGS = "P R V terminal"
 
 
 @qv.test
@@ -282,7 +370,7 @@ def q_from_v_on_a_random_mdp(q_from_v):
     P, R, _ = _random_model()
     terminal = np.zeros(7, dtype=bool)
     V = np.random.default_rng(6).standard_normal(7)
-    Q = q_from_v(*_fresh(P, R), 0.8, V.copy(), terminal.copy())
+    Q = _call(q_from_v, "q_from_v", QV_ARGS, P, R, V, terminal, gamma=0.8)
     assert_array_close(Q, _q_loops(P, R, 0.8, V, terminal), name="Q",
                        hint="Q has shape (S, A); sum over the next state s' (the last axis of "
                        "P) and multiply by gamma.")
@@ -294,7 +382,7 @@ def q_is_zero_at_terminal_states(q_from_v):
     P, R, terminal = _random_model()
     V = np.random.default_rng(7).standard_normal(7)
     V[terminal] = 0.0
-    Q = q_from_v(*_fresh(P, R), 0.8, V.copy(), terminal.copy())
+    Q = _call(q_from_v, "q_from_v", QV_ARGS, P, R, V, terminal, gamma=0.8)
     assert_array_close(Q, _q_loops(P, R, 0.8, V, terminal), name="Q", hint=TERMINAL_HINT)
 
 
@@ -302,13 +390,23 @@ def q_is_zero_at_terminal_states(q_from_v):
 def max_of_q_star_is_v_star(q_from_v):
     """With V = V* of MineGrid "small", max_a Q(s, a) = V*(s) (Bellman optimality)."""
     P, R, terminal = _grid("small")
-    V_star = _optimal(P, R, 0.9, terminal, "pi")
-    Q = q_from_v(*_fresh(P, R), 0.9, V_star.copy(), terminal.copy())
+    V_star = _optimal(("grid", "small"), 0.9, "pi")
+    Q = _call(q_from_v, "q_from_v", QV_ARGS, P, R, V_star, terminal, gamma=0.9)
     assert_array_close(Q, _q_loops(P, R, 0.9, V_star, terminal), name="Q",
                        hint="use the expected reward R[s, a] plus gamma times the expected "
                        "next-state value under P[s, a].")
     assert_array_close(Q.max(axis=1), V_star, name="Q.max(axis=1)", atol=1e-6,
                        hint="for V = V*, the best action's Q must equal V*.")
+
+
+@qv.test
+def q_from_v_without_terminal_states(q_from_v):
+    """No terminal states (terminal=None, the default): a random 6 x 3 MDP, gamma = 0.6."""
+    P, R, _ = _random_model(S=6, A=3, seed=14, n_terminal=0)
+    V = np.random.default_rng(15).standard_normal(6)
+    Q = _call(q_from_v, "q_from_v", "P R V", P, R, V, gamma=0.6, omitted_terminal=True)
+    assert_array_close(Q, _q_loops(P, R, 0.6, V, np.zeros(6, dtype=bool)), name="Q",
+                       hint=NONE_HINT)
 
 
 # ============================================================================= 02.greedy_policy
@@ -320,7 +418,7 @@ gp = item("02.greedy_policy", function="greedy_policy", points=2,
 def greedy_policy_is_one_hot_argmax(greedy_policy):
     """A random Q (6 states, 3 actions): one-hot rows on the best action."""
     Q = np.random.default_rng(8).standard_normal((6, 3))
-    pi = greedy_policy(Q.copy())
+    pi = _call(greedy_policy, "greedy_policy", "Q", Q)
     _check_one_hot(pi, 6, 3, "pi")
     assert_array_equal(pi, _one_hot(Q.argmax(axis=1), 3), name="pi",
                        hint="put the 1 in column argmax_a Q[s, a] of row s (maximise over "
@@ -334,7 +432,7 @@ def greedy_policy_breaks_ties_to_the_lowest_action(greedy_policy):
                   [0.0, 0.0, 0.0, 0.0],
                   [-2.0, -5.0, -2.0, -2.0],
                   [4.0, 4.0, 4.0, 5.0]])
-    pi = greedy_policy(Q.copy())
+    pi = _call(greedy_policy, "greedy_policy", "Q", Q)
     _check_one_hot(pi, 4, 4, "pi")
     assert_array_equal(pi, _one_hot([1, 0, 0, 3], 4), name="pi",
                        hint="exactly one 1 per row, in the first (lowest-index) column among "
@@ -345,9 +443,29 @@ def greedy_policy_breaks_ties_to_the_lowest_action(greedy_policy):
 def greedy_policy_uses_q_not_a_transpose(greedy_policy):
     """A tall Q (9 states, 2 actions): the result has one row per state."""
     Q = np.random.default_rng(9).standard_normal((9, 2))
-    pi = greedy_policy(Q.copy())
+    pi = _call(greedy_policy, "greedy_policy", "Q", Q)
     _check_one_hot(pi, 9, 2, "pi")
     assert_array_equal(pi, _one_hot(Q.argmax(axis=1), 2), name="pi", hint=PI_HINT)
+
+
+# ============================================================================= solvers
+def _check_solver(solver, fn_name, model: tuple, gamma, V_star, *, with_terminal=True,
+                  atol=1e-6, **hyper):
+    """Call ``solver(P, R, terminal, gamma=gamma, **hyper)`` (terminal left out when
+    ``with_terminal`` is False) and check that it returns (V*, an optimal one-hot policy)."""
+    P, R, terminal = (_grid if model[0] == "grid" else _random_model)(*model[1:])
+    if with_terminal:
+        result = _call(solver, fn_name, "P R terminal", P, R, terminal, gamma=gamma, **hyper)
+    else:
+        result = _call(solver, fn_name, "P R", P, R, gamma=gamma, omitted_terminal=True, **hyper)
+    V, pi = _pair(result, fn_name, ("V", "pi"))
+    if np.ndim(V) == 2 and np.ndim(pi) == 1:
+        raise AssertionError(f"`{fn_name}` seems to return (pi, V): return them in the order "
+                             "(V, pi), V of shape (S,) first.")
+    hint = ("V must be the optimal value V*; "
+            + (TERMINAL_HINT if with_terminal else NONE_HINT))
+    assert_array_close(V, V_star, name="V (first element of the tuple)", atol=atol, hint=hint)
+    _check_optimal_policy(pi, P, R, gamma, terminal, V_star, "pi (second element of the tuple)")
 
 
 # ============================================================================= 02.policy_iteration
@@ -356,39 +474,33 @@ pit = item("02.policy_iteration", function="policy_iteration", points=3,
            time_limit=10)
 
 
-def _check_solver(solver, fn_name, P, R, gamma, terminal, V_star, *extra, atol=1e-6):
-    V, pi = _pair(solver(*_fresh(P, R), gamma, np.array(terminal), *extra), fn_name,
-                  ("V", "pi"))
-    if np.ndim(V) == 2 and np.ndim(pi) == 1:
-        raise AssertionError(f"`{fn_name}` seems to return (pi, V): return them in the order "
-                             "(V, pi), V of shape (S,) first.")
-    assert_array_close(V, V_star, name="V (first element of the tuple)", atol=atol,
-                       hint="V must be the optimal value V*; " + TERMINAL_HINT)
-    _check_optimal_policy(pi, P, R, gamma, terminal, V_star, "pi (second element of the tuple)")
-
-
 @pit.test
 def policy_iteration_on_minegrid_small(policy_iteration):
     """MineGrid "small", gamma = 0.9: V = V* and pi is optimal."""
-    P, R, terminal = _grid("small")
-    _check_solver(policy_iteration, "policy_iteration", P, R, 0.9, terminal,
-                  _optimal(P, R, 0.9, terminal, "vi"))
+    model = ("grid", "small")
+    _check_solver(policy_iteration, "policy_iteration", model, 0.9, _optimal(model, 0.9, "vi"))
 
 
 @pit.test
 def policy_iteration_ignores_terminal_junk(policy_iteration):
-    """A random MDP whose terminal states hold junk rewards, gamma = 0.8."""
-    P, R, terminal = _random_model(S=8, A=3, seed=10, n_terminal=2)
-    _check_solver(policy_iteration, "policy_iteration", P, R, 0.8, terminal,
-                  _optimal(P, R, 0.8, terminal, "vi"))
+    """A random MDP whose terminal states hold junk rows (valid moves, big rewards), gamma 0.8."""
+    model = ("random", 8, 3, 10, 2)
+    _check_solver(policy_iteration, "policy_iteration", model, 0.8, _optimal(model, 0.8, "vi"))
 
 
 @pit.test
 def policy_iteration_on_the_slippery_default_grid(policy_iteration):
     """MineGrid "default" with slip 0.1 (100 states), gamma = 0.9: V = V* and pi is optimal."""
-    P, R, terminal = _grid("default", 0.1)
-    _check_solver(policy_iteration, "policy_iteration", P, R, 0.9, terminal,
-                  _optimal(P, R, 0.9, terminal, "vi"))
+    model = ("grid", "default", 0.1)
+    _check_solver(policy_iteration, "policy_iteration", model, 0.9, _optimal(model, 0.9, "vi"))
+
+
+@pit.test
+def policy_iteration_without_terminal_states(policy_iteration):
+    """No terminal states (terminal=None, the default): a random 6 x 3 MDP, gamma = 0.8."""
+    model = ("random", 6, 3, 16, 0)
+    _check_solver(policy_iteration, "policy_iteration", model, 0.8, _optimal(model, 0.8, "vi"),
+                  with_terminal=False)
 
 
 # ============================================================================= 02.value_iteration
@@ -399,18 +511,25 @@ vit = item("02.value_iteration", function="value_iteration", points=3,
 
 @vit.test
 def value_iteration_on_the_slippery_default_grid(value_iteration):
-    """MineGrid "default" with slip 0.1, gamma = 0.9, tol = 1e-8: V = V*, pi optimal."""
-    P, R, terminal = _grid("default", 0.1)
-    _check_solver(value_iteration, "value_iteration", P, R, 0.9, terminal,
-                  _optimal(P, R, 0.9, terminal, "pi"), 1e-8)
+    """MineGrid "default" with slip 0.1, gamma = 0.9, the default tol = 1e-8: V = V*, pi optimal."""
+    model = ("grid", "default", 0.1)
+    _check_solver(value_iteration, "value_iteration", model, 0.9, _optimal(model, 0.9, "pi"))
 
 
 @vit.test
 def value_iteration_ignores_terminal_junk(value_iteration):
-    """A random MDP whose terminal states hold junk rewards, gamma = 0.8."""
-    P, R, terminal = _random_model(S=8, A=3, seed=11, n_terminal=2)
-    _check_solver(value_iteration, "value_iteration", P, R, 0.8, terminal,
-                  _optimal(P, R, 0.8, terminal, "pi"), 1e-8)
+    """A random MDP whose terminal states hold junk rows (valid moves, big rewards), gamma 0.8."""
+    model = ("random", 8, 3, 11, 2)
+    _check_solver(value_iteration, "value_iteration", model, 0.8, _optimal(model, 0.8, "pi"),
+                  tol=1e-8)
+
+
+@vit.test
+def value_iteration_without_terminal_states(value_iteration):
+    """No terminal states (terminal=None, the default): a random 6 x 3 MDP, gamma = 0.8."""
+    model = ("random", 6, 3, 17, 0)
+    _check_solver(value_iteration, "value_iteration", model, 0.8, _optimal(model, 0.8, "pi"),
+                  with_terminal=False, tol=1e-8)
 
 
 @vit.test
@@ -425,8 +544,8 @@ def value_iteration_stopping_rule_guarantees_tol(value_iteration):
     P[0, 0, 0] = P[0, 1, 1] = P[1, :, 1] = 1.0
     R = np.array([[1.0, 5.0], [0.0, 0.0]])
     terminal = np.array([False, True])
-    V, pi = _pair(value_iteration(P, R, gamma, terminal.copy(), 0.01), "value_iteration",
-                  ("V", "pi"))
+    V, pi = _pair(_call(value_iteration, "value_iteration", "P R terminal", P, R, terminal,
+                        gamma=gamma, tol=0.01), "value_iteration", ("V", "pi"))
     assert_array_close(V, [1.0 / (1.0 - gamma), 0.0], name="V (first element of the tuple)",
                        rtol=0.0, atol=0.01,
                        hint="stop only when gamma / (1 - gamma) * max_s |V_new(s) - V(s)| < tol "
