@@ -6,9 +6,11 @@ is aimed at it, without check() printing the correct value.
 """
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from _solutions import Planted, item_tests, answer_tokens, printed_hints
+import numpy as np
+from _solutions import Planted, answer_tokens, item_tests, printed_hints
+
 from rlcourse.grading import items_for_chapter
 
 CHAPTER = "01"
@@ -18,13 +20,13 @@ P_WEATHER = np.array([[0.7, 0.2, 0.1], [0.3, 0.4, 0.3], [0.2, 0.4, 0.4]])  # (3,
 
 
 # ----------------------------------------------------------------------------- 01.discounted_return
-def discounted_from_gamma_1(rewards, gamma):
+def discounted_from_gamma_1(rewards, *, gamma):
     """gamma^(k+1): the first reward is already discounted."""
     r = np.asarray(rewards, dtype=float)
     return float(np.sum(gamma ** (np.arange(r.size) + 1) * r))
 
 
-def discounted_reversed(rewards, gamma):
+def discounted_reversed(rewards, *, gamma):
     """Horner's rule run forwards: G = gamma G + r_k gives sum gamma^(T-1-k) r_k."""
     G = 0.0
     for r in rewards:
@@ -32,27 +34,27 @@ def discounted_reversed(rewards, gamma):
     return float(G)
 
 
-def discounted_terms_not_summed(rewards, gamma):
+def discounted_terms_not_summed(rewards, *, gamma):
     """Returns the discounted terms gamma^k r_k (an array), not their sum."""
     r = np.asarray(rewards, dtype=float)
     return gamma ** np.arange(r.size) * r
 
 
-def discounted_recursive_no_base_case(rewards, gamma):
+def discounted_recursive_no_base_case(rewards, *, gamma):
     """Recursion without the empty-episode base case: IndexError on []."""
     if len(rewards) == 1:
         return float(rewards[0])
-    return float(rewards[0] + gamma * discounted_recursive_no_base_case(rewards[1:], gamma))
+    return float(rewards[0] + gamma * discounted_recursive_no_base_case(rewards[1:], gamma=gamma))
 
 
-# ----------------------------------------------------------------------------- 01.returns
-def returns_discounted_from_start(rewards, gamma):
+# --------------------------------------------------------------------------------------- 01.returns
+def returns_discounted_from_start(rewards, *, gamma):
     """G_t = sum_{k >= t} gamma^k r_k: discounting from the episode's start, not from t."""
     r = np.asarray(rewards, dtype=float)
     return np.array([np.sum(gamma ** np.arange(t, r.size) * r[t:]) for t in range(r.size)])
 
 
-def returns_in_place(rewards, gamma):
+def returns_in_place(rewards, *, gamma):
     """Right values, but written into the rewards array the caller passed."""
     r = np.asarray(rewards, dtype=float)  # no copy when rewards is already a float array
     for t in reversed(range(r.size - 1)):
@@ -60,7 +62,7 @@ def returns_in_place(rewards, gamma):
     return r
 
 
-def returns_forward_recursion(rewards, gamma):
+def returns_forward_recursion(rewards, *, gamma):
     """G_t = r_t + gamma G_{t-1}: the recursion run forwards in time."""
     r = np.asarray(rewards, dtype=float)
     G = np.zeros_like(r)
@@ -71,7 +73,7 @@ def returns_forward_recursion(rewards, gamma):
     return G
 
 
-def returns_as_list(rewards, gamma):
+def returns_as_list(rewards, *, gamma):
     """Right values in a Python list instead of a numpy array."""
     G, out = 0.0, []
     for r in reversed(list(rewards)):
@@ -80,7 +82,7 @@ def returns_as_list(rewards, gamma):
     return out
 
 
-# ----------------------------------------------------------------------------- 01.n_step_distribution
+# --------------------------------------------------------------------------- 01.n_step_distribution
 def n_step_P_mu(P, mu0, n):
     """P @ mu: propagates a column vector, i.e. uses P's columns instead of its rows."""
     mu = np.asarray(mu0, dtype=float)
@@ -102,7 +104,7 @@ def n_step_elementwise_power(P, mu0, n):
     return np.asarray(mu0, dtype=float) @ (P ** n)
 
 
-# ----------------------------------------------------------------------------- 01.stationary_distribution
+# ----------------------------------------------------------------------- 01.stationary_distribution
 def stationary_right_eigenvector(P):
     """Eigenvector of P (right), not of P.T: for a stochastic P that is the all-ones vector."""
     w, vecs = np.linalg.eig(P)
@@ -123,24 +125,54 @@ def stationary_by_power(P):
     return mu0 @ np.linalg.matrix_power(P, 1000)
 
 
-# ----------------------------------------------------------------------------- 01.mrp_value
-def mrp_value_transposed(P, R, gamma):
+# ------------------------------------------------------------------------------------- 01.mrp_value
+def mrp_value_transposed(P, R, terminal=None, *, gamma):
     """(I - gamma P.T)^-1 R: the transition matrix used the wrong way round."""
     return np.linalg.solve(np.eye(len(R)) - gamma * P.T, R)
 
 
-def mrp_value_one_backup(P, R, gamma):
+def mrp_value_one_backup(P, R, terminal=None, *, gamma):
     """R + gamma P R: a single look-ahead step instead of the infinite sum."""
     return R + gamma * P @ R
 
 
-def mrp_value_as_list(P, R, gamma):
+def mrp_value_as_list(P, R, terminal=None, *, gamma):
     """Right values, returned as a list."""
     return np.linalg.solve(np.eye(len(R)) - gamma * P, R).tolist()
 
 
-# ----------------------------------------------------------------------------- 01.mrp_value_iterative
-def iterative_fixed_sweeps(P, R, gamma, tol=1e-10):
+def mrp_value_ignores_terminal(P, R, terminal=None, *, gamma):
+    """The textbook formula over ALL states: singular with gamma = 1 and absorbing terminals."""
+    return np.linalg.solve(np.eye(len(R)) - gamma * P, R)
+
+
+def mrp_value_zeroes_terminal_afterwards(P, R, terminal=None, *, gamma):
+    """Solves over all states, then sets V = 0 at the terminals: the others backed up junk."""
+    V = np.linalg.solve(np.eye(len(R)) - gamma * P, R)
+    if terminal is not None:
+        V[np.asarray(terminal, dtype=bool)] = 0.0
+    return V
+
+
+def mrp_value_keeps_terminal_rewards(P, R, terminal=None, *, gamma):
+    """Zeroes the terminal rows of (a copy of) P but keeps their rewards: V(terminal) = R."""
+    P = np.array(P, dtype=float)
+    if terminal is not None:
+        P[np.asarray(terminal, dtype=bool)] = 0.0
+    return np.linalg.solve(np.eye(len(R)) - gamma * P, R)
+
+
+def mrp_value_overwrites_inputs(P, R, terminal=None, *, gamma):
+    """Right values, but cleans the junk out of the caller's P and R in place."""
+    if terminal is not None:
+        terminal = np.asarray(terminal, dtype=bool)
+        P[terminal] = 0.0
+        R[terminal] = 0.0
+    return np.linalg.solve(np.eye(len(R)) - gamma * P, R)
+
+
+# --------------------------------------------------------------------------- 01.mrp_value_iterative
+def iterative_fixed_sweeps(P, R, terminal=None, *, gamma, tol=1e-10):
     """1000 sweeps whatever tol says."""
     V = np.zeros(len(R))
     for _ in range(1000):
@@ -148,22 +180,65 @@ def iterative_fixed_sweeps(P, R, gamma, tol=1e-10):
     return V
 
 
-def iterative_by_linear_solve(P, R, gamma, tol=1e-10):
+def iterative_by_linear_solve(P, R, terminal=None, *, gamma, tol=1e-10):
     """Skips the iteration and solves the linear system."""
     return np.linalg.solve(np.eye(len(R)) - gamma * P, R)
 
 
-def iterative_transposed(P, R, gamma, tol=1e-10):
-    """Backs up with P.T @ V (the columns of P)."""
+def iterative_transposed(P, R, terminal=None, *, gamma, tol=1e-10):
+    """Backs up with P.T @ V (the columns of P); terminal states handled right."""
+    terminal = np.zeros(len(R), dtype=bool) if terminal is None else np.asarray(terminal, bool)
     V = np.zeros(len(R))
     while True:
-        V_new = R + gamma * P.T @ V
+        V_new = np.where(terminal, 0.0, R + gamma * P.T @ V)
         if np.max(np.abs(V_new - V)) < tol:
             return V_new
         V = V_new
 
 
-def iterative_stop_test_inverted(P, R, gamma, tol=1e-10):
+def iterative_ignores_terminal(P, R, terminal=None, *, gamma, tol=1e-10):
+    """The old loop without the terminal argument: terminal states back up their junk."""
+    V = np.zeros(len(R))
+    while True:
+        V_new = R + gamma * P @ V
+        delta = np.max(np.abs(V_new - V))
+        V = V_new
+        if delta < tol:
+            return V
+
+
+def iterative_zeroes_terminal_at_the_end(P, R, terminal=None, *, gamma, tol=1e-10):
+    """Sets V = 0 at the terminal states once, after converging, not in every sweep."""
+    V = iterative_ignores_terminal(P, R, gamma=gamma, tol=tol)
+    if terminal is not None:
+        V[np.asarray(terminal, dtype=bool)] = 0.0
+    return V
+
+
+def iterative_writes_into_R(P, R, terminal=None, *, gamma, tol=1e-10):
+    """Right values, but zeroes the terminal rewards in the caller's R."""
+    terminal = np.zeros(len(R), dtype=bool) if terminal is None else np.asarray(terminal, bool)
+    R[terminal] = 0.0
+    V = np.zeros(len(R))
+    while True:
+        V_new = R + gamma * P @ V
+        V_new[terminal] = 0.0
+        delta = np.max(np.abs(V_new - V))
+        V = V_new
+        if delta < tol:
+            return V
+
+
+def iterative_sweeps_from_gamma(P, R, terminal=None, *, gamma, tol=1e-10):
+    """A sweep count from the contraction bound gamma^k < tol: divides by log(1) = 0."""
+    terminal = np.zeros(len(R), dtype=bool) if terminal is None else np.asarray(terminal, bool)
+    V = np.zeros(len(R))
+    for _ in range(math.ceil(math.log(tol) / math.log(gamma))):
+        V = np.where(terminal, 0.0, R + gamma * P @ V)
+    return V
+
+
+def iterative_stop_test_inverted(P, R, terminal=None, *, gamma, tol=1e-10):
     """`if delta > tol: break` stops after the first sweep."""
     V = np.zeros(len(R))
     while True:
@@ -181,6 +256,8 @@ _DET = _ab[0] * _cd[1] - _ab[1] * _cd[0]
 V_TWO_STATE = np.array([_cd[1] * 1.0 - _ab[1] * -2.0, -_cd[0] * 1.0 + _ab[0] * -2.0]) / _DET
 MU_WEATHER = np.array([6.0, 4.0, 3.0]) / 13.0
 V_WEATHER = np.linalg.solve(np.eye(3) - 0.9 * P_WEATHER, [5.0, 1.0, -2.0])
+V_WALK_INNER = np.arange(1, 6) / 6  # the random walk A..E with gamma = 1: v(k) = k / 6
+V_JUNK_INNER = (0.28 / 0.361, -0.92 / 0.361)  # the junk-terminal model (ch01.py, by hand)
 
 PLANTED = [
     Planted("01.discounted_return", discounted_from_gamma_1, "first_reward_is_not_discounted",
@@ -211,19 +288,35 @@ PLANTED = [
     Planted("01.mrp_value", mrp_value_transposed, "two_state_by_hand", answer=V_TWO_STATE),
     Planted("01.mrp_value", mrp_value_one_backup, "one_absorbing_state", answer=(10.0,)),
     Planted("01.mrp_value", mrp_value_as_list, "one_absorbing_state"),
+    Planted("01.mrp_value", mrp_value_ignores_terminal, "random_walk_with_terminal_states",
+            answer=V_WALK_INNER),
+    Planted("01.mrp_value", mrp_value_zeroes_terminal_afterwards, "terminal_rows_are_ignored",
+            answer=V_JUNK_INNER),
+    Planted("01.mrp_value", mrp_value_keeps_terminal_rewards, "terminal_rows_are_ignored",
+            answer=V_JUNK_INNER),
+    Planted("01.mrp_value", mrp_value_overwrites_inputs, "terminal_rows_are_ignored"),
     Planted("01.mrp_value_iterative", iterative_fixed_sweeps, "runs_until_tol_not_a_fixed_count",
             answer=(100.0,)),
     Planted("01.mrp_value_iterative", iterative_by_linear_solve, "matches_closed_form"),
     Planted("01.mrp_value_iterative", iterative_transposed, "weather_chain", answer=V_WEATHER),
     Planted("01.mrp_value_iterative", iterative_stop_test_inverted, "matches_closed_form",
             answer=V_TWO_STATE),
+    Planted("01.mrp_value_iterative", iterative_ignores_terminal, "terminal_values_stay_zero",
+            answer=V_JUNK_INNER),
+    Planted("01.mrp_value_iterative", iterative_zeroes_terminal_at_the_end,
+            "terminal_values_stay_zero", answer=V_JUNK_INNER),
+    Planted("01.mrp_value_iterative", iterative_writes_into_R, "terminal_values_stay_zero"),
+    Planted("01.mrp_value_iterative", iterative_sweeps_from_gamma, "random_walk_gamma_1",
+            answer=V_WALK_INNER),
 ]
 
 
-# ----------------------------------------------------------------------------- tests
+# -------------------------------------------------------------------------------------------- tests
 (test_solution_scores_full_marks, test_stub_scores_zero,
  test_every_item_has_a_planted_wrong_answer, test_planted_wrong_answer_loses_points,
- test_wrong_answer_report_does_not_print_the_answer) = item_tests(CHAPTER, ITEMS, PLANTED)
+ test_wrong_answer_report_does_not_print_the_answer,
+ test_package_function_has_the_exercise_signature,
+ test_package_function_scores_full_marks) = item_tests(CHAPTER, ITEMS, PLANTED)
 
 
 def test_answer_check_would_see_a_printed_answer():
