@@ -1,8 +1,9 @@
 """Every graded item of chapter 04 can pass and can fail (in-process, no kernels).
 
-The solution notebook's functions score full marks, the exercise stub scores 0, and each planted
-wrong answer below (a mistake students really make in Q-learning and SARSA) loses points, caught
-by the item's test aimed at it, without check() printing the correct values.
+The solution notebook's functions score full marks, the exercise stub scores 0, the package's
+functions of the same names have the exercises' signatures and score full marks too, and each
+planted wrong answer below (a mistake students really make in Q-learning and SARSA) loses points,
+caught by the item's test aimed at it, without check() printing the correct values.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ ITEMS = items_for_chapter(CHAPTER)
 
 
 # ----------------------------------------------------------------------------- 04.epsilon_greedy
-def epsilon_greedy_explores_other_actions(q, epsilon, rng):
+def epsilon_greedy_explores_other_actions(q, *, epsilon, rng):
     """Explores among the non-greedy actions only."""
     best = int(np.argmax(q))
     if rng.random() < epsilon:
@@ -25,107 +26,164 @@ def epsilon_greedy_explores_other_actions(q, epsilon, rng):
     return best
 
 
-def epsilon_greedy_global_random(q, epsilon, rng):
+def epsilon_greedy_global_random(q, *, epsilon, rng):
     """Ignores rng and draws from numpy's global random state."""
     if np.random.random() < epsilon:
         return int(np.random.randint(len(q)))
     return int(np.argmax(q))
 
 
-def epsilon_greedy_argmin(q, epsilon, rng):
+def epsilon_greedy_argmin(q, *, epsilon, rng):
     """Picks the smallest value (as if q were a cost)."""
     if rng.random() < epsilon:
         return int(rng.integers(len(q)))
     return int(np.argmin(q))
 
 
-def epsilon_greedy_inverted_test(q, epsilon, rng):
+def epsilon_greedy_inverted_test(q, *, epsilon, rng):
     """`rng.random() > epsilon` explores: it explores with probability 1 - epsilon."""
     if rng.random() > epsilon:
         return int(rng.integers(len(q)))
     return int(np.argmax(q))
 
 
-def epsilon_greedy_returns_value(q, epsilon, rng):
+def epsilon_greedy_returns_value(q, *, epsilon, rng):
     """Returns the value q[a] of the chosen action instead of the action a."""
     a = int(rng.integers(len(q))) if rng.random() < epsilon else int(np.argmax(q))
     return q[a]
 
 
+def epsilon_greedy_random_ties(q, *, epsilon, rng):
+    """Breaks ties at random among the maximisers (the lecture's old wording)."""
+    if rng.random() < epsilon:
+        return int(rng.integers(len(q)))
+    return int(rng.choice(np.flatnonzero(q == np.max(q))))
+
+
 # ----------------------------------------------------------------------------- 04.q_learning_update
-def q_learning_update_bootstraps_terminal(Q, s, a, r, s_next, alpha, gamma, terminal):
+def q_learning_update_in_place(Q, s, a, r, s_next, terminal=False, *, alpha, gamma):
+    """The old exercise's contract: right values, but writes into the caller's Q and returns it."""
+    target = r if terminal else r + gamma * np.max(Q[s_next])
+    Q[s, a] += alpha * (target - Q[s, a])
+    return Q
+
+
+def q_learning_update_bootstraps_terminal(Q, s, a, r, s_next, terminal=False, *, alpha, gamma):
     """R + gamma max Q(s', .) even when s' is terminal."""
+    Q = Q.copy()
     Q[s, a] += alpha * (r + gamma * np.max(Q[s_next]) - Q[s, a])
     return Q
 
 
-def q_learning_update_same_action(Q, s, a, r, s_next, alpha, gamma, terminal):
+def q_learning_update_same_action(Q, s, a, r, s_next, terminal=False, *, alpha, gamma):
     """Bootstraps from Q(s', a), the action just taken, instead of the max."""
+    Q = Q.copy()
     target = r if terminal else r + gamma * Q[s_next, a]
     Q[s, a] += alpha * (target - Q[s, a])
     return Q
 
 
-def q_learning_update_no_return(Q, s, a, r, s_next, alpha, gamma, terminal):
-    """Right update in place, but forgets `return Q`."""
+def q_learning_update_no_return(Q, s, a, r, s_next, terminal=False, *, alpha, gamma):
+    """Right update on a copy, but forgets to return it."""
+    Q_new = Q.copy()
     target = r if terminal else r + gamma * np.max(Q[s_next])
-    Q[s, a] += alpha * (target - Q[s, a])
+    Q_new[s, a] += alpha * (target - Q[s, a])
 
 
-def q_learning_update_alpha_on_target(Q, s, a, r, s_next, alpha, gamma, terminal):
-    """Q(s, a) += alpha * target - Q(s, a): alpha applied to the target only."""
+def q_learning_update_alpha_on_target(Q, s, a, r, s_next, terminal=False, *, alpha, gamma):
+    """Q(s, a) + alpha * target - Q(s, a): alpha applied to the target only."""
+    Q = Q.copy()
     target = r if terminal else r + gamma * np.max(Q[s_next])
     Q[s, a] += alpha * target - Q[s, a]
     return Q
 
 
 # ----------------------------------------------------------------------------- 04.sarsa_update
-def sarsa_update_with_max(Q, s, a, r, s_next, a_next, alpha, gamma, terminal):
+def sarsa_update_in_place(Q, s, a, r, s_next, a_next, terminal=False, *, alpha, gamma):
+    """The old exercise's contract: right values, but writes into the caller's Q and returns it."""
+    target = r if terminal else r + gamma * Q[s_next, a_next]
+    Q[s, a] += alpha * (target - Q[s, a])
+    return Q
+
+
+def sarsa_update_with_max(Q, s, a, r, s_next, a_next, terminal=False, *, alpha, gamma):
     """max_a Q(s', a) in SARSA: that is Q-learning."""
+    Q = Q.copy()
     target = r if terminal else r + gamma * np.max(Q[s_next])
     Q[s, a] += alpha * (target - Q[s, a])
     return Q
 
 
-def sarsa_update_same_action(Q, s, a, r, s_next, a_next, alpha, gamma, terminal):
+def sarsa_update_same_action(Q, s, a, r, s_next, a_next, terminal=False, *, alpha, gamma):
     """Q(s', a) instead of Q(s', a')."""
+    Q = Q.copy()
     target = r if terminal else r + gamma * Q[s_next, a]
     Q[s, a] += alpha * (target - Q[s, a])
     return Q
 
 
-def sarsa_update_bootstraps_terminal(Q, s, a, r, s_next, a_next, alpha, gamma, terminal):
+def sarsa_update_bootstraps_terminal(Q, s, a, r, s_next, a_next, terminal=False, *, alpha, gamma):
     """R + gamma Q(s', a') even when s' is terminal."""
+    Q = Q.copy()
     Q[s, a] += alpha * (r + gamma * Q[s_next, a_next] - Q[s, a])
     return Q
 
 
-# ----------------------------------------------------------------------------- 04.greedy_policy_from_q
-def greedy_from_q_indices(Q):
-    """The greedy action of each state (S,) instead of a one-hot (S, A) policy."""
-    return np.argmax(Q, axis=1)
-
-
-def greedy_from_q_splits_ties(Q):
-    """1/k on each of k tied actions."""
-    best = (Q == Q.max(axis=1, keepdims=True)).astype(float)
-    return best / best.sum(axis=1, keepdims=True)
-
-
-def greedy_from_q_random_ties(Q):
-    """Breaks ties at random (seeded here so this test is deterministic: picks 3 and 2)."""
-    rng = np.random.default_rng(0)
-    pi = np.zeros_like(Q, dtype=float)
-    for s in range(Q.shape[0]):
-        tied = np.flatnonzero(Q[s] == Q[s].max())
-        pi[s, rng.choice(tied)] = 1.0
+# ----------------------------------------------------------------------------- 04.epsilon_greedy_policy
+def eg_policy_forgets_exploring_share(Q, *, epsilon):
+    """1 - epsilon on the greedy action: forgets it can also be drawn while exploring."""
+    S, A = Q.shape
+    pi = np.full((S, A), epsilon / A)
+    pi[np.arange(S), np.argmax(Q, axis=1)] = 1 - epsilon
     return pi
 
 
+def eg_policy_explores_other_actions(Q, *, epsilon):
+    """epsilon / (A - 1) on every non-greedy action: exploration that leaves the greedy one out."""
+    S, A = Q.shape
+    pi = np.full((S, A), epsilon / (A - 1))
+    pi[np.arange(S), np.argmax(Q, axis=1)] = 1 - epsilon
+    return pi
+
+
+def eg_policy_indices(Q, *, epsilon):
+    """The greedy action of each state (S,) instead of the (S, A) matrix of probabilities."""
+    return np.argmax(Q, axis=1)
+
+
+def eg_policy_random_ties(Q, *, epsilon):
+    """Breaks ties at random (seeded here so this test is deterministic; it picks a tied action
+    other than the lowest)."""
+    rng = np.random.default_rng(0)
+    S, A = Q.shape
+    pi = np.full((S, A), epsilon / A)
+    for s in range(S):
+        pi[s, rng.choice(np.flatnonzero(Q[s] == Q[s].max()))] += 1 - epsilon
+    return pi
+
+
+def eg_policy_splits_ties(Q, *, epsilon):
+    """Shares 1 - epsilon between the k tied actions."""
+    S, A = Q.shape
+    best = (Q == Q.max(axis=1, keepdims=True)).astype(float)  # (S, A)
+    return epsilon / A + (1 - epsilon) * best / best.sum(axis=1, keepdims=True)
+
+
+def eg_policy_in_place(Q, *, epsilon):
+    """Builds the policy in Q's own memory (Q[...] = ...) and returns Q."""
+    S, A = Q.shape
+    greedy = np.argmax(Q, axis=1)
+    Q[...] = epsilon / A
+    Q[np.arange(S), greedy] += 1 - epsilon
+    return Q
+
+
 # ----------------------------------------------------------------------------- 04.q_learning
-def _q_learning(P, R, terminal, start, gamma, alpha, epsilon, n_episodes, seed, max_steps=100,
-                *, rng=None, target="max", use_gamma=True):
-    """Q-learning with one slip selected by the keyword arguments (defaults: correct)."""
+def _q_learning(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed,
+                rng=None, target="max", use_gamma=True, cut_is_terminal=False,
+                ignore_max_steps=False):
+    """Q-learning with one slip selected by the keyword arguments after ``seed`` (defaults:
+    correct)."""
     rng = np.random.default_rng(seed) if rng is None else rng
     S, A = R.shape
     Q = np.zeros((S, A))
@@ -133,12 +191,14 @@ def _q_learning(P, R, terminal, start, gamma, alpha, epsilon, n_episodes, seed, 
     for _ in range(n_episodes):
         s = start
         a = _explore(Q[s], epsilon, rng)
-        for _ in range(max_steps):
+        t = 0
+        while ignore_max_steps or t < max_steps:
+            t += 1
             s_next = int(rng.choice(S, p=P[s, a]))
             a_next = _explore(Q[s_next], epsilon, rng)
             bootstrap = np.max(Q[s_next]) if target == "max" else Q[s_next, a_next]
-            Q[s, a] += alpha * ((R[s, a] if terminal[s_next] else R[s, a] + g * bootstrap)
-                                - Q[s, a])
+            end = terminal[s_next] or (cut_is_terminal and t == max_steps)
+            Q[s, a] += alpha * ((R[s, a] if end else R[s, a] + g * bootstrap) - Q[s, a])
             if terminal[s_next]:
                 break
             s, a = s_next, a_next
@@ -149,32 +209,49 @@ def _explore(q, epsilon, rng):
     return int(rng.integers(len(q))) if rng.random() < epsilon else int(np.argmax(q))
 
 
-def q_learning_unseeded(P, R, terminal, start, gamma, alpha, epsilon, n_episodes, seed,
-                        max_steps=100):
+def q_learning_unseeded(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes,
+                        max_steps=100, seed):
     """np.random.default_rng() without the seed: runs are not reproducible."""
-    return _q_learning(P, R, terminal, start, gamma, alpha, epsilon, n_episodes, seed, max_steps,
+    return _q_learning(P, R, terminal, start, alpha=alpha, gamma=gamma, epsilon=epsilon,
+                       n_episodes=n_episodes, max_steps=max_steps, seed=seed,
                        rng=np.random.default_rng())
 
 
-def q_learning_without_gamma(P, R, terminal, start, gamma, alpha, epsilon, n_episodes, seed,
-                             max_steps=100):
+def q_learning_without_gamma(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes,
+                             max_steps=100, seed):
     """R + max Q(s', .): the discount left out of the target."""
-    return _q_learning(P, R, terminal, start, gamma, alpha, epsilon, n_episodes, seed, max_steps,
-                       use_gamma=False)
+    return _q_learning(P, R, terminal, start, alpha=alpha, gamma=gamma, epsilon=epsilon,
+                       n_episodes=n_episodes, max_steps=max_steps, seed=seed, use_gamma=False)
 
 
-def q_learning_sarsa_target(P, R, terminal, start, gamma, alpha, epsilon, n_episodes, seed,
-                            max_steps=100):
+def q_learning_sarsa_target(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes,
+                            max_steps=100, seed):
     """Bootstraps from the epsilon-greedy next action (SARSA), not the max."""
-    return _q_learning(P, R, terminal, start, gamma, alpha, epsilon, n_episodes, seed, max_steps,
-                       target="sarsa")
+    return _q_learning(P, R, terminal, start, alpha=alpha, gamma=gamma, epsilon=epsilon,
+                       n_episodes=n_episodes, max_steps=max_steps, seed=seed, target="sarsa")
 
 
-def q_learning_returns_V(P, R, terminal, start, gamma, alpha, epsilon, n_episodes, seed,
-                         max_steps=100):
+def q_learning_returns_V(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes,
+                         max_steps=100, seed):
     """Returns V = max_a Q (S,) instead of the Q-table."""
-    return _q_learning(P, R, terminal, start, gamma, alpha, epsilon, n_episodes, seed,
-                       max_steps).max(axis=1)
+    return _q_learning(P, R, terminal, start, alpha=alpha, gamma=gamma, epsilon=epsilon,
+                       n_episodes=n_episodes, max_steps=max_steps, seed=seed).max(axis=1)
+
+
+def q_learning_ignores_max_steps(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes,
+                                 max_steps=100, seed):
+    """`while not terminal`: every episode runs to a mine or the end, max_steps never used."""
+    return _q_learning(P, R, terminal, start, alpha=alpha, gamma=gamma, epsilon=epsilon,
+                       n_episodes=n_episodes, max_steps=max_steps, seed=seed,
+                       ignore_max_steps=True)
+
+
+def q_learning_cut_is_terminal(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes,
+                               max_steps=100, seed):
+    """Treats the step where max_steps cuts the episode as terminal (target R alone)."""
+    return _q_learning(P, R, terminal, start, alpha=alpha, gamma=gamma, epsilon=epsilon,
+                       n_episodes=n_episodes, max_steps=max_steps, seed=seed,
+                       cut_is_terminal=True)
 
 
 # ----------------------------------------------------------------------------- the planted cases
@@ -188,6 +265,8 @@ PLANTED = [
     Planted("04.epsilon_greedy", epsilon_greedy_argmin, "epsilon_zero_is_greedy"),
     Planted("04.epsilon_greedy", epsilon_greedy_inverted_test, "epsilon_zero_is_greedy"),
     Planted("04.epsilon_greedy", epsilon_greedy_returns_value, "epsilon_zero_is_greedy"),
+    Planted("04.epsilon_greedy", epsilon_greedy_random_ties, "ties_go_to_the_lowest_index"),
+    Planted("04.q_learning_update", q_learning_update_in_place, "returns_a_new_table"),
     Planted("04.q_learning_update", q_learning_update_bootstraps_terminal,
             "no_bootstrap_from_terminal", answer=(7.0,)),
     Planted("04.q_learning_update", q_learning_update_same_action, "hand_worked_update",
@@ -195,28 +274,41 @@ PLANTED = [
     Planted("04.q_learning_update", q_learning_update_no_return, "hand_worked_update"),
     Planted("04.q_learning_update", q_learning_update_alpha_on_target, "step_size_and_discount",
             answer=(-2.45, 3.3, 7.0)),
+    Planted("04.sarsa_update", sarsa_update_in_place, "returns_a_new_table"),
     Planted("04.sarsa_update", sarsa_update_with_max, "uses_the_next_action_not_the_max",
             answer=(-0.35, -2.45)),
     Planted("04.sarsa_update", sarsa_update_same_action, "uses_the_next_action_not_the_max",
             answer=(-0.35, -2.45)),
     Planted("04.sarsa_update", sarsa_update_bootstraps_terminal, "no_bootstrap_from_terminal",
             answer=(-49.0,)),
-    Planted("04.greedy_policy_from_q", greedy_from_q_indices, "one_hot_greedy_policy"),
-    Planted("04.greedy_policy_from_q", greedy_from_q_splits_ties, "ties_go_to_the_lowest_action"),
-    Planted("04.greedy_policy_from_q", greedy_from_q_random_ties, "ties_go_to_the_lowest_action"),
+    Planted("04.epsilon_greedy_policy", eg_policy_forgets_exploring_share,
+            "rows_are_probabilities", answer=(0.85, 0.7)),
+    Planted("04.epsilon_greedy_policy", eg_policy_explores_other_actions,
+            "greedy_probability_formula", answer=(0.85, 0.05, 0.7, 0.1)),
+    Planted("04.epsilon_greedy_policy", eg_policy_indices, "greedy_probability_formula"),
+    Planted("04.epsilon_greedy_policy", eg_policy_random_ties, "ties_go_to_the_lowest_action"),
+    Planted("04.epsilon_greedy_policy", eg_policy_splits_ties, "ties_go_to_the_lowest_action",
+            answer=(0.85,)),
+    Planted("04.epsilon_greedy_policy", eg_policy_in_place, "does_not_modify_Q"),
     Planted("04.q_learning", q_learning_unseeded, "terminal_rows_stay_zero_and_seed_reproduces"),
     Planted("04.q_learning", q_learning_without_gamma, "value_of_the_start_matches_dp",
             answer=(V_STAR_START,)),
     Planted("04.q_learning", q_learning_sarsa_target, "value_of_the_start_matches_dp",
             answer=(V_STAR_START,)),
     Planted("04.q_learning", q_learning_returns_V, "greedy_policy_is_optimal_on_small_minegrid"),
+    Planted("04.q_learning", q_learning_ignores_max_steps,
+            "max_steps_cuts_episodes_and_bootstraps"),
+    Planted("04.q_learning", q_learning_cut_is_terminal, "max_steps_cuts_episodes_and_bootstraps",
+            answer=(-1.9,)),
 ]
 
 
 # ----------------------------------------------------------------------------- tests
 (test_solution_scores_full_marks, test_stub_scores_zero,
  test_every_item_has_a_planted_wrong_answer, test_planted_wrong_answer_loses_points,
- test_wrong_answer_report_does_not_print_the_answer) = item_tests(CHAPTER, ITEMS, PLANTED)
+ test_wrong_answer_report_does_not_print_the_answer,
+ test_package_function_has_the_exercise_signature,
+ test_package_function_scores_full_marks) = item_tests(CHAPTER, ITEMS, PLANTED)
 
 
 def test_planted_q_learning_is_correct_without_its_slip(capsys):
@@ -224,3 +316,13 @@ def test_planted_q_learning_is_correct_without_its_slip(capsys):
     so each planted answer fails because of its own mistake."""
     report, printed = run_check("04.q_learning", _q_learning, capsys)
     assert report.points == report.max_points, printed
+
+
+def test_planted_in_place_updates_have_the_right_values(capsys):
+    """The in-place planted updates compute the right entries: they lose points only because they
+    write into the caller's table (the new contract), not because of their arithmetic."""
+    for item_id, fn in (("04.q_learning_update", q_learning_update_in_place),
+                        ("04.sarsa_update", sarsa_update_in_place)):
+        report, printed = run_check(item_id, fn, capsys)
+        failed = [r.name for r in report.results if not r.passed]
+        assert len(failed) == 1 and "new table" in failed[0], printed

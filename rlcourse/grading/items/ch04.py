@@ -1,13 +1,21 @@
 """Chapter 04 (Q-learning and SARSA, deck 003): epsilon-greedy action selection, the two TD
-control updates, the greedy policy of a Q-table and a whole Q-learning loop.
+control updates, the epsilon-greedy policy of a Q-table and a whole Q-learning loop.
+
+The contract is the package's (``rlcourse.tabular``): data positional, hyperparameters
+keyword-only (``alpha``, ``gamma``, ``epsilon``), ``terminal`` positional with default False,
+updates return a NEW table and leave the one they were given untouched, ties go to the lowest
+action index.
 
 Expected values are independent of the student's code: update targets worked out by hand (the
 arithmetic is in the comments), sampling frequencies against their exact probabilities with a
-tolerance of a few binomial standard deviations, and the optimal policy of a small MineGrid from
-``rlcourse.mdp.value_iteration``. Each item has a test aimed at a common mistake, named in its
-docstring: exploration that never picks the greedy action, bootstrapping from a terminal state,
-``max`` in SARSA, ``Q[s_next, a]`` instead of ``Q[s_next, a_next]``, random tie-breaking, returning
-action indices instead of a one-hot policy.
+tolerance of a few binomial standard deviations, policy probabilities from the formula
+1 - epsilon + epsilon/A by hand, the optimal policy of a small MineGrid from
+``rlcourse.mdp.solve_value_iteration``, and the fixed point of a truncated one-step episode
+solved by hand. Each item has a test aimed at a common mistake, named in its docstring:
+exploration that never picks the greedy action, random tie-breaking, updating the caller's
+table in place, bootstrapping from a terminal state, ``max`` in SARSA, ``Q[s_next, a]`` instead
+of ``Q[s_next, a_next]``, forgetting that the greedy action can also be drawn while exploring,
+returning action indices instead of a policy matrix, ignoring ``max_steps``.
 """
 from __future__ import annotations
 
@@ -34,13 +42,27 @@ def _as_action(a, name: str) -> int:
     if isinstance(a, bool) or not isinstance(a, numbers.Integral):
         raise AssertionError(
             f"expected `{name}` to be an action index (an int), got {type(a).__name__}. "
-            "Return int(np.argmax(q)) or int(rng.integers(len(q))), not the value Q or an array.")
+            "Return an action index such as int(np.argmax(q)), not the value Q or an array.")
     return int(a)
 
 
 def _updated(Q_out, name: str):
     if Q_out is None:
-        raise AssertionError(f"`{name}` returned None: update Q[s, a] and then `return Q`.")
+        raise AssertionError(f"`{name}` returned None: build the updated table and `return` it.")
+    return Q_out
+
+
+def _leaves_input_alone(update, args, name: str):
+    """Call ``update(Q, *args)`` on a copy of Q_HAND; fail if that copy was changed."""
+    Q_in = Q_HAND.copy()
+    Q_out = _updated(update(Q_in, *args[0], **args[1]), name)
+    if not np.array_equal(Q_in, Q_HAND):
+        raise AssertionError(
+            f"`{name}` changed the table it was given. The update must return a NEW table and "
+            "leave its input as it was: copy first (Q_new = Q.copy()), change Q_new[s, a], "
+            "return Q_new.")
+    if Q_out is Q_in:
+        raise AssertionError(f"`{name}` returned the very array it was given; return a copy.")
     return Q_out
 
 
@@ -55,7 +77,8 @@ def _frequencies(epsilon_greedy, q, epsilon, seed):
     rng = np.random.default_rng(seed)
     counts = np.zeros(len(q))
     for _ in range(N_DRAWS):
-        a = _as_action(epsilon_greedy(q.copy(), epsilon, rng), "epsilon_greedy(q, epsilon, rng)")
+        a = _as_action(epsilon_greedy(q.copy(), epsilon=epsilon, rng=rng),
+                       "epsilon_greedy(q, epsilon=epsilon, rng=rng)")
         if not 0 <= a < len(q):
             raise AssertionError(f"epsilon_greedy returned action {a}, outside 0..{len(q) - 1}.")
         counts[a] += 1
@@ -74,9 +97,25 @@ def epsilon_zero_is_greedy(epsilon_greedy):
     for q, best in ((np.array([0.5, 3.0, -1.0, 2.0]), 1), (np.array([-2.0, -7.0, -0.5]), 2),
                     (np.array([10.0, 9.0]), 0)):
         for _ in range(20):
-            a = _as_action(epsilon_greedy(q.copy(), 0.0, rng), "epsilon_greedy(q, 0.0, rng)")
+            a = _as_action(epsilon_greedy(q.copy(), epsilon=0.0, rng=rng),
+                           "epsilon_greedy(q, epsilon=0.0, rng=rng)")
             assert a == best, ("with epsilon = 0 the action must be the greedy one, "
                                "argmax_a q[a] (the largest value, not the smallest).")
+
+
+@eg.test
+def ties_go_to_the_lowest_index(epsilon_greedy):
+    """epsilon = 0 with tied values: always the lowest tied action (the course's one rule)."""
+    rng = np.random.default_rng(3)
+    for q, first in ((np.array([2.0, 5.0, 5.0, 5.0]), 1), (np.zeros(4), 0),
+                     (np.array([-1.0, -4.0, -1.0]), 0)):
+        for _ in range(50):  # random tie-breaking would pick another tied action sooner or later
+            a = _as_action(epsilon_greedy(q.copy(), epsilon=0.0, rng=rng),
+                           "epsilon_greedy(q, epsilon=0.0, rng=rng)")
+            assert a == first, (
+                "when several actions share the largest value, the greedy choice must be the one "
+                "with the lowest index, every time (np.argmax returns the first maximiser); do "
+                "not draw among the tied actions at random.")
 
 
 @eg.test
@@ -115,7 +154,8 @@ def uses_the_rng_it_is_given(epsilon_greedy):
     for global_seed in (1, 2):
         np.random.seed(global_seed)  # a function that uses np.random.* would now differ
         rng = np.random.default_rng(7)
-        runs.append([_as_action(epsilon_greedy(q.copy(), 0.5, rng), "epsilon_greedy(q, 0.5, rng)")
+        runs.append([_as_action(epsilon_greedy(q.copy(), epsilon=0.5, rng=rng),
+                                "epsilon_greedy(q, epsilon=0.5, rng=rng)")
                      for _ in range(60)])
     assert runs[0] == runs[1], ("two runs with the same rng seed chose different actions: draw "
                                 "with rng.random() / rng.integers(...), not np.random.* or random.*.")
@@ -123,18 +163,19 @@ def uses_the_rng_it_is_given(epsilon_greedy):
 
 # --------------------------------------------------------------------------- 04.q_learning_update
 qu = item("04.q_learning_update", function="q_learning_update", points=2,
-          description="Q(S,A) <- Q(S,A) + alpha [R + gamma max_a Q(S',a) - Q(S,A)]")
+          description="Q(S,A) <- Q(S,A) + alpha [R + gamma max_a Q(S',a) - Q(S,A)], as a new table")
 
 
 @qu.test
 def hand_worked_update(q_learning_update):
-    """one update from a non-terminal S' uses the max over the next state's actions."""
+    """one update from a non-terminal S' (terminal left at its default) uses the max over S'."""
     # target = 1 + 0.9 * max(4, -3) = 4.6; Q(0, 1) = 2 + 0.5 * (4.6 - 2) = 3.3
-    Q = _updated(q_learning_update(Q_HAND.copy(), 0, 1, 1.0, 1, 0.5, 0.9, False),
+    Q = _updated(q_learning_update(Q_HAND.copy(), 0, 1, 1.0, 1, alpha=0.5, gamma=0.9),
                  "q_learning_update")
     expected = Q_HAND.copy()
     expected[0, 1] = 3.3
-    assert_array_close(Q, expected, name="Q after q_learning_update(Q, 0, 1, 1.0, 1, 0.5, 0.9, False)",
+    assert_array_close(Q, expected,
+                       name="q_learning_update(Q, 0, 1, 1.0, 1, alpha=0.5, gamma=0.9)",
                        hint="the target is R + gamma * max_a Q[s_next, a] (the max over the row, "
                             "not the action a you took); move Q[s, a] by alpha times the TD error "
                             "and leave every other entry alone.")
@@ -144,11 +185,11 @@ def hand_worked_update(q_learning_update):
 def no_bootstrap_from_terminal(q_learning_update):
     """when S' is terminal the target is R alone (Q(terminal, .) = 0), whatever Q[s_next] holds."""
     # target = 10 (no gamma * max Q[2] = 0.9 * 7); Q(1, 0) = 4 + 0.5 * (10 - 4) = 7
-    Q = _updated(q_learning_update(Q_HAND.copy(), 1, 0, 10.0, 2, 0.5, 0.9, True),
+    Q = _updated(q_learning_update(Q_HAND.copy(), 1, 0, 10.0, 2, True, alpha=0.5, gamma=0.9),
                  "q_learning_update")
     expected = Q_HAND.copy()
     expected[1, 0] = 7.0
-    assert_array_close(Q, expected, name="Q after an update into a terminal state",
+    assert_array_close(Q, expected, name="the table after an update into a terminal state",
                        hint="if terminal is True, do not add gamma * max Q[s_next]: the episode "
                             "is over, so the target is just R.")
 
@@ -157,16 +198,28 @@ def no_bootstrap_from_terminal(q_learning_update):
 def step_size_and_discount(q_learning_update):
     """alpha and gamma enter as in the deck: alpha = 0.1, gamma = 0.5 on a second entry."""
     # target = -1 + 0.5 * max(5, 7) = 2.5; Q(1, 1) = -3 + 0.1 * (2.5 + 3) = -2.45
-    Q = _updated(q_learning_update(Q_HAND.copy(), 1, 1, -1.0, 2, 0.1, 0.5, False),
+    Q = _updated(q_learning_update(Q_HAND.copy(), 1, 1, -1.0, 2, False, alpha=0.1, gamma=0.5),
                  "q_learning_update")
     assert_scalar_close(np.asarray(Q)[1, 1], -2.45, name="Q[1, 1] after the update",
-                        hint="Q[s, a] += alpha * (R + gamma * max_a Q[s_next, a] - Q[s, a]); "
+                        hint="Q[s, a] + alpha * (R + gamma * max_a Q[s_next, a] - Q[s, a]); "
                              "alpha multiplies the whole TD error, gamma only the next value.")
+
+
+@qu.test
+def returns_a_new_table(q_learning_update):
+    """the update returns a new table and leaves the table it was given unchanged."""
+    # the same update as hand_worked_update: only the returned table holds Q(0, 1) = 3.3
+    Q = _leaves_input_alone(q_learning_update, ((0, 1, 1.0, 1), dict(alpha=0.5, gamma=0.9)),
+                            "q_learning_update")
+    expected = Q_HAND.copy()
+    expected[0, 1] = 3.3
+    assert_array_close(Q, expected, name="the returned table",
+                       hint="return the copy with Q_new[s, a] moved towards the target.")
 
 
 # --------------------------------------------------------------------------- 04.sarsa_update
 su = item("04.sarsa_update", function="sarsa_update", points=2,
-          description="Q(S,A) <- Q(S,A) + alpha [R + gamma Q(S',A') - Q(S,A)]")
+          description="Q(S,A) <- Q(S,A) + alpha [R + gamma Q(S',A') - Q(S,A)], as a new table")
 
 
 @su.test
@@ -174,10 +227,11 @@ def uses_the_next_action_not_the_max(sarsa_update):
     """the target uses Q(S', A') for the action A' actually chosen next, not max_a Q(S', a)."""
     # s=0, a=0, s_next=1, a_next=1: target = 1 + 0.9 * Q(1, 1) = 1 - 2.7 = -1.7;
     # Q(0, 0) = 1 + 0.5 * (-1.7 - 1) = -0.35.  (max or Q[s_next, a] would give Q(1, 0) = 4.)
-    Q = _updated(sarsa_update(Q_HAND.copy(), 0, 0, 1.0, 1, 1, 0.5, 0.9, False), "sarsa_update")
+    Q = _updated(sarsa_update(Q_HAND.copy(), 0, 0, 1.0, 1, 1, alpha=0.5, gamma=0.9),
+                 "sarsa_update")
     expected = Q_HAND.copy()
     expected[0, 0] = -0.35
-    assert_array_close(Q, expected, name="Q after sarsa_update(Q, 0, 0, 1.0, 1, 1, 0.5, 0.9, False)",
+    assert_array_close(Q, expected, name="sarsa_update(Q, 0, 0, 1.0, 1, 1, alpha=0.5, gamma=0.9)",
                        hint="SARSA bootstraps from Q[s_next, a_next], the action it will really "
                             "take - not the max over actions (that is Q-learning) and not "
                             "Q[s_next, a].")
@@ -187,49 +241,133 @@ def uses_the_next_action_not_the_max(sarsa_update):
 def second_hand_worked_update(sarsa_update):
     """alpha = 0.1, gamma = 0.5, A' = 0 where the max would pick action 1."""
     # target = 0 + 0.5 * Q(2, 0) = 2.5; Q(1, 1) = -3 + 0.1 * (2.5 + 3) = -2.45
-    Q = _updated(sarsa_update(Q_HAND.copy(), 1, 1, 0.0, 2, 0, 0.1, 0.5, False), "sarsa_update")
+    Q = _updated(sarsa_update(Q_HAND.copy(), 1, 1, 0.0, 2, 0, False, alpha=0.1, gamma=0.5),
+                 "sarsa_update")
     expected = Q_HAND.copy()
     expected[1, 1] = -2.45
-    assert_array_close(Q, expected, name="Q after sarsa_update(Q, 1, 1, 0.0, 2, 0, 0.1, 0.5, False)",
-                       hint="Q[s, a] += alpha * (R + gamma * Q[s_next, a_next] - Q[s, a]).")
+    assert_array_close(Q, expected,
+                       name="sarsa_update(Q, 1, 1, 0.0, 2, 0, False, alpha=0.1, gamma=0.5)",
+                       hint="Q[s, a] + alpha * (R + gamma * Q[s_next, a_next] - Q[s, a]).")
 
 
 @su.test
 def no_bootstrap_from_terminal(sarsa_update):
     """when S' is terminal the target is R alone; A' is ignored."""
     # target = -100; Q(0, 1) = 2 + 0.5 * (-100 - 2) = -49
-    Q = _updated(sarsa_update(Q_HAND.copy(), 0, 1, -100.0, 2, 1, 0.5, 0.9, True), "sarsa_update")
+    Q = _updated(sarsa_update(Q_HAND.copy(), 0, 1, -100.0, 2, 1, True, alpha=0.5, gamma=0.9),
+                 "sarsa_update")
     expected = Q_HAND.copy()
     expected[0, 1] = -49.0
-    assert_array_close(Q, expected, name="Q after an update into a terminal state",
+    assert_array_close(Q, expected, name="the table after an update into a terminal state",
                        hint="if terminal is True the target is just R: no gamma * Q[s_next, a_next].")
 
 
-# --------------------------------------------------------------------------- 04.greedy_policy_from_q
-gp = item("04.greedy_policy_from_q", function="greedy_policy_from_q", points=1,
-          description="one-hot greedy policy pi(s) = argmax_a Q(s, a)")
+@su.test
+def returns_a_new_table(sarsa_update):
+    """the update returns a new table and leaves the table it was given unchanged."""
+    # the same update as uses_the_next_action_not_the_max: Q(0, 0) = -0.35 in the returned table
+    Q = _leaves_input_alone(sarsa_update, ((0, 0, 1.0, 1, 1), dict(alpha=0.5, gamma=0.9)),
+                            "sarsa_update")
+    expected = Q_HAND.copy()
+    expected[0, 0] = -0.35
+    assert_array_close(Q, expected, name="the returned table",
+                       hint="return the copy with Q_new[s, a] moved towards the target.")
 
 
-@gp.test
-def one_hot_greedy_policy(greedy_policy_from_q):
-    """a 3 x 3 table without ties: one 1 per row, at the largest Q."""
-    Q = np.array([[1.0, 3.0, 2.0], [-1.0, -4.0, -0.5], [7.0, 0.0, 6.9]])
-    expected = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])  # argmax 1, 2, 0
-    assert_array_equal(greedy_policy_from_q(Q.copy()), expected, name="greedy_policy_from_q(Q)",
-                       hint="return an (S, A) array of zeros with pi[s, argmax_a Q[s, a]] = 1 "
-                            "(a policy matrix, not the vector of action indices).")
+# --------------------------------------------------------------------------- 04.epsilon_greedy_policy
+ep = item("04.epsilon_greedy_policy", function="epsilon_greedy_policy", points=1,
+          description="pi(a|s) of the epsilon-greedy policy as an (S, A) matrix")
+
+# Q_POLICY has no ties: greedy actions 1, 3, 0. By hand, with |A| = 4:
+#   epsilon = 0.2: 1 - 0.2 + 0.2/4 = 0.85 on the greedy action, 0.2/4 = 0.05 elsewhere
+#   epsilon = 0.4: 1 - 0.4 + 0.4/4 = 0.7  on the greedy action, 0.4/4 = 0.1  elsewhere
+Q_POLICY = np.array([
+    [1.0, 3.0, 2.0, -1.0],
+    [-1.0, -4.0, -0.5, 0.5],
+    [7.0, 0.0, 6.9, 6.0],
+])  # (S, A) = (3, 4)
+GREEDY_POLICY = np.array([1, 3, 0])
 
 
-@gp.test
-def ties_go_to_the_lowest_action(greedy_policy_from_q):
-    """ties go to the lowest action index (so the result can be compared with DP's policy)."""
-    Q = np.zeros((2, 4))
+def _policy(epsilon_greedy_policy, Q, epsilon):
+    pi = epsilon_greedy_policy(Q.copy(), epsilon=epsilon)
+    S, A = Q.shape
+    if not isinstance(pi, np.ndarray) or pi.shape != (S, A):
+        got = pi.shape if isinstance(pi, np.ndarray) else type(pi).__name__
+        raise AssertionError(
+            f"epsilon_greedy_policy returned {got}; return the policy as an (S, A) = ({S}, {A}) "
+            "matrix of probabilities pi[s, a] (not the vector of greedy actions).")
+    return pi
+
+
+def _by_hand(greedy, A, epsilon):
+    pi = np.full((len(greedy), A), epsilon / A)
+    pi[np.arange(len(greedy)), greedy] = 1 - epsilon + epsilon / A
+    return pi
+
+
+@ep.test
+def rows_are_probabilities(epsilon_greedy_policy):
+    """every row is a distribution over the actions: entries in [0, 1] that sum to 1."""
+    for epsilon in (0.1, 0.3, 0.5):
+        pi = _policy(epsilon_greedy_policy, Q_POLICY, epsilon)
+        if np.any(pi < 0) or np.any(pi > 1) or not np.allclose(pi.sum(axis=1), 1.0):
+            raise AssertionError(
+                f"with epsilon = {epsilon} a row of the policy does not sum to 1 (or has an entry "
+                "outside [0, 1]). Account for all the probability: the greedy action gets the "
+                "exploiting 1 - epsilon AND its share of the exploring epsilon.")
+
+
+@ep.test
+def greedy_probability_formula(epsilon_greedy_policy):
+    """epsilon = 0.2, |A| = 4: 1 - epsilon + epsilon/|A| on the greedy action, epsilon/|A| elsewhere."""
+    for epsilon in (0.2, 0.4):
+        assert_array_close(_policy(epsilon_greedy_policy, Q_POLICY, epsilon),
+                           _by_hand(GREEDY_POLICY, 4, epsilon),
+                           name=f"epsilon_greedy_policy(Q, epsilon={epsilon})",
+                           hint="exploring draws uniformly from ALL |A| actions, the greedy one "
+                                "included; exploiting takes the greedy action.")
+
+
+@ep.test
+def epsilon_zero_is_one_hot(epsilon_greedy_policy):
+    """epsilon = 0 gives the greedy policy: one 1 per row, at the largest Q."""
+    assert_array_equal(_policy(epsilon_greedy_policy, Q_POLICY, 0.0),
+                       np.eye(4)[GREEDY_POLICY], name="epsilon_greedy_policy(Q, epsilon=0.0)",
+                       hint="without exploration all the probability sits on argmax_a Q[s, a].")
+
+
+@ep.test
+def epsilon_one_is_uniform(epsilon_greedy_policy):
+    """epsilon = 1 gives the uniform policy 1/|A| whatever Q holds."""
+    assert_array_close(_policy(epsilon_greedy_policy, Q_POLICY, 1.0), np.full((3, 4), 0.25),
+                       name="epsilon_greedy_policy(Q, epsilon=1.0)",
+                       hint="with epsilon = 1 every action is drawn uniformly from all |A|.")
+
+
+@ep.test
+def ties_go_to_the_lowest_action(epsilon_greedy_policy):
+    """ties in Q: the extra 1 - epsilon goes to the lowest tied action, the same on every call."""
+    Q = np.zeros((3, 4))
     Q[1] = [-1.0, 2.0, 2.0, 2.0]
-    expected = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
+    Q[2] = [5.0, 1.0, 5.0, 0.0]
+    expected = _by_hand(np.array([0, 1, 0]), 4, 0.2)  # lowest tied actions 0, 1, 0
     for _ in range(3):  # random tie-breaking would differ between calls
-        assert_array_equal(greedy_policy_from_q(Q.copy()), expected, name="greedy_policy_from_q(Q)",
-                           hint="break ties toward the lowest action index (np.argmax does) and "
-                                "put a single 1 in each row, not 1/k on k tied actions.")
+        assert_array_close(_policy(epsilon_greedy_policy, Q, 0.2), expected,
+                           name="epsilon_greedy_policy(Q, epsilon=0.2) with ties",
+                           hint="break ties toward the lowest action index (as SELECT-ACTION "
+                                "does) and give the greedy share to that one action, not split "
+                                "over the tied ones.")
+
+
+@ep.test
+def does_not_modify_Q(epsilon_greedy_policy):
+    """the Q-table given is left as it was."""
+    Q = Q_POLICY.copy()
+    epsilon_greedy_policy(Q, epsilon=0.2)
+    assert np.array_equal(Q, Q_POLICY), (
+        "epsilon_greedy_policy changed the Q-table it was given; build the policy in a new "
+        "array (np.full, np.zeros) and leave Q alone.")
 
 
 # --------------------------------------------------------------------------- 04.q_learning
@@ -243,20 +381,20 @@ def _small_minegrid():
     """MineGrid 'small' (3 x 3) as plain arrays, and its Q* from value iteration (cached)."""
     if not _SMALL:
         from rlcourse.envs import MineGrid
-        from rlcourse.mdp import value_iteration
+        from rlcourse.mdp import solve_value_iteration
 
         env = MineGrid("small")
         mdp = env.to_mdp(gamma=0.9)
         _SMALL.update(env=env, mdp=mdp, P=np.asarray(mdp.P), R=np.asarray(mdp.R),
                       terminal=np.asarray(mdp.terminal), start=env.start_state,
-                      Q_star=value_iteration(mdp, tol=1e-12).Q)
+                      Q_star=solve_value_iteration(mdp, tol=1e-12).Q)
     return _SMALL
 
 
-def _run(q_learning, seed, n_episodes=300):
+def _run(q_learning, seed, n_episodes=300, epsilon=0.1, **kwargs):
     m = _small_minegrid()
-    Q = q_learning(m["P"].copy(), m["R"].copy(), m["terminal"].copy(), m["start"], 0.9, 0.5, 0.1,
-                   n_episodes, seed)
+    Q = q_learning(m["P"].copy(), m["R"].copy(), m["terminal"].copy(), m["start"], alpha=0.5,
+                   gamma=0.9, epsilon=epsilon, n_episodes=n_episodes, seed=seed, **kwargs)
     S, A = m["R"].shape
     if Q is None:
         raise AssertionError("q_learning returned None: `return Q` at the end.")
@@ -274,7 +412,7 @@ def _run(q_learning, seed, n_episodes=300):
 @ql.test
 def greedy_policy_is_optimal_on_small_minegrid(q_learning):
     """MineGrid 'small', 300 episodes: the greedy policy is optimal (vs value iteration) wherever it goes."""
-    from rlcourse.tabular import suboptimal_reachable_states
+    from rlcourse.mdp import suboptimal_reachable_states
 
     m = _small_minegrid()
     for seed in (0, 1):
@@ -297,6 +435,25 @@ def value_of_the_start_matches_dp(q_learning):
                         rtol=0, atol=0.05,
                         hint="use gamma in the target, use the reward R[s, a] of the step you took, "
                              "and end the episode (no bootstrap) when S' is terminal.")
+
+
+@ql.test
+def max_steps_cuts_episodes_and_bootstraps(q_learning):
+    """max_steps = 1: only the start's row learns, and the cut episode still bootstraps from S'."""
+    # On 'small' the start is (0, 0): right and down enter blank squares (reward -1), up and left
+    # bump into the border and stay at the start (reward -1). With max_steps = 1 every episode is
+    # one step from the start, so only Q[start] changes; the cut is not a terminal state, so the
+    # target bootstraps: right/down -> -1 + 0.9 * max Q[blank] = -1 + 0 = -1, and up/left ->
+    # -1 + 0.9 * max_a Q[start, a], whose fixed point with max_a Q[start, a] = -1 is -1.9.
+    # epsilon = 1 tries the four actions about 50 times each; alpha = 0.5 halves the error each time.
+    m = _small_minegrid()
+    Q = _run(q_learning, seed=4, n_episodes=200, epsilon=1.0, max_steps=1)
+    expected = np.zeros_like(Q)
+    expected[m["start"]] = [-1.9, -1.0, -1.0, -1.9]
+    assert_array_close(Q, expected, name="Q after 200 episodes of max_steps=1", atol=1e-6,
+                       hint="stop each episode after max_steps steps (not only at a terminal "
+                            "state); a cut episode did not end in a terminal state, so its last "
+                            "update still adds gamma * max_a Q[s_next, a].")
 
 
 @ql.test
