@@ -8,8 +8,8 @@ caught by the item's test aimed at it, without check() printing the correct valu
 from __future__ import annotations
 
 import numpy as np
-
 from _solutions import Planted, item_tests, run_check
+
 from rlcourse.grading import items_for_chapter
 
 CHAPTER = "04"
@@ -129,7 +129,7 @@ def sarsa_update_bootstraps_terminal(Q, s, a, r, s_next, a_next, terminal=False,
     return Q
 
 
-# ----------------------------------------------------------------------------- 04.epsilon_greedy_policy
+# ---------------------------------------------------------------------- 04.epsilon_greedy_policy
 def eg_policy_forgets_exploring_share(Q, *, epsilon):
     """1 - epsilon on the greedy action: forgets it can also be drawn while exploring."""
     S, A = Q.shape
@@ -165,7 +165,7 @@ def eg_policy_random_ties(Q, *, epsilon):
 def eg_policy_splits_ties(Q, *, epsilon):
     """Shares 1 - epsilon between the k tied actions."""
     S, A = Q.shape
-    best = (Q == Q.max(axis=1, keepdims=True)).astype(float)  # (S, A)
+    best = (Q.max(axis=1, keepdims=True) == Q).astype(float)  # (S, A)
     return epsilon / A + (1 - epsilon) * best / best.sum(axis=1, keepdims=True)
 
 
@@ -274,12 +274,12 @@ PLANTED = [
     Planted("04.q_learning_update", q_learning_update_no_return, "hand_worked_update"),
     Planted("04.q_learning_update", q_learning_update_alpha_on_target, "step_size_and_discount",
             answer=(-2.45, 3.3, 7.0)),
-    Planted("04.sarsa_update", sarsa_update_in_place, "returns_a_new_table"),
+    Planted("04.sarsa_update", sarsa_update_in_place, "sarsa_returns_a_new_table"),
     Planted("04.sarsa_update", sarsa_update_with_max, "uses_the_next_action_not_the_max",
             answer=(-0.35, -2.45)),
     Planted("04.sarsa_update", sarsa_update_same_action, "uses_the_next_action_not_the_max",
             answer=(-0.35, -2.45)),
-    Planted("04.sarsa_update", sarsa_update_bootstraps_terminal, "no_bootstrap_from_terminal",
+    Planted("04.sarsa_update", sarsa_update_bootstraps_terminal, "sarsa_no_bootstrap_from_terminal",
             answer=(-49.0,)),
     Planted("04.epsilon_greedy_policy", eg_policy_forgets_exploring_share,
             "rows_are_probabilities", answer=(0.85, 0.7)),

@@ -120,7 +120,8 @@ def ties_go_to_the_lowest_index(epsilon_greedy):
 
 @eg.test
 def epsilon_one_is_uniform_over_all_actions(epsilon_greedy):
-    """epsilon = 1 picks each of the |A| actions, the greedy one included, with probability 1/|A|."""
+    """epsilon = 1 picks each of the |A| actions, the greedy one included, with probability 1/|A|.
+    """
     q = np.array([0.0, 5.0, 1.0, -2.0])  # greedy action 1
     counts = _frequencies(epsilon_greedy, q, 1.0, seed=1)
     for a in range(4):
@@ -132,14 +133,15 @@ def epsilon_one_is_uniform_over_all_actions(epsilon_greedy):
 
 @eg.test
 def greedy_probability_in_between(epsilon_greedy):
-    """epsilon = 0.2, |A| = 4: P(greedy) = 1 - epsilon + epsilon/|A|, each other action epsilon/|A|."""
+    """epsilon = 0.2, |A| = 4: P(greedy) = 1 - epsilon + epsilon/|A|, each other action epsilon/|A|.
+    """
     # P(greedy) = 0.8 + 0.2/4 = 0.85; P(other) = 0.2/4 = 0.05 each.
     q = np.array([-1.0, -3.0, -2.0, 4.0])  # greedy action 3
     counts = _frequencies(epsilon_greedy, q, 0.2, seed=2)
     assert _binomial_ok(counts[3], 0.85), (
-        f"the greedy action was chosen {int(counts[3])} times in {N_DRAWS} draws with epsilon = 0.2; "
-        "it should win with probability 1 - epsilon + epsilon/|A| (it can also be drawn while "
-        "exploring). Compare rng.random() < epsilon once per call.")
+        f"the greedy action was chosen {int(counts[3])} times in {N_DRAWS} draws with "
+        "epsilon = 0.2; it should win with probability 1 - epsilon + epsilon/|A| (it can also "
+        "be drawn while exploring). Compare rng.random() < epsilon once per call.")
     for a in range(3):
         assert _binomial_ok(counts[a], 0.05), (
             f"non-greedy action {a} was chosen {int(counts[a])} times in {N_DRAWS} draws with "
@@ -157,8 +159,9 @@ def uses_the_rng_it_is_given(epsilon_greedy):
         runs.append([_as_action(epsilon_greedy(q.copy(), epsilon=0.5, rng=rng),
                                 "epsilon_greedy(q, epsilon=0.5, rng=rng)")
                      for _ in range(60)])
-    assert runs[0] == runs[1], ("two runs with the same rng seed chose different actions: draw "
-                                "with rng.random() / rng.integers(...), not np.random.* or random.*.")
+    assert runs[0] == runs[1], (
+        "two runs with the same rng seed chose different actions: draw with rng.random() / "
+        "rng.integers(...), not np.random.* or random.*.")
 
 
 # --------------------------------------------------------------------------- 04.q_learning_update
@@ -209,7 +212,7 @@ def step_size_and_discount(q_learning_update):
 def returns_a_new_table(q_learning_update):
     """the update returns a new table and leaves the table it was given unchanged."""
     # the same update as hand_worked_update: only the returned table holds Q(0, 1) = 3.3
-    Q = _leaves_input_alone(q_learning_update, ((0, 1, 1.0, 1), dict(alpha=0.5, gamma=0.9)),
+    Q = _leaves_input_alone(q_learning_update, ((0, 1, 1.0, 1), {"alpha": 0.5, "gamma": 0.9}),
                             "q_learning_update")
     expected = Q_HAND.copy()
     expected[0, 1] = 3.3
@@ -251,7 +254,7 @@ def second_hand_worked_update(sarsa_update):
 
 
 @su.test
-def no_bootstrap_from_terminal(sarsa_update):
+def sarsa_no_bootstrap_from_terminal(sarsa_update):
     """when S' is terminal the target is R alone; A' is ignored."""
     # target = -100; Q(0, 1) = 2 + 0.5 * (-100 - 2) = -49
     Q = _updated(sarsa_update(Q_HAND.copy(), 0, 1, -100.0, 2, 1, True, alpha=0.5, gamma=0.9),
@@ -259,14 +262,15 @@ def no_bootstrap_from_terminal(sarsa_update):
     expected = Q_HAND.copy()
     expected[0, 1] = -49.0
     assert_array_close(Q, expected, name="the table after an update into a terminal state",
-                       hint="if terminal is True the target is just R: no gamma * Q[s_next, a_next].")
+                       hint="if terminal is True the target is just R: no "
+                            "gamma * Q[s_next, a_next].")
 
 
 @su.test
-def returns_a_new_table(sarsa_update):
+def sarsa_returns_a_new_table(sarsa_update):
     """the update returns a new table and leaves the table it was given unchanged."""
     # the same update as uses_the_next_action_not_the_max: Q(0, 0) = -0.35 in the returned table
-    Q = _leaves_input_alone(sarsa_update, ((0, 0, 1.0, 1, 1), dict(alpha=0.5, gamma=0.9)),
+    Q = _leaves_input_alone(sarsa_update, ((0, 0, 1.0, 1, 1), {"alpha": 0.5, "gamma": 0.9}),
                             "sarsa_update")
     expected = Q_HAND.copy()
     expected[0, 0] = -0.35
@@ -274,7 +278,7 @@ def returns_a_new_table(sarsa_update):
                        hint="return the copy with Q_new[s, a] moved towards the target.")
 
 
-# --------------------------------------------------------------------------- 04.epsilon_greedy_policy
+# ------------------------------------------------------------------- 04.epsilon_greedy_policy
 ep = item("04.epsilon_greedy_policy", function="epsilon_greedy_policy", points=1,
           description="pi(a|s) of the epsilon-greedy policy as an (S, A) matrix")
 
@@ -320,7 +324,8 @@ def rows_are_probabilities(epsilon_greedy_policy):
 
 @ep.test
 def greedy_probability_formula(epsilon_greedy_policy):
-    """epsilon = 0.2, |A| = 4: 1 - epsilon + epsilon/|A| on the greedy action, epsilon/|A| elsewhere."""
+    """epsilon = 0.2, |A| = 4: 1 - epsilon + epsilon/|A| on the greedy action, epsilon/|A| on
+    the others."""
     for epsilon in (0.2, 0.4):
         assert_array_close(_policy(epsilon_greedy_policy, Q_POLICY, epsilon),
                            _by_hand(GREEDY_POLICY, 4, epsilon),
@@ -411,7 +416,8 @@ def _run(q_learning, seed, n_episodes=300, epsilon=0.1, **kwargs):
 
 @ql.test
 def greedy_policy_is_optimal_on_small_minegrid(q_learning):
-    """MineGrid 'small', 300 episodes: the greedy policy is optimal (vs value iteration) wherever it goes."""
+    """MineGrid 'small', 300 episodes: the greedy policy is optimal (vs value iteration) wherever
+    it goes."""
     from rlcourse.mdp import suboptimal_reachable_states
 
     m = _small_minegrid()
@@ -433,8 +439,8 @@ def value_of_the_start_matches_dp(q_learning):
     # route right (-1), right (+1 power), down (-1), down (+100): -1 + 0.9*1 - 0.81*1 + 0.729*100
     assert_scalar_close(Q[m["start"]].max(), -1 + 0.9 - 0.81 + 72.9, name="max_a Q[start, a]",
                         rtol=0, atol=0.05,
-                        hint="use gamma in the target, use the reward R[s, a] of the step you took, "
-                             "and end the episode (no bootstrap) when S' is terminal.")
+                        hint="use gamma in the target, use the reward R[s, a] of the step you "
+                             "took, and end the episode (no bootstrap) when S' is terminal.")
 
 
 @ql.test
@@ -445,7 +451,8 @@ def max_steps_cuts_episodes_and_bootstraps(q_learning):
     # one step from the start, so only Q[start] changes; the cut is not a terminal state, so the
     # target bootstraps: right/down -> -1 + 0.9 * max Q[blank] = -1 + 0 = -1, and up/left ->
     # -1 + 0.9 * max_a Q[start, a], whose fixed point with max_a Q[start, a] = -1 is -1.9.
-    # epsilon = 1 tries the four actions about 50 times each; alpha = 0.5 halves the error each time.
+    # epsilon = 1 tries the four actions about 50 times each; alpha = 0.5 halves the error each
+    # time.
     m = _small_minegrid()
     Q = _run(q_learning, seed=4, n_episodes=200, epsilon=1.0, max_steps=1)
     expected = np.zeros_like(Q)
@@ -464,5 +471,6 @@ def terminal_rows_stay_zero_and_seed_reproduces(q_learning):
     assert np.all(np.asarray(Q1)[m["terminal"]] == 0.0), (
         "Q has non-zero entries in terminal states: start from zeros and never update a terminal "
         "state (stop the episode when S' is terminal).")
-    assert np.array_equal(Q1, Q2), ("two runs with the same seed gave different Q-tables: create "
-                                    "one rng = np.random.default_rng(seed) and draw everything from it.")
+    assert np.array_equal(Q1, Q2), (
+        "two runs with the same seed gave different Q-tables: create one "
+        "rng = np.random.default_rng(seed) and draw everything from it.")
