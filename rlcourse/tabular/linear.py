@@ -110,6 +110,12 @@ def td_fixed_point(Phi, P, R, mu, terminal=None, *, gamma: float) -> np.ndarray:
     ``Phi`` (S, d), ``P`` (S, S) the chain of the policy, ``R`` (S,) the expected reward on
     leaving each state, ``mu`` (S,) the on-policy distribution, ``terminal`` the terminal
     states (their value, and so their features, count as 0 in P Phi).
+
+    A feature that is 0 on every state with mu(s) > 0 (e.g. the one-hot feature of a terminal
+    state, where mu = 0) is never updated by TD: it gets weight 0 (the minimum-norm solution,
+    as :func:`least_squares_weights`); if next states use such a feature (a terminal state not
+    passed as ``terminal``), or A w = b has no solution at all, a ValueError says why instead
+    of returning junk.
     """
     Phi = np.asarray(Phi, dtype=float)
     if Phi.ndim != 2:
@@ -122,9 +128,30 @@ def td_fixed_point(Phi, P, R, mu, terminal=None, *, gamma: float) -> np.ndarray:
     mu = check_vector(mu, S, "mu", "a weight per state")
     gamma = check_gamma(gamma)
     Phi_next = np.where(check_terminal(terminal, S)[:, None], 0.0, Phi)  # (S, d) v_hat(T) = 0
-    A = Phi.T @ (mu[:, None] * (Phi - gamma * P @ Phi_next))  # (d, d)
+    PPhi = P @ Phi_next  # (S, d) expected next features
+    on = mu > 0  # (S,) the states TD updates
+    unused = ~np.any(Phi[on] != 0, axis=0)  # (d,) features TD never updates
+    bad = np.flatnonzero(unused & np.any(PPhi[on] != 0, axis=0))
+    if bad.size:
+        j = int(bad[0])
+        raise ValueError(
+            f"feature {j} is 0 on every state with mu > 0, so TD never updates its weight, yet "
+            "the next states of those states use it: the TD fixed point is undetermined. If "
+            f"the states where feature {j} is on are terminal, pass terminal=... (their value "
+            "is 0); otherwise check mu (rlcourse.mdp.on_policy_distribution).")
+    A = Phi.T @ (mu[:, None] * (Phi - gamma * PPhi))  # (d, d)
     b = Phi.T @ (mu * R)  # (d,)
-    return np.linalg.solve(A, b)
+    # lstsq, not solve: A is singular when a feature is unused under mu (one-hot features of
+    # terminal states) or features are linearly dependent; the minimum-norm solution gives an
+    # unused feature weight 0
+    w, *_ = np.linalg.lstsq(A, b, rcond=None)  # (d,)
+    if not np.allclose(A @ w, b, rtol=1e-8, atol=1e-10 * max(1.0, float(np.abs(b).max()))):
+        raise ValueError(
+            "the TD fixed point does not exist: A = Phi^T D (Phi - gamma P Phi) is singular and "
+            "A w = b has no solution. This happens with gamma = 1 when states weighted by mu "
+            "never reach a terminal state (pass terminal=..., or use gamma < 1), or when mu is "
+            "not the on-policy distribution of P (use rlcourse.mdp.on_policy_distribution).")
+    return w
 
 
 @dataclass(frozen=True)
