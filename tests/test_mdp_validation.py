@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from rlcourse.mdp import MDP, MRP, MarkovChain, induced_mrp, policy_evaluation, validate_policy
+from rlcourse.mdp import MDP, MRP, MarkovChain, evaluate_policy, policy_evaluation
 
 STATES = ["home", "work", "T"]
 ACTIONS = ["walk", "bus"]
@@ -28,8 +28,8 @@ def _make(P=None, R=None, gamma=0.9, sparse=False, **kw):
     R = R0 if R is None else R
     if sparse:
         P = sp.csr_matrix(P.reshape(-1, P.shape[-1]))
-    kw.setdefault("terminal", [False, False, True])
-    return MDP(P, R, gamma, states=STATES, actions=ACTIONS, **kw)
+    terminal = kw.pop("terminal", [False, False, True])
+    return MDP(P, R, terminal, gamma=gamma, states=STATES, actions=ACTIONS, **kw)
 
 
 def _check(msg, *words):
@@ -92,18 +92,26 @@ def test_wrong_shapes():
         _make(R=R[:, 0])
     _check(str(e.value), "shape (S, A)")
     with pytest.raises(ValueError) as e:
-        MDP(sp.csr_matrix(P.reshape(6, 3))[:5], R, 0.9)
+        MDP(sp.csr_matrix(P.reshape(6, 3))[:5], R, gamma=0.9)
     _check(str(e.value), "(S*A, S)")
     with pytest.raises(ValueError) as e:
         _make(terminal=[True, False])
     _check(str(e.value), "terminal", "(3,)")
 
 
-@pytest.mark.parametrize("gamma", [-0.1, 1.5, float("nan")])
-def test_gamma_out_of_range(gamma):
+@pytest.mark.parametrize("gamma, words", [(-0.1, "[0, 1]"), (1.5, "[0, 1]"),
+                                          (float("nan"), "finite")])
+def test_gamma_out_of_range(gamma, words):
     with pytest.raises(ValueError) as e:
         _make(gamma=gamma)
-    _check(str(e.value), "gamma", "[0, 1]")
+    _check(str(e.value), "gamma", words)
+
+
+@pytest.mark.parametrize("gamma", ["0.9", None, True])
+def test_gamma_not_a_number(gamma):
+    with pytest.raises(TypeError) as e:
+        _make(gamma=gamma)
+    _check(str(e.value), "gamma must be a number", "gamma=0.9")
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -121,10 +129,10 @@ def test_gamma_one_needs_reachable_terminal(sparse):
 def test_name_lists_of_wrong_length():
     P, R = _good()
     with pytest.raises(ValueError) as e:
-        MDP(P, R, 0.9, states=["a", "b"])
+        MDP(P, R, gamma=0.9, states=["a", "b"])
     _check(str(e.value), "2 names", "3 states")
     with pytest.raises(ValueError) as e:
-        MDP(P, R, 0.9, actions=["x"])
+        MDP(P, R, gamma=0.9, actions=["x"])
     _check(str(e.value), "1 names", "2 actions")
 
 
@@ -137,14 +145,18 @@ def test_terminal_rows_may_be_zero():
 def test_bad_policies():
     m = _make()
     with pytest.raises(ValueError) as e:
-        validate_policy(m, np.ones((3, 3)) / 3)
+        m.check_policy(np.ones((3, 3)) / 3)
     _check(str(e.value), "shape", "(3, 2)")
     with pytest.raises(ValueError) as e:
-        validate_policy(m, [[1.0, 0.0], [1.5, -0.5], [1.0, 0.0]])
+        m.check_policy([[1.0, 0.0], [1.5, -0.5], [1.0, 0.0]])
     _check(str(e.value), "'work' (index 1)", ">= 0")
     with pytest.raises(ValueError) as e:
-        policy_evaluation(m, [[1.0, 0.0], [0.5, 0.5], [0.7, 0.0]])
+        evaluate_policy(m, [[1.0, 0.0], [0.5, 0.5], [0.7, 0.0]])
     _check(str(e.value), "'T' (index 2)", "sum to 0.7")
+    with pytest.raises(ValueError) as e:
+        policy_evaluation(m.P, m.R, [[1.0, 0.0], [0.5, 0.5], [0.7, 0.0]], m.terminal,
+                          gamma=0.9)
+    _check(str(e.value), "(index 2)", "sum to 0.7")
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -152,14 +164,19 @@ def test_gamma_one_policy_that_never_ends(sparse):
     m = _make(gamma=1.0, sparse=sparse)
     walk = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])  # "work" + "walk" loops forever
     with pytest.raises(ValueError) as e:
-        policy_evaluation(m, walk)
-    _check(str(e.value), "'work' (index 1)", "terminal", "gamma must be < 1")
+        evaluate_policy(m, walk)
+    _check(str(e.value), "'work' (index 1)", "terminal", "gamma < 1")
     with pytest.raises(ValueError) as e:
-        induced_mrp(m, walk)
+        MRP.from_policy(m, walk)
     _check(str(e.value), "'work'", "gamma < 1")
+    with pytest.raises(ValueError) as e:
+        policy_evaluation(m.P, m.R, walk, m.terminal, gamma=1.0)
+    _check(str(e.value), "index 1", "terminal", "gamma < 1")
     bus = np.array([[0.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
     # home --bus--> T: -1 ; work --bus--> work/T: V = -1 + V/2 => V = -2
-    np.testing.assert_allclose(policy_evaluation(m, bus).V, [-1.0, -2.0, 0.0])
+    np.testing.assert_allclose(evaluate_policy(m, bus).V, [-1.0, -2.0, 0.0])
+    np.testing.assert_allclose(policy_evaluation(m.P, m.R, bus, [2], gamma=1.0, tol=1e-12),
+                               [-1.0, -2.0, 0.0], atol=1e-10)
 
 
 def test_markov_chain_and_mrp_validation():
@@ -167,7 +184,7 @@ def test_markov_chain_and_mrp_validation():
         MarkovChain([[0.5, 0.4], [0.0, 1.0]], states=["up", "down"])
     _check(str(e.value), "'up' (index 0)", "0.9")
     with pytest.raises(ValueError) as e:
-        MRP([[1.0, 0.0], [0.0, 1.0]], [1.0, 0.0], 1.0, terminal=[False, True], states=["a", "b"])
+        MRP([[1.0, 0.0], [0.0, 1.0]], [1.0, 0.0], [False, True], gamma=1.0, states=["a", "b"])
     _check(str(e.value), "'a' (index 0)", "gamma < 1")
     with pytest.raises(ValueError) as e:
         MarkovChain([[1.0]]).sample("nowhere", 3)
