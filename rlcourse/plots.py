@@ -40,7 +40,7 @@ def _grid_slice(env, mask: int, n_values: int, what: str) -> slice:
         raise ValueError(
             f"{what} has {n_values} states but the MineGrid has {env.n_states} states "
             f"({env.n_rows} x {env.n_cols} cells x {env.n_masks} power masks); pass one value "
-            "per state (e.g. result.V of value_iteration(env.to_mdp()))."
+            "per state (e.g. solve_value_iteration(env.to_mdp()).V)."
         )
     start = mask * env.n_cells if n_values == env.n_states else 0
     return slice(start, start + env.n_cells)
@@ -244,7 +244,8 @@ def plot_learning_curve(values, ax=None, window: int | None = None, label: str |
     ax = _axes(ax)
     y = np.asarray(values, dtype=float).reshape(-1)  # (T,)
     if y.size == 0:
-        raise ValueError("values is empty; pass one number per episode (e.g. result.returns).")
+        raise ValueError("values is empty; pass one number per episode (e.g. "
+                         "result.history[\"return\"] of a trainer).")
     if window is None:
         window = max(1, y.size // 20)
     if not 1 <= window <= y.size:
