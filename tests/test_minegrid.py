@@ -8,21 +8,12 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import rlcourse  # noqa: F401  (registers rlcourse/MineGrid-v0)
-from rlcourse.envs import LAYOUTS, MineGrid
+from rlcourse import grid
+from rlcourse.envs import ACTION_NAMES, LAYOUTS, MineGrid
+from rlcourse.mdp import solve_value_iteration
 
 UP, RIGHT, DOWN, LEFT = 0, 1, 2, 3
 ENV_ID = "rlcourse/MineGrid-v0"
-
-
-def _mdp_available():
-    try:
-        from rlcourse.mdp import MDP, value_iteration  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_mdp = pytest.mark.skipif(not _mdp_available(), reason="rlcourse.mdp not available yet")
 
 
 # ---------------------------------------------------------------- gymnasium API
@@ -276,7 +267,6 @@ def test_model_matches_sampled_steps_monte_carlo():
     assert R[s, RIGHT] == pytest.approx(0.7 * -100 + 0.15 * -1 + 0.15 * -1)
 
 
-@needs_mdp
 @pytest.mark.parametrize("layout, slip", [("default", 0.0), ("default", 0.2), ("cliff", 0.1),
                                           ("walls", 0.0)])
 def test_to_mdp(layout, slip):
@@ -307,27 +297,21 @@ def _greedy_rollout(env, pi, gamma):
     return G, actions
 
 
-@needs_mdp
 def test_value_iteration_route_on_default_layout():
     """The docstring's claim: V*(start) = 44.2327 at gamma = 0.9, route R R D D D R R D."""
-    from rlcourse.mdp import value_iteration
-
     env = MineGrid()
-    res = value_iteration(env.to_mdp(gamma=0.9), tol=1e-12)
+    res = solve_value_iteration(env.to_mdp(gamma=0.9), tol=1e-12)
     G, actions = _greedy_rollout(env, res.policy, 0.9)
     by_hand = -1 - 0.9 + 0.9**2 - 0.9**3 - 0.9**4 - 0.9**5 - 0.9**6 + 100 * 0.9**7
     assert actions == [RIGHT, RIGHT, DOWN, DOWN, DOWN, RIGHT, RIGHT, DOWN]
-    assert G == pytest.approx(by_hand, abs=1e-9)
+    assert pytest.approx(by_hand, abs=1e-9) == G
     assert res.V[env.start_state] == pytest.approx(G, abs=1e-8)
     assert res.V[env.start_state] == pytest.approx(44.2327, abs=1e-4)
 
 
-@needs_mdp
 def test_value_iteration_with_slip_takes_the_safe_route():
-    from rlcourse.mdp import value_iteration
-
     env = MineGrid(slip=0.1)
-    res = value_iteration(env.to_mdp(gamma=0.9), tol=1e-12)
+    res = solve_value_iteration(env.to_mdp(gamma=0.9), tol=1e-12)
     assert res.V[env.start_state] == pytest.approx(16.4600, abs=1e-4)
     # intended actions along the safe route: right x4 then down x4 (no power)
     s, actions = env.start_state, []
@@ -338,16 +322,78 @@ def test_value_iteration_with_slip_takes_the_safe_route():
     assert actions == [RIGHT] * 4 + [DOWN] * 4
 
 
-@needs_mdp
 def test_value_iteration_on_cliff_walks_along_the_edge():
-    from rlcourse.mdp import value_iteration
-
     env = MineGrid("cliff")
-    res = value_iteration(env.to_mdp(gamma=1.0), tol=1e-12)
+    res = solve_value_iteration(env.to_mdp(gamma=1.0), tol=1e-12)
     G, actions = _greedy_rollout(env, res.policy, 1.0)
     assert actions == [UP] + [RIGHT] * 11 + [DOWN]
-    assert G == pytest.approx(-12 + 100)
+    assert pytest.approx(-12 + 100) == G
     assert res.V[env.start_state] == pytest.approx(G, abs=1e-8)
+
+
+def test_sparse_model_equals_the_dense_one():
+    for layout, slip in [("default", 0.2), ("walls", 0.0), ("cliff", 0.1)]:
+        env = MineGrid(layout, slip=slip)
+        dense, sparse = env.to_mdp(gamma=0.9), env.to_mdp(gamma=0.9, sparse=True)
+        assert sparse.is_sparse and sparse.P.shape == (env.n_states * 4, env.n_states)
+        np.testing.assert_array_equal(sparse.P.toarray().reshape(dense.P.shape), dense.P)
+        np.testing.assert_array_equal(sparse.R, dense.R)
+        np.testing.assert_array_equal(sparse.terminal, dense.terminal)
+        assert sparse.P.getnnz(axis=1).max() <= 3  # at most 3 outcomes (ahead, two slips)
+
+
+def test_ten_power_tiles_dense_model_is_refused_with_the_reason():
+    layout = "S P P P P\nP P P P P\nP . . . E"  # 10 power tiles: 15 cells x 2**10 masks
+    env = MineGrid(layout)
+    assert env.n_states == 15 * 1024
+    with pytest.raises(ValueError) as e:
+        env.to_mdp()
+    msg = str(e.value)
+    for words in ("10 power tiles", "15 cells x 2**10", "15,360", "GiB", "sparse=True"):
+        assert words in msg, (words, msg)
+    sparse = env.to_mdp(sparse=True)  # builds in a moment, never allocating the dense P
+    assert sparse.is_sparse and sparse.n_states == 15_360
+
+
+# ---------------------------------------------------------------- greedy routes
+def test_greedy_route_of_the_optimal_policy_is_the_documented_one():
+    env = MineGrid()
+    res = solve_value_iteration(env.to_mdp(gamma=0.9), tol=1e-12)
+    for table in (res.Q, res.policy):  # a Q-table or a one-hot policy
+        route = env.greedy_route(table)
+        assert route.arrows == "→→↓↓↓→→↓"
+        assert route.steps == 8 and route.terminated
+        assert route.rewards == (-1, -1, 1, -1, -1, -1, -1, 100)
+        assert route.total_reward == 95.0
+        # by hand: -1 - 0.9 + 0.9^2 - 0.9^3 - 0.9^4 - 0.9^5 - 0.9^6 + 100 * 0.9^7 = 44.2327 = V*
+        assert route.discounted_return(0.9) == pytest.approx(44.2327, abs=1e-4)
+        assert route.discounted_return(0.9) == pytest.approx(res.V[env.start_state], abs=1e-9)
+        assert route.states[0] == env.start_state
+        assert env.position_of(route.states[-1]) == (4, 4)
+
+
+def test_greedy_route_ties_go_to_the_lowest_action():
+    env = MineGrid("small")
+    Q = np.zeros((env.n_states, 4))  # every action tied: always "up", bumps the top border
+    route = env.greedy_route(Q, max_steps=5)
+    assert route.actions == (0,) * 5 and route.arrows == "↑↑↑↑↑"
+    assert not route.terminated and route.states == (env.start_state,) * 6
+    Q[:, [1, 2]] = 1.0  # right and down tied: right (1) wins, up to the border and into it
+    route = env.greedy_route(Q, max_steps=5)
+    assert route.arrows == "→→→→→" and not route.terminated
+    assert route.rewards == (-1, 1, -1, -1, -1)  # blank, power (+1), then bumps
+    Q[[env.encode(0, 2, 1), env.encode(1, 2, 1)], 2] = 2.0  # down the right column to the end
+    route = env.greedy_route(Q)
+    assert route.arrows == "→→↓↓" and route.total_reward == -1 + 1 - 1 + 100
+
+
+def test_one_set_of_grid_actions():
+    assert ACTION_NAMES is grid.ACTION_NAMES == ("up", "right", "down", "left")
+    assert grid.ARROW_GLYPHS == "↑→↓←"
+    for a, (d_row, d_col) in enumerate(grid.MOVES.tolist()):
+        assert grid.ARROWS[a] == (d_col, d_row)  # (dx, dy) with y pointing down
+        for side in grid.PERPENDICULAR[a]:  # at right angles: dot product 0
+            assert d_row * grid.MOVES[side][0] + d_col * grid.MOVES[side][1] == 0
 
 
 # ---------------------------------------------------------------- rendering

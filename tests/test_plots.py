@@ -151,3 +151,38 @@ def test_functions_do_not_show(monkeypatch):
     plots.plot_convergence([1.0, 0.5])
     plots.plot_learning_curve([1.0, 2.0, 3.0])
     plots.plot_q_table(np.zeros((3, 4)))
+
+
+def test_plot_values_visited_mask_fades_cells_and_drops_their_arrows():
+    env = MineGrid("small")  # 3 x 3, 18 states
+    V = np.zeros(env.n_states)
+    pi = _one_hot(np.full(env.n_states, 2))  # always down
+    visited = np.zeros(env.n_states)
+    visited[[env.encode(0, 0), env.encode(1, 0), env.encode(2, 0)]] = [3, 1, 2]  # counts
+    ax = plots.plot_values(env, V, pi, visited=visited)
+    assert len(_arrows(ax)) == 3  # only the visited cells of mask 0 get an arrow
+    faded = [p for p in ax.patches if not isinstance(p, FancyArrow) and p.get_alpha() == 0.6]
+    assert len(faded) == 9 - 3  # every unvisited cell, terminal ones included
+    ax = plots.plot_values(env, V, pi, visited=visited > 0)  # a bool mask works the same
+    assert len(_arrows(ax)) == 3
+    with pytest.raises(ValueError, match="visited has 7 states"):
+        plots.plot_values(env, V, pi, visited=np.ones(7))
+
+
+def test_plot_values_explains_the_tiles_on_a_minegrid_only():
+    ax = plots.plot_values(MineGrid("small"), np.zeros(18))
+    assert plots.TILE_KEY in ax.get_xlabel()
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("S") == 1  # the start cell is marked
+    ax = plots.plot_values((2, 2), np.zeros(4))
+    assert ax.get_xlabel() == "col"
+
+
+def test_plot_learning_curve_of_a_trainer_history():
+    from rlcourse.tabular import train_q_learning
+
+    res = train_q_learning(MineGrid("small"), n_episodes=40, seed=0)
+    ax = plots.plot_learning_curve(res.history["return"], window=10, label="Q-learning")
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), res.history["return"])
+    with pytest.raises(ValueError, match="history"):
+        plots.plot_learning_curve([])

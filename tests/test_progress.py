@@ -4,19 +4,32 @@ import numpy as np
 import pytest
 
 from rlcourse.envs import MineGrid
-from rlcourse.mdp import grid_mdp, value_iteration
-from rlcourse.tabular import mc_prediction, q_learning, sarsa, td0_prediction
+from rlcourse.mdp import grid_mdp, solve_value_iteration
+from rlcourse.tabular import (
+    train_gradient_mc,
+    train_mc_prediction,
+    train_q_learning,
+    train_sarsa,
+    train_semi_gradient_td0,
+    train_td0_prediction,
+)
 
 
 def _runs():
     env = MineGrid("small")
     pi = np.full((env.observation_space.n, 4), 0.25)
     return {
-        "value iteration": lambda p: value_iteration(grid_mdp(20, 20), tol=1e-6, progress=p),
-        "Q-learning": lambda p: q_learning(env, n_episodes=20, seed=0, progress=p),
-        "SARSA": lambda p: sarsa(env, n_episodes=20, seed=0, progress=p),
-        "MC": lambda p: mc_prediction(env, pi, n_episodes=20, seed=0, progress=p),
-        "TD0": lambda p: td0_prediction(env, pi, n_episodes=20, seed=0, progress=p),
+        "value iteration": lambda p: solve_value_iteration(grid_mdp(20, 20), tol=1e-6,
+                                                           progress=p),
+        "Q-learning": lambda p: train_q_learning(env, n_episodes=20, seed=0, progress=p),
+        "SARSA": lambda p: train_sarsa(env, n_episodes=20, seed=0, progress=p),
+        "MC": lambda p: train_mc_prediction(env, pi, n_episodes=20, seed=0, progress=p),
+        "TD0": lambda p: train_td0_prediction(env, pi, n_episodes=20, seed=0, progress=p),
+        "gradient MC": lambda p: train_gradient_mc(env, pi, np.eye(env.n_states), n_episodes=20,
+                                                   alpha=0.1, seed=0, progress=p),
+        "semi-gradient TD": lambda p: train_semi_gradient_td0(env, pi, np.eye(env.n_states),
+                                                              n_episodes=20, seed=0,
+                                                              progress=p),
     }
 
 

@@ -8,7 +8,7 @@ from gymnasium.utils.env_checker import check_env
 import rlcourse  # noqa: F401  (registers the ids)
 from rlcourse.envs import RandomWalk
 from rlcourse.mdp import examples
-from rlcourse.tabular import mc_prediction, td0_prediction
+from rlcourse.tabular import train_mc_prediction, train_td0_prediction
 
 
 def test_check_env_passes():
@@ -44,6 +44,33 @@ def test_to_mdp_model():
     # E: half the time +1 on entering T_right -> expected reward 1/2; nowhere else any reward
     np.testing.assert_allclose(mdp.R[:, 0], [0, 0, 0, 0, 0, 0.5, 0])
     np.testing.assert_allclose(mdp.P[3, 0], [0, 0, 0.5, 0, 0.5, 0, 0])
+
+
+@pytest.mark.parametrize("n", [1, 5, 8])
+def test_to_mrp_is_the_env_dynamics(n):
+    """P and R of to_mrp() against outcomes() and against step() itself."""
+    env = RandomWalk(n)
+    mrp = env.to_mrp(gamma=0.9)
+    assert mrp.gamma == 0.9 and mrp.P.shape == (n + 2, n + 2)
+    np.testing.assert_array_equal(mrp.terminal, [env.is_terminal(s) for s in range(n + 2)])
+    for s in range(1, n + 1):
+        P_row, R_s = np.zeros(n + 2), 0.0
+        for p, s2, r, terminated in env.outcomes(s):
+            P_row[s2] += p
+            R_s += p * r
+            assert terminated == env.is_terminal(s2)
+        np.testing.assert_allclose(mrp.P[s], P_row)
+        assert mrp.R[s] == pytest.approx(R_s)
+        # one real step from s goes to s - 1 or s + 1 with reward 1 only at the right end
+        seen = set()
+        for seed in range(40):
+            env.reset(seed=seed, options={"state": s})
+            s2, r, terminated, truncated, _ = env.step(0)
+            assert mrp.P[s, s2] == 0.5 and not truncated
+            assert r == (1.0 if s2 == n + 1 else 0.0) and terminated == env.is_terminal(s2)
+            seen.add(s2)
+        assert seen == {s - 1, s + 1}
+    np.testing.assert_array_equal(mrp.P, examples.random_walk_mrp(n, gamma=0.9).P)
 
 
 def test_exact_values_other_n():
@@ -113,8 +140,8 @@ def test_tabular_learners_accept_the_env():
     V = np.arange(7) / 6.0
     V[-1] = 0.0
     pi = np.ones((7, 1))                                # the one dummy action
-    mc = mc_prediction(env, pi, n_episodes=3000, seed=1)
-    td = td0_prediction(env, n_episodes=3000, alpha=0.02, seed=1)
+    mc = train_mc_prediction(env, pi, n_episodes=3000, seed=1)
+    td = train_td0_prediction(env, n_episodes=3000, alpha=0.02, seed=1)
     # sample-average MC: standard error of V(k) after ~thousands of 0/1 returns is < 0.01
     np.testing.assert_allclose(mc.V[1:6], V[1:6], atol=0.03)
     np.testing.assert_allclose(td.V[1:6], V[1:6], atol=0.06)
