@@ -121,7 +121,7 @@ def sarsa_update(Q, s: int, a: int, r: float, s_next: int, a_next: int, terminal
 # ----------------------------------------------------------------------------------------
 # Configs and results.
 # ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QLearningConfig:
     """epsilon-greedy Q-learning (deck 003). Defaults learn the default MineGrid in ~100 episodes."""
 
@@ -153,12 +153,12 @@ class QLearningConfig:
                 "constant, 0.99 shrinks it by 1% per episode.")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SarsaConfig(QLearningConfig):
     """SARSA, on-policy TD control: the same fields as :class:`QLearningConfig`."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ControlResult:
     """What a TD-control run learned and how it got there."""
 
@@ -276,8 +276,9 @@ def _td_control(episode_fn, env_or_model, cfg, seed, Q0, start, stop_when, check
     m = k + 1
     history = {"episode": np.arange(1, m + 1), "return": returns_[:m], "length": lengths[:m],
                "epsilon": epsilons[:m]}
-    return ControlResult(Q, greedy_policy(Q), N, cfg, seed, history, stopped_at, wall,
-                         check_seconds)
+    return ControlResult(Q=Q, policy=greedy_policy(Q), N=N, config=cfg, seed=seed,
+                         history=history, stopped_at=stopped_at, wall_seconds=wall,
+                         check_seconds=check_seconds)
 
 
 def train_q_learning(env_or_model, config: QLearningConfig | None = None, *, seed: SeedLike,

@@ -154,7 +154,7 @@ def td_fixed_point(Phi, P, R, mu, terminal=None, *, gamma: float) -> np.ndarray:
     return w
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LinearPredictionResult:
     """What a linear prediction run learned."""
 
@@ -224,7 +224,8 @@ def train_gradient_mc(env_or_model, pi, phi, config: MCConfig | None = None, *,
 
     history, snapshots = run_prediction(stepper, policy, cfg, seed, learn, lambda: Phi @ w,
                                         V_true, keep_history, progress)
-    return LinearPredictionResult(w, Phi @ w, cfg, seed, history, snapshots)
+    return LinearPredictionResult(w=w, V=Phi @ w, config=cfg, seed=seed, history=history,
+                                  V_history=snapshots)
 
 
 def train_semi_gradient_td0(env_or_model, pi, phi, config: TD0Config | None = None, *,
@@ -247,4 +248,5 @@ def train_semi_gradient_td0(env_or_model, pi, phi, config: TD0Config | None = No
 
     history, snapshots = run_prediction(stepper, policy, cfg, seed, learn, lambda: Phi @ w,
                                         V_true, keep_history, progress)
-    return LinearPredictionResult(w, Phi @ w, cfg, seed, history, snapshots)
+    return LinearPredictionResult(w=w, V=Phi @ w, config=cfg, seed=seed, history=history,
+                                  V_history=snapshots)

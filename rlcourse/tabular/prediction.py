@@ -130,29 +130,30 @@ def every_visit_mc(episodes, n_states: int, *, gamma: float) -> np.ndarray:
     return _mc_batch(episodes, n_states, gamma, first_visit=False)
 
 
-def td0_episode(V, states, rewards, terminated: bool = True, *, alpha: float,
-                gamma: float) -> np.ndarray:
+def td0_episode(V, states, rewards, terminated: bool = True, *, alpha: float, gamma: float,
+                out: np.ndarray | None = None) -> np.ndarray:
     """TD(0) on every transition (S_t, R_{t+1}, S_{t+1}) of one episode, in time order.
 
     Each update sees the values already changed by the earlier ones. When the episode
     ``terminated``, S_T is terminal and the last target is R_T alone; when it was truncated by a
     step limit (``terminated=False``), S_T is an ordinary state and the last target still
-    bootstraps from V(S_T). Returns a new (S,) array; ``V`` is not changed.
+    bootstraps from V(S_T). Returns a new (S,) array; ``V`` is not changed (pass ``out=V`` to
+    update V itself).
     """
     states, rewards = as_episode((states, rewards))
-    V = np.array(V, dtype=float)  # (S,) a copy, then updated in place transition by transition
+    V_new = _target_array(V, out)  # (S,) updated in place transition by transition
     T = len(rewards)
     for t in range(T):
         last = terminated and t == T - 1  # only a terminated episode's S_T is terminal
-        td0_update(V, states[t], rewards[t], states[t + 1], last, alpha=alpha, gamma=gamma,
-                   out=V)
-    return V
+        td0_update(V_new, states[t], rewards[t], states[t + 1], last, alpha=alpha, gamma=gamma,
+                   out=V_new)
+    return V_new
 
 
 # ----------------------------------------------------------------------------------------
 # Configs and results.
 # ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MCConfig:
     """Monte Carlo prediction (deck 001). Defaults estimate V^pi of a small chain in a blink."""
 
@@ -176,7 +177,7 @@ class MCConfig:
             check_gamma(self.gamma)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TD0Config:
     """TD(0) prediction (deck 001)."""
 
@@ -197,7 +198,7 @@ class TD0Config:
             check_gamma(self.gamma)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PredictionResult:
     """What a prediction run learned and how it got there."""
 
@@ -291,7 +292,8 @@ def train_mc_prediction(env_or_model, pi=None, config: MCConfig | None = None, *
 
     history, snapshots = run_prediction(stepper, policy, cfg, seed, learn, lambda: V, V_true,
                                         keep_history, progress)
-    return PredictionResult(V, N, cfg, seed, history, snapshots)
+    return PredictionResult(V=V, N=N, config=cfg, seed=seed, history=history,
+                            V_history=snapshots)
 
 
 def train_td0_prediction(env_or_model, pi=None, config: TD0Config | None = None, *,
@@ -313,10 +315,11 @@ def train_td0_prediction(env_or_model, pi=None, config: TD0Config | None = None,
     N = np.zeros(S, dtype=np.int64)  # (S,)
 
     def learn(episode):
-        V[:] = td0_episode(V, episode.states, episode.rewards, episode.terminated,
-                           alpha=cfg.alpha, gamma=gamma)
+        td0_episode(V, episode.states, episode.rewards, episode.terminated, alpha=cfg.alpha,
+                    gamma=gamma, out=V)
         np.add.at(N, episode.states[:-1], 1)
 
     history, snapshots = run_prediction(stepper, policy, cfg, seed, learn, lambda: V, V_true,
                                         keep_history, progress)
-    return PredictionResult(V, N, cfg, seed, history, snapshots)
+    return PredictionResult(V=V, N=N, config=cfg, seed=seed, history=history,
+                            V_history=snapshots)
