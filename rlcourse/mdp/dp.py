@@ -19,6 +19,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse import csgraph
 
 from rlcourse.mdp._common import arrays_only, describe_states, state_graph, states_not_reaching
 from rlcourse.mdp.bellman import (TIE_TOL, bellman_expectation, bellman_optimality,
@@ -57,19 +59,22 @@ def evaluate_policy(mdp: MDP, pi, *, method: str = "exact", tol: float = 1e-10,
     """
     _require_mdp(mdp, "evaluate_policy", "policy_evaluation(P, R, pi, terminal, gamma=...)")
     pi = mdp.check_policy(pi)
+    if method not in ("exact", "iterative"):
+        raise ValueError(f"method must be 'exact' or 'iterative', got {method!r}.")
+    P_pi, R_pi = induced_mrp(mdp.P, mdp.R, pi)  # (S, S), (S,)
+    if mdp.gamma == 1.0:
+        stuck = states_not_reaching(state_graph(P_pi, 1), mdp.terminal)
+        if stuck.size:
+            raise ValueError(
+                f"with gamma = 1 the policy pi you passed never reaches a terminal state from "
+                f"{describe_states(mdp.states, stuck)}, so its return there is a sum of "
+                "infinitely many rewards (unbounded unless they are all 0) and the Bellman "
+                "equation has no unique solution. Fix: pass a policy that reaches a terminal "
+                "state from every state, or use gamma < 1.")
     if method == "exact":
-        P_pi, R_pi = induced_mrp(mdp.P, mdp.R, pi)  # (S, S), (S,)
-        if mdp.gamma == 1.0:
-            stuck = states_not_reaching(state_graph(P_pi, 1), mdp.terminal)
-            if stuck.size:
-                raise ValueError(
-                    f"with gamma = 1 the value of this policy is unbounded: from "
-                    f"{describe_states(mdp.states, stuck)} it never reaches a terminal state, "
-                    "so its return has no limit (and the linear system is singular). Fix: pass "
-                    "a policy that reaches a terminal state from every state, or use gamma < 1.")
         V = solve_values(P_pi, R_pi, mdp.gamma, mdp.terminal)
         return EvaluationResult(V=V, Q=_q(mdp, V), iterations=0, history=[])
-    if method == "iterative":
+    else:  # iterative
         tol = check_tol(tol)
         max_iter = check_positive_int(max_iter, "max_iter", 10_000)
         V = np.zeros(mdp.n_states)
@@ -85,7 +90,6 @@ def evaluate_policy(mdp: MDP, pi, *, method: str = "exact", tol: float = 1e-10,
                       "raise max_iter or use method='exact'", RuntimeWarning, stacklevel=2)
         return EvaluationResult(V=V, Q=_q(mdp, V), iterations=max_iter, history=history,
                                 converged=False)
-    raise ValueError(f"method must be 'exact' or 'iterative', got {method!r}.")
 
 
 def policy_improvement(Q, pi) -> np.ndarray:
@@ -123,31 +127,30 @@ def solve_policy_iteration(mdp: MDP, *, pi0=None, max_iter: int = 1_000) -> DPRe
     the lowest action index), an optimal policy that may differ from the stable pi_i only
     between equally good actions.
 
-    With gamma = 1 an improved policy may loop forever on a cycle of states whose rewards are
-    positive: then the optimal return is unbounded, and a ValueError says so.
+    With gamma = 1 a greedy policy may loop forever. When the loop's rewards are 0, ending is
+    just as good (a tie): among tied actions we then take one that leads to a terminal state, so
+    every policy stays evaluable and the returned optimal policy ends. When they are positive,
+    looping beats ending, the optimal return is unbounded, and a ValueError names the states.
     """
     _require_mdp(mdp, "solve_policy_iteration", "policy_iteration(P, R, terminal, gamma=...)")
     max_iter = check_positive_int(max_iter, "max_iter", 1_000)
     pi = uniform_policy(mdp) if pi0 is None else mdp.check_policy(pi0)
     history = []
     for i in range(1, max_iter + 1):
-        try:
-            ev = evaluate_policy(mdp, pi, method="exact")
-        except ValueError as err:
-            if i == 1 or mdp.gamma < 1.0:
-                raise
-            raise ValueError(
-                f"policy iteration with gamma = 1 cannot continue: the greedy policy of iteration "
-                f"{i - 1} never reaches a terminal state ({err}). Greedy improvement only chooses "
-                "such a loop when its rewards are positive, so some policy earns an unbounded "
-                "return and no optimal value exists. Fix: make every step of that loop cost "
-                "something, or use gamma < 1.") from None
+        ev = evaluate_policy(mdp, pi, method="exact")
         new_pi = policy_improvement(ev.Q, pi)
+        if mdp.gamma == 1.0:  # a greedy policy may loop forever: see _end_on_ties
+            new_pi, stuck = _end_on_ties(mdp, ev.Q, new_pi)
+            if stuck.size:
+                _positive_loop(mdp, stuck, i)
         changes = int(np.any(new_pi != pi, axis=1).sum())
         history.append({"iteration": i, "policy_changes": changes, "V_mean": float(ev.V.mean())})
         if changes == 0:
-            return DPResult(V=ev.V, Q=ev.Q, policy=greedy_policy(ev.Q), iterations=i,
-                            history=history, error_bound=0.0)
+            policy = greedy_policy(ev.Q)
+            if mdp.gamma == 1.0:
+                policy, _ = _end_on_ties(mdp, ev.Q, policy)
+            return DPResult(V=ev.V, Q=ev.Q, policy=policy, iterations=i, history=history,
+                            error_bound=0.0)
         pi = new_pi
     warnings.warn(f"solve_policy_iteration: policy still changing after {max_iter} iterations",
                   RuntimeWarning, stacklevel=2)
@@ -177,7 +180,8 @@ def solve_value_iteration(mdp: MDP, *, tol: float = 1e-8, max_iter: int = 100_00
     names the states whose values grow.
 
     history: one dict per sweep {"iteration", "delta", "error_bound"}. The returned policy is
-    greedy w.r.t. Q = R + gamma P V (ties to the lowest action). ``progress=True`` shows a
+    greedy w.r.t. Q = R + gamma P V (ties to the lowest action; with gamma = 1, to an action
+    that leads to a terminal state where looping forever is exactly as good). ``progress=True`` shows a
     tqdm bar with the current delta (useful on large sparse models).
     """
     _require_mdp(mdp, "solve_value_iteration", "value_iteration(P, R, terminal, gamma=...)")
@@ -209,7 +213,10 @@ def solve_value_iteration(mdp: MDP, *, tol: float = 1e-8, max_iter: int = 100_00
         if (bound if g < 1.0 else delta) < tol:
             bar.close()
             Q = _q(mdp, V)
-            return DPResult(V=V, Q=Q, policy=greedy_policy(Q), iterations=k, history=history,
+            policy = greedy_policy(Q)
+            if g == 1.0:
+                policy, _ = _end_on_ties(mdp, Q, policy)
+            return DPResult(V=V, Q=Q, policy=policy, iterations=k, history=history,
                             error_bound=bound)
     bar.close()
     if g == 1.0:
@@ -233,6 +240,51 @@ def _diverging(mdp: MDP, growth: np.ndarray, sweeps: int) -> None:
         f"{describe_states(mdp.states, grow)} still grow by {growth.max():.4g} per sweep. Some "
         "policy loops forever there on rewards > 0, so the optimal return is infinite. Fix: make "
         "every step of that loop cost something, or use gamma < 1.")
+
+
+def _end_on_ties(mdp: MDP, Q: np.ndarray, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """gamma = 1: make a deterministic greedy policy end wherever ending is just as good.
+
+    A loop of zero rewards is worth exactly as much as ending, so a greedy policy with ties to
+    the lowest index may loop forever (its value is right, but it never ends, and evaluating it
+    is a singular system). In the states that never reach a terminal state under ``pi``, take
+    instead the lowest tied action that moves closer to a terminal state, counting steps over
+    tied actions only. Returns (pi, the states that still never reach a terminal state).
+    """
+    P_pi, _ = induced_mrp(mdp.P, mdp.R, pi)
+    stuck = states_not_reaching(state_graph(P_pi, 1), mdp.terminal)
+    if stuck.size == 0:
+        return pi, stuck
+    S, A = mdp.n_states, mdp.n_actions
+    best = Q.max(axis=1, keepdims=True)  # (S, 1)
+    tied = (Q >= best - TIE_TOL * np.maximum(1.0, np.abs(best))).ravel()  # (S*A,)
+    P2 = sp.csr_matrix(mdp.P2)
+    G = state_graph(sp.diags(tied.astype(float)) @ P2, A)  # (S, S) moves by tied actions
+    # steps to a terminal state: breadth-first from a node S that points at every terminal,
+    # over the reversed graph
+    Gt = G.T.tocoo()
+    term = np.flatnonzero(mdp.terminal)
+    rows = np.concatenate([Gt.row, np.full(term.size, S)])
+    cols = np.concatenate([Gt.col, term])
+    back = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(S + 1, S + 1))
+    steps = csgraph.shortest_path(back, unweighted=True, indices=S)[:S]  # (S,) inf: never
+    pi = pi.copy()
+    for s in stuck[np.isfinite(steps[stuck])]:
+        for a in np.flatnonzero(tied[s * A:(s + 1) * A]):
+            row = P2.getrow(s * A + a)
+            if np.any(steps[row.indices[row.data > 0]] < steps[s]):
+                pi[s] = np.eye(A)[a]  # one step closer to the end, and as good
+                break
+    return pi, stuck[~np.isfinite(steps[stuck])]
+
+
+def _positive_loop(mdp: MDP, stuck: np.ndarray, iteration: int) -> None:
+    raise ValueError(
+        f"policy iteration with gamma = 1 has no optimal policy: improving the policy of "
+        f"iteration {iteration} makes {describe_states(mdp.states, stuck)} loop forever "
+        "without reaching a terminal state, because the rewards on that loop are positive, so "
+        "looping beats ending and the optimal return is unbounded. Fix: make every step of "
+        "that loop cost something (a negative reward), or use gamma < 1.")
 
 
 # ------------------------------------------------------------------------------ on arrays
