@@ -11,65 +11,62 @@ TOPIC = "Q-learning on MineGrid vs DP; SARSA vs Q-learning on the cliff"
 
 
 def demo(out_dir: Path) -> TourRow:
-    """Episodes until Q-learning's greedy policy is DP's; the cliff's safe and optimal routes."""
+    """Episodes until Q-learning's greedy policy is DP's; the cliff's routes and online returns."""
     import matplotlib.pyplot as plt
 
     from rlcourse.config import budget
     from rlcourse.envs import MineGrid
-    from rlcourse.mdp import value_iteration
+    from rlcourse.mdp import greedy_is_optimal, solve_value_iteration
     from rlcourse.plots import plot_learning_curve, plot_values
-    from rlcourse.tabular import greedy_is_optimal, q_learning, sarsa
+    from rlcourse.tabular import experiments, train_q_learning
 
     env = MineGrid("default")  # slip 0: the optimal route collects the power at (1, 2)
     mdp = env.to_mdp(gamma=0.9)
-    dp = value_iteration(mdp, tol=1e-12)
+    dp = solve_value_iteration(mdp, tol=1e-12)
     s0 = env.start_state
-    needed = []
-    # episodes until the greedy policy is optimal wherever it goes (checked every 10)
-    for seed in range(5):
-        res = q_learning(env, n_episodes=500, alpha=0.5, gamma=0.9, epsilon=0.1, seed=seed,
-                         stop_when=lambda Q: greedy_is_optimal(Q, dp.Q, mdp, s0), check_every=10)
-        needed.append(res.stopped_at)
+    # episodes until the greedy policy is optimal wherever it goes (checked every episode)
+    found = experiments.minegrid_q_learning(range(budget(30, quick=10)), check_every=1)
+    needed = [res.stopped_at for res in found]
+    done = [n for n in needed if n is not None] or [0]  # None: not optimal within 500 episodes
     # one longer run for the figure: by 300 episodes the values on the route have converged too
-    shown = q_learning(env, n_episodes=budget(300, quick=150), alpha=0.5, gamma=0.9,
-                       epsilon=0.1, seed=0)
-    ok_grid = all(n is not None for n in needed) and greedy_is_optimal(shown.Q, dp.Q, mdp, s0)
+    shown = train_q_learning(env, seed=0, n_episodes=budget(300, quick=150), alpha=0.5, gamma=0.9,
+                             epsilon=0.1)
+    ok_grid = None not in needed and greedy_is_optimal(shown.Q, dp.Q, mdp, s0)
 
-    def route_length(grid, Q):  # steps of the greedy route from the start (60 = it never ends)
-        s = grid.start_state
-        for t in range(1, 61):
-            o = grid.move(s, int(np.argmax(Q[s])))
-            if o.terminated:
-                return t if o.reward > 0 else -t  # negative: the route ends on a mine
-            s = o.next_state
-        return 60
+    # Sutton & Barto Example 6.6: alpha 0.5, gamma 1, epsilon 0.1, 500 episodes per run. Single
+    # runs differ a lot, so the claims are counts and means over seeds.
+    n_seeds = budget(30, quick=10)
+    runs = experiments.example_6_6_cliff_walking(range(n_seeds))
+    cliff = MineGrid("cliff")
+    best = solve_value_iteration(cliff.to_mdp(gamma=1.0), tol=1e-12).V[cliff.start_state]  # 88
+    routes = {name: [cliff.greedy_route(r.Q, max_steps=60) for r in rs]
+              for name, rs in runs.items()}  # max_steps: a route still walking at 60 is a loop
+    online = {name: np.mean([r.history["return"][100:].mean() for r in rs])
+              for name, rs in runs.items()}  # mean over seeds of the mean return, episodes 101-500
+    q_optimal = sum(r.total_reward == best for r in routes["Q-learning"])
+    q_arrive = all(r.terminated and r.total_reward > 0 for r in routes["Q-learning"])
+    s_arrive = sum(r.terminated and r.total_reward > 0 for r in routes["SARSA"])
+    s_falls = sum(r.terminated and r.total_reward < 0 for r in routes["SARSA"])
+    ok_cliff = q_arrive and s_falls == 0 and online["SARSA"] > online["Q-learning"]
 
-    cliff = MineGrid("cliff")  # Sutton & Barto Example 6.6: alpha 0.5, gamma 1, epsilon 0.1
-    n_episodes = 500  # SARSA's greedy route needs about 500 episodes to settle (0.1 s a run)
-    n_seeds = budget(3, quick=1)
-    q_runs = [q_learning(cliff, n_episodes=n_episodes, alpha=0.5, gamma=1.0, epsilon=0.1, seed=s)
-              for s in range(n_seeds)]
-    s_runs = [sarsa(cliff, n_episodes=n_episodes, alpha=0.5, gamma=1.0, epsilon=0.1, seed=s)
-              for s in range(n_seeds)]
-    len_q = [route_length(cliff, r.Q) for r in q_runs]
-    len_s = [route_length(cliff, r.Q) for r in s_runs]
-    ok_cliff = all(n == 13 for n in len_q) and all(13 < n < 60 for n in len_s)
-
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.0), gridspec_kw={"wspace": 0.45})
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.4), gridspec_kw={"wspace": 0.45})
     for ax, mask, when in ((axes[0], 0, "before"), (axes[1], 1, "after")):
         plot_values(env, shown.Q.max(axis=1), policy=shown.policy, ax=ax, mask=mask,
-                    title=f"learned max_a Q and greedy policy, {when} the power")
-    for name, runs in (("Q-learning", q_runs), ("SARSA", s_runs)):
-        plot_learning_curve(np.mean([r.episode_returns for r in runs], axis=0), ax=axes[2],
+                    visited=shown.N.sum(axis=1),
+                    title=f"learned $\\max_a Q(s,a)$ and greedy policy,\n{when} collecting the "
+                          "power at (1, 2)")
+    for name, rs in runs.items():
+        plot_learning_curve(np.mean([r.history["return"] for r in rs], axis=0), ax=axes[2],
                             window=20, label=name)
     axes[2].set_ylim(-150, 100)
-    axes[2].set_title("cliff: training return per episode")
-    median = int(np.median([n for n in needed if n is not None] or [0]))
+    axes[2].set_title(f"cliff: online return per episode,\nmean of {n_seeds} seeds")
     return TourRow(
         "04", TOPIC,
-        f"episodes until greedy = optimal (5 seeds): {needed}, median {median}; "
-        f"max_a Q(start) = {shown.Q[s0].max():.2f} vs V* = {dp.V[s0]:.2f}; "
-        f"cliff greedy route Q-learning {len_q} steps, SARSA {len_s} steps",
+        f"episodes until greedy = optimal ({len(done)} of {len(needed)} seeds): median "
+        f"{np.median(done):.0f}, max {max(done)}; max_a Q(start) = {shown.Q[s0].max():.2f} "
+        f"vs V* = {dp.V[s0]:.2f}; cliff ({n_seeds} seeds): Q-learning greedy route = DP's "
+        f"(return {best:.0f}) in {q_optimal}, SARSA's reaches E in {s_arrive}, falls in {s_falls}; "
+        f"online return SARSA {online['SARSA']:.1f} vs Q-learning {online['Q-learning']:.1f}",
         "ok" if ok_grid and ok_cliff else "MISMATCH",
         figures=[save_figure(fig, out_dir, "04_q_learning.png")],
     )
