@@ -4,25 +4,27 @@
 
 A value-iteration sweep is V <- max_a [R + gamma P V]: one (S*A, S) @ (S,) product plus
 O(S*A) work, so its speed is bounded by reading P once. For each size we report the median
-time of one sweep (``rlcourse.mdp.bellman_optimality``, the function value_iteration calls),
+time of one sweep (``rlcourse.mdp.bellman_optimality``, the function solve_value_iteration
+calls),
 the median time of the bare product (numpy ``P2 @ V`` or scipy CSR ``P @ V``) on the same
-matrix, the median of their paired ratios (timed alternately so both see the same load), and the effective GB/s of reading P (bytes of P / sweep time; for CSR
-the bytes of data + indices + indptr). For the sparse grids we also run value_iteration to an
-error bound of 1e-6. BLAS threads are not pinned; the BLAS in use is printed.
+matrix, the median of their paired ratios (timed alternately so both see the same load), and
+the effective GB/s of reading P (bytes of P / sweep time; for CSR the bytes of data + indices +
+indptr). For the sparse grids we also run solve_value_iteration to an error bound of 1e-6.
+BLAS threads are not pinned; the BLAS in use is printed.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import platform
 import statistics
+import sys
 import time
+from functools import partial
 
 import numpy as np
 
-from rlcourse.mdp import bellman_optimality, value_iteration
-from rlcourse.mdp.examples import grid_mdp, random_mdp
+from rlcourse.mdp import bellman_optimality, grid_mdp, random_mdp, solve_value_iteration
 
 
 def paired_times(f, g, repeats: int) -> tuple[float, float, float]:
@@ -44,6 +46,11 @@ def paired_times(f, g, repeats: int) -> tuple[float, float, float]:
     return statistics.median(tf), statistics.median(tg), ratio
 
 
+def sweep(mdp, V):
+    """One value-iteration sweep, as solve_value_iteration makes it."""
+    return bellman_optimality(mdp.P, mdp.R, V, mdp.terminal, gamma=mdp.gamma)
+
+
 def blas_info() -> str:
     try:
         cfg = np.show_config(mode="dicts")
@@ -63,8 +70,7 @@ def bench_dense(sizes, A: int, repeats: int) -> list[str]:
         mdp = random_mdp(S, A, seed=0)
         P2 = mdp.P2  # (S*A, S) view, no copy
         V = np.random.default_rng(0).standard_normal(S)
-        t_sweep, t_mv, ratio = paired_times(lambda: bellman_optimality(mdp, V), lambda: P2 @ V,
-                                            repeats)
+        t_sweep, t_mv, ratio = paired_times(partial(sweep, mdp, V), partial(P2.dot, V), repeats)
         nbytes = P2.nbytes
         rows.append(f"| {S} | {A} | {nbytes / 1e6:.0f} | {t_sweep * 1e3:.2f} | {t_mv * 1e3:.2f} "
                     f"| {ratio:.2f} | {nbytes / t_sweep / 1e9:.1f} |")
@@ -83,15 +89,14 @@ def bench_sparse(sides, repeats: int, gamma099_side: int | None) -> list[str]:
         t_build = time.perf_counter() - t0
         P = mdp.P
         V = np.random.default_rng(0).standard_normal(mdp.n_states)
-        t_sweep, t_mv, ratio = paired_times(lambda: bellman_optimality(mdp, V), lambda: P @ V,
-                                            repeats)
+        t_sweep, t_mv, ratio = paired_times(partial(sweep, mdp, V), partial(P.dot, V), repeats)
         nbytes = P.data.nbytes + P.indices.nbytes + P.indptr.nbytes
         gammas = [0.9] + ([0.99] if side == gamma099_side else [])
         for gamma in gammas:
             if gamma != 0.9:
                 mdp = grid_mdp(side, side, gamma=gamma, sparse=True)
             t0 = time.perf_counter()
-            res = value_iteration(mdp, tol=1e-6)
+            res = solve_value_iteration(mdp, tol=1e-6)
             t_vi = time.perf_counter() - t0
             rows.append(
                 f"| {side}x{side} | {mdp.n_states} | {P.nnz} | {t_build:.2f} | "

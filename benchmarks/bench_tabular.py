@@ -2,13 +2,13 @@
 
     python benchmarks/bench_tabular.py [--quick] [--seeds N] [--repeats N] [--check-every K]
 
-1. Updates per second on the default MineGrid (slip=0, gamma=0.9): ``q_learning`` and
-   ``sarsa`` trained for a fixed number of episodes, stepping the gymnasium env
+1. Updates per second on the default MineGrid (slip=0, gamma=0.9): ``train_q_learning`` and
+   ``train_sarsa`` trained for a fixed number of episodes, stepping the gymnasium env
    (``env.unwrapped``) or sampling the exact model ``env.to_mdp()`` directly; median over
    repeats. The peer figure is the bare env: ``env.unwrapped.step`` with random actions and
    nothing learned, i.e. the ceiling the env's own Python code sets.
 2. Learning efficiency: for each seed, Q-learning (alpha 0.5, epsilon 0.1) runs until its
-   greedy policy is optimal under DP's Q* (``value_iteration``) at every state it reaches from
+   greedy policy is optimal under DP's Q* (``solve_value_iteration``) at every state it reaches from
    the start (``greedy_is_optimal``), checked every ``--check-every`` episodes. We report the
    episodes needed and the training wall time with the check's cost excluded (the check
    time is reported on its own), median [min, max] over the seeds.
@@ -23,8 +23,8 @@ import time
 import numpy as np
 
 from rlcourse.envs import MineGrid
-from rlcourse.mdp import value_iteration
-from rlcourse.tabular import QLearningConfig, greedy_is_optimal, q_learning, sarsa
+from rlcourse.mdp import greedy_is_optimal, solve_value_iteration
+from rlcourse.tabular import QLearningConfig, train_q_learning, train_sarsa
 
 
 def bare_env_steps_per_second(env, n_steps: int, repeats: int) -> float:
@@ -54,15 +54,18 @@ def updates_per_second(algo, source, config, repeats: int, **kwargs) -> tuple[fl
 
 
 def fmt_range(values, f="{:.0f}") -> str:
-    return f"{f.format(statistics.median(values))} [{f.format(min(values))}, {f.format(max(values))}]"
+    median, low, high = (f.format(x) for x in (statistics.median(values), min(values), max(values)))
+    return f"{median} [{low}, {high}]"
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer episodes and repeats")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds for the learning-efficiency table")
+    parser.add_argument("--seeds", type=int, default=5,
+                        help="seeds for the learning-efficiency table")
     parser.add_argument("--repeats", type=int, default=None, help="repeats for the speed table")
-    parser.add_argument("--check-every", type=int, default=10, help="episodes between optimality checks")
+    parser.add_argument("--check-every", type=int, default=10,
+                        help="episodes between optimality checks")
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 5)
     speed_episodes = 300 if args.quick else 1000
@@ -71,7 +74,7 @@ def main(argv=None) -> int:
     env = MineGrid("default")
     mdp = env.to_mdp(gamma=0.9)
     start = env.start_state
-    Q_star = value_iteration(mdp, tol=1e-12).Q                 # (S, A) DP's optimum
+    Q_star = solve_value_iteration(mdp, tol=1e-12).Q           # (S, A) DP's optimum
     config = QLearningConfig(n_episodes=speed_episodes, alpha=0.5, gamma=0.9, epsilon=0.1)
 
     print(f"# Tabular benchmark (python {platform.python_version()}, numpy {np.__version__}, "
@@ -82,7 +85,7 @@ def main(argv=None) -> int:
     print("|---|---|---:|---:|")
     bare = bare_env_steps_per_second(env, 20_000 if args.quick else 100_000, repeats)
     print(f"| bare env.step, random actions (peer: env ceiling) | env | {bare:,.0f} | - |")
-    for name, algo in (("q_learning", q_learning), ("sarsa", sarsa)):
+    for name, algo in (("train_q_learning", train_q_learning), ("train_sarsa", train_sarsa)):
         rate, count = updates_per_second(algo, env, config, repeats)
         print(f"| {name} | env (gymnasium step) | {rate:,.0f} | {count:,} |")
         rate, count = updates_per_second(algo, mdp, config, repeats, start=start)
@@ -90,7 +93,7 @@ def main(argv=None) -> int:
 
     episodes, wall, check, updates = [], [], [], []
     for seed in range(args.seeds):
-        res = q_learning(env, config, n_episodes=5000, seed=seed,
+        res = train_q_learning(env, config, n_episodes=5000, seed=seed,
                          stop_when=lambda Q: greedy_is_optimal(Q, Q_star, mdp, start),
                          check_every=args.check_every)
         if res.stopped_at is None:
