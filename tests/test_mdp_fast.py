@@ -21,7 +21,7 @@ def small_blocks(monkeypatch):
 
 
 def test_large_sparse_grid_takes_the_fast_path_and_agrees():
-    m = grid_mdp(300, 300, gamma=0.9, slip=0.1)  # 90,000 states > 2 * 32,768
+    m = grid_mdp(300, 300, gamma=0.9, slip=0.1)  # 90,000 states: 3 blocks of 32,768
     assert m.n_states > 2 * _fast.BLOCK_STATES and _fast.worth_it(m.P)
     V = np.random.default_rng(0).standard_normal(m.n_states)
     fast = bellman_optimality(m.P, m.R, V, m.terminal, gamma=m.gamma)
@@ -30,9 +30,16 @@ def test_large_sparse_grid_takes_the_fast_path_and_agrees():
 
 
 def test_small_models_stay_on_the_readable_path():
-    m = grid_mdp(20, 20, gamma=0.9)
-    assert not _fast.worth_it(m.P)
+    assert not _fast.worth_it(grid_mdp(20, 20, gamma=0.9).P)  # 400 states
+    assert _fast.worth_it(grid_mdp(32, 32, gamma=0.9).P)  # 1,024 states
     assert not _fast.worth_it(np.zeros((3, 2, 3)))  # dense: never
+
+
+def test_medium_sparse_grid_one_block_agrees():
+    m = grid_mdp(40, 50, gamma=0.95, slip=0.2)  # 2,000 states: the fast path, one block
+    V = np.random.default_rng(5).standard_normal(m.n_states)
+    np.testing.assert_allclose(bellman_optimality(m.P, m.R, V, m.terminal, gamma=0.95),
+                               _readable(m, V), rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("slip", [0.0, 0.3])
