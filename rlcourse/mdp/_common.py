@@ -46,12 +46,21 @@ def check_names(names, n: int, kind: str, prefix: str) -> Sequence:
     if names is None:
         return Names(prefix, n)
     if isinstance(names, str) or not isinstance(names, Sequence):
-        names = list(names)
+        try:
+            names = list(names)
+        except TypeError:
+            raise TypeError(f"{kind}s must be a list of names, one per {kind}, got "
+                            f"{type(names).__name__} {names!r}.") from None
     if len(names) != n:
         raise ValueError(
             f"{kind}s has {len(names)} names but the model has {n} {kind}s; "
             f"pass exactly one name per {kind} (or {kind}s=None for '{prefix}0', '{prefix}1', ...)."
         )
+    if not isinstance(names, Names) and len(set(map(str, names))) != n:
+        seen: set = set()
+        twice = next(x for x in map(str, names) if x in seen or seen.add(x))
+        raise ValueError(f"the {kind} name {twice!r} appears twice in {kind}s; every {kind} needs "
+                         "its own name (messages and sample() look states up by name).")
     return names
 
 

@@ -16,8 +16,9 @@ function when having policy", "Policy evaluation", "Find optimal policy through 
 | terminal | ``terminal`` | (S,) bool, or a list of indices; optional |
 
 Terminal states have value 0: V is read as 0 there and Q[terminal, :] = 0, whatever P and R
-hold in their rows. These operators only check shapes (they run inside loops); the solvers of
-:mod:`rlcourse.mdp.dp` validate the model once.
+hold in their rows. These operators check shapes, V and pi, but not that the rows of P are
+distributions (they run inside the solvers' loops): build an :class:`~rlcourse.mdp.MDP` to
+validate a model once.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import scipy.sparse as sp
 
 from rlcourse.mdp import _fast
 from rlcourse.mdp._common import arrays_only
-from rlcourse.validation import check_gamma, check_terminal
+from rlcourse.validation import check_array, check_gamma, check_policy, check_terminal
 
 __all__ = ["q_from_v", "induced_mrp", "bellman_expectation", "bellman_optimality",
            "greedy_policy", "TIE_TOL"]
@@ -37,7 +38,7 @@ TIE_TOL = 1e-12
 
 def _shapes(P, R) -> tuple[object, np.ndarray, int, int]:
     """(P, R as float (S, A), S, A) after checking that P and R fit together."""
-    R = np.asarray(R, dtype=np.float64)
+    R = check_array(R, "R", "an (S, A) array of expected rewards r(s, a)")
     if R.ndim != 2 or 0 in R.shape:
         raise ValueError(f"R must have shape (S, A) with S, A >= 1, got {R.shape}.")
     S, A = R.shape
@@ -46,7 +47,7 @@ def _shapes(P, R) -> tuple[object, np.ndarray, int, int]:
             raise ValueError(f"sparse P must have shape (S*A, S) = ({S * A}, {S}) (R says S={S}, "
                              f"A={A}), got {P.shape}.")
     else:
-        P = np.asarray(P, dtype=np.float64)
+        P = check_array(P, "P", "an (S, A, S) array of probabilities P[s, a, s2] = p(s2|s, a)")
         if P.shape != (S, A, S):
             raise ValueError(f"P must have shape (S, A, S) = ({S}, {A}, {S}) with P[s, a, s2] = "
                              f"p(s2|s, a) (R says S={S}, A={A}), got {P.shape}.")
@@ -60,9 +61,12 @@ def _terminal(terminal, S: int) -> np.ndarray:
 
 
 def _values(V, S: int, terminal: np.ndarray) -> np.ndarray:
-    V = np.asarray(V, dtype=np.float64)
+    V = check_array(V, "V", "an array of shape (S,), one value per state")
     if V.shape != (S,):
         raise ValueError(f"V must have shape (S,) = ({S},), one value per state, got {V.shape}.")
+    if not np.isfinite(V).all():
+        s = int(np.flatnonzero(~np.isfinite(V))[0])
+        raise ValueError(f"V[{s}] is {V[s]}; V must hold finite numbers.")
     return np.where(terminal, 0.0, V) if terminal.any() else V  # terminal states are worth 0
 
 
@@ -101,9 +105,10 @@ def induced_mrp(P, R, pi) -> tuple[np.ndarray, np.ndarray]:
     :meth:`rlcourse.mdp.MRP.from_policy` wraps the pair into a validated MRP.
     """
     P, R, S, A = _shapes(P, R)
-    pi = np.asarray(pi, dtype=np.float64)
-    if pi.shape != (S, A):
-        raise ValueError(f"pi must have shape (S, A) = ({S}, {A}), got {pi.shape}.")
+    pi = check_policy(pi, S, A)
+    if not np.isfinite(R).all():
+        s, a = np.argwhere(~np.isfinite(R))[0]
+        raise ValueError(f"R[{s}, {a}] is {R[s, a]}; rewards must be finite numbers.")
     R_pi = np.sum(pi * R, axis=1)  # (S,)
     if sp.issparse(P):
         # Pi (S, S*A) holds pi(a|s) at column s*A + a, so P^pi = Pi @ P stays sparse
@@ -123,9 +128,7 @@ def bellman_expectation(P, R, pi, V, terminal=None, *, gamma: float) -> np.ndarr
     One sweep of iterative policy evaluation.
     """
     Q = q_from_v(P, R, V, terminal, gamma=gamma)  # (S, A)
-    pi = np.asarray(pi, dtype=np.float64)
-    if pi.shape != Q.shape:
-        raise ValueError(f"pi must have shape (S, A) = {Q.shape}, got {pi.shape}.")
+    pi = check_policy(pi, *Q.shape)
     return np.sum(pi * Q, axis=1)  # (S,)
 
 
@@ -155,7 +158,7 @@ def greedy_policy(Q) -> np.ndarray:
     round-off cannot pick a different action from run to run. A terminal row (Q = 0) gets
     action 0.
     """
-    Q = np.asarray(Q, dtype=np.float64)
+    Q = check_array(Q, "Q", "an (S, A) table of action values")
     if Q.ndim != 2 or 0 in Q.shape:
         raise ValueError(f"greedy_policy needs a Q-table of shape (S, A), got shape {Q.shape}; "
                          "from state values V, first compute Q = q_from_v(P, R, V, terminal, "

@@ -27,24 +27,27 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from rlcourse.mdp._common import arrays_only, check_names, state_index, state_label
+from rlcourse.mdp._common import (arrays_only, check_names, reject_model, state_index,
+                                  state_label)
 from rlcourse.utils import SeedLike, as_generator
-from rlcourse.validation import check_gamma, check_nonnegative_int, check_rows
+from rlcourse.validation import check_array, check_gamma, check_nonnegative_int, check_rows
 
 __all__ = ["discounted_return", "returns", "n_step_distribution", "stationary_distribution",
            "MarkovChain"]
 
 
 def _rewards(rewards) -> np.ndarray:
-    try:
-        r = np.asarray(rewards, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"rewards must be a list or 1-D array of numbers, got "
-                        f"{type(rewards).__name__}.") from None
+    r = check_array(rewards, "rewards", "a list or 1-D array of numbers (one reward per step)")
+    if r.ndim == 0:
+        raise TypeError(f"rewards must be a list of one episode's rewards, got the single number "
+                        f"{rewards!r}; write [{rewards!r}] for an episode of one step.")
     if r.ndim > 1:
         raise ValueError(f"rewards must be one episode's rewards, a 1-D sequence, got shape "
                          f"{r.shape}; for several episodes call this once per episode.")
-    return r.ravel()  # (T,)
+    if not np.all(np.isfinite(r)):
+        t = int(np.flatnonzero(~np.isfinite(r))[0])
+        raise ValueError(f"rewards[{t}] is {r[t]}; every reward must be a finite number.")
+    return r  # (T,)
 
 
 def discounted_return(rewards, *, gamma: float) -> float:
@@ -78,14 +81,28 @@ def returns(rewards, *, gamma: float) -> np.ndarray:
     return G
 
 
-def _transition_matrix(P, what: str = "P") -> np.ndarray:
-    try:
-        P = np.asarray(P, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} must be an (S, S) array of probabilities.") from None
+def _square(P, what: str = "P") -> np.ndarray:
+    """P as a float (S, S) array (shape checked; rows not yet)."""
+    if sp.issparse(P):
+        raise TypeError(f"{what} must be a dense (S, S) array; a Markov chain here is small: "
+                        "pass P.toarray().")
+    P = check_array(P, what, "an (S, S) array of probabilities P[s, s2] = p(s2|s)")
     if P.ndim != 2 or P.shape[0] != P.shape[1] or P.shape[0] == 0:
         raise ValueError(f"{what} must be a square (S, S) matrix with P[s, s2] = p(s2|s) and "
                          f"S >= 1, got shape {P.shape}.")
+    return P
+
+
+def _check_chain_rows(P: np.ndarray, label) -> None:
+    check_rows(P, label, "transition probabilities p(.|s)",
+               "Fix: make each row of P a distribution, e.g. P /= P.sum(axis=1, keepdims=True).",
+               col_label=lambda j: "next " + label(j))
+
+
+def _transition_matrix(P, what: str = "P") -> np.ndarray:
+    """P as a float (S, S) array whose rows are distributions (checked, naming the state)."""
+    P = _square(P, what)
+    _check_chain_rows(P, lambda i: f"state {i}")
     return P
 
 
@@ -94,11 +111,8 @@ def _start_distribution(mu0, S: int, names: Sequence | None = None) -> np.ndarra
         mu = np.zeros(S)
         mu[state_index(names if names is not None else range(S), mu0)] = 1.0
         return mu
-    try:
-        mu = np.asarray(mu0, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError("mu0 must be a distribution over states (an array of shape (S,)) or a "
-                        f"start state, got {type(mu0).__name__}.") from None
+    mu = check_array(mu0, "mu0", "a distribution over states (an array of shape (S,)) or a start "
+                     "state")
     if mu.shape != (S,):
         raise ValueError(f"mu0 must have shape ({S},) or be a start state, got {mu.shape}.")
     check_rows(mu[None, :], lambda i: "the start distribution mu0", "mu0 entries",
@@ -171,14 +185,12 @@ class MarkovChain:
     """
 
     def __init__(self, P, states: Sequence[str] | None = None):
-        P = _transition_matrix(P)
+        reject_model(P, "MarkovChain(P)", "the model's own methods (it is already built)")
+        P = _square(P)
         self.P = P
         self.n_states = P.shape[0]
         self.states = check_names(states, self.n_states, "state", "s")
-        check_rows(
-            P, lambda i: state_label(self.states, i), "transition probabilities p(.|s)",
-            "Fix: make each row of P a distribution, e.g. P /= P.sum(axis=1, keepdims=True).",
-            col_label=lambda j: "next " + state_label(self.states, j))
+        _check_chain_rows(P, lambda i: state_label(self.states, i))
 
     def sample(self, start, n_steps: int, *, seed: SeedLike = None) -> np.ndarray:
         """Simulate s_0 = start, s_1, ..., s_{n_steps}; returns an int array (n_steps + 1,)."""

@@ -29,7 +29,7 @@ from rlcourse.mdp.mdp import MDP, uniform_policy
 from rlcourse.mdp.mrp import solve_values
 from rlcourse.mdp.results import DPResult, EvaluationResult
 from rlcourse.utils import progress_bar
-from rlcourse.validation import check_positive_int, check_tol
+from rlcourse.validation import check_policy, check_positive_int, check_tol, check_vector
 
 __all__ = ["policy_evaluation", "policy_improvement", "policy_iteration", "value_iteration",
            "evaluate_policy", "solve_policy_iteration", "solve_value_iteration"]
@@ -98,11 +98,9 @@ def policy_improvement(Q, pi) -> np.ndarray:
     Keeping the old action when Q(s, old) is within 1e-12 of max_a Q(s, a) stops policy
     iteration from cycling between equally good actions; elsewhere ties go to the lowest index.
     """
+    new = greedy_policy(Q)  # (S, A), Q checked there
     Q = np.asarray(Q, dtype=np.float64)
-    pi = np.asarray(pi, dtype=np.float64)
-    if pi.shape != Q.shape:
-        raise ValueError(f"pi must have the shape of Q, {Q.shape}, got {pi.shape}.")
-    new = greedy_policy(Q)  # (S, A)
+    pi = check_policy(pi, *Q.shape)
     old_a = pi.argmax(axis=1)  # (S,)
     deterministic = pi.max(axis=1) == 1.0  # only a one-hot row has an "old action"
     best = Q.max(axis=1)
@@ -188,9 +186,7 @@ def solve_value_iteration(mdp: MDP, *, tol: float = 1e-8, max_iter: int = 100_00
     tol = check_tol(tol)
     max_iter = check_positive_int(max_iter, "max_iter", 100_000)
     g = mdp.gamma
-    V = np.zeros(mdp.n_states) if V0 is None else np.array(V0, dtype=np.float64)
-    if V.shape != (mdp.n_states,):
-        raise ValueError(f"V0 must have shape (S,) = ({mdp.n_states},), got {V.shape}.")
+    V = np.zeros(mdp.n_states) if V0 is None else check_vector(V0, mdp.n_states, "V0")
     V[mdp.terminal] = 0.0
     history: list[dict] = []
     bound, delta, same_growth = None, float("nan"), 0

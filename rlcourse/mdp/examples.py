@@ -10,7 +10,8 @@ from rlcourse.mdp.chain import MarkovChain
 from rlcourse.mdp.mdp import MDP
 from rlcourse.mdp.mrp import MRP
 from rlcourse.utils import SeedLike, as_generator
-from rlcourse.validation import check_gamma, check_positive_int, check_probability
+from rlcourse.validation import (check_gamma, check_nonnegative_int, check_positive_int,
+                                 check_probability)
 
 __all__ = ["two_state_chain", "random_walk_mrp", "jump_random_walk_mrp", "random_mdp", "grid_mdp"]
 
@@ -20,6 +21,7 @@ def two_state_chain(p: float = 0.3, q: float = 0.1) -> MarkovChain:
 
         P = [[1-p, p], [q, 1-q]],   stationary mu = (q/(p+q), p/(p+q))   (for p + q > 0).
     """
+    p, q = check_probability(p, "p", "0.3"), check_probability(q, "q", "0.1")
     return MarkovChain(np.array([[1 - p, p], [q, 1 - q]]), states=["a", "b"])
 
 
@@ -31,6 +33,7 @@ def random_walk_mrp(n: int = 5, *, gamma: float = 1.0) -> MRP:
     As an MRP, R(s) is the *expected* reward of leaving s: 1/2 for the rightmost inner state.
     With gamma = 1 the true values are V(i) = i / (n + 1): 1/6, 2/6, ..., 5/6 for n = 5.
     """
+    n = check_positive_int(n, "n", 5)
     S = n + 2
     P = np.zeros((S, S))
     for i in range(1, n + 1):
@@ -52,6 +55,8 @@ def jump_random_walk_mrp(n: int = 1000, jump: int = 100, *, gamma: float = 1.0) 
     Leaving on the left pays -1, on the right +1, so as an MRP the expected reward is
     R(i) = P(i -> right end) - P(i -> left end). Episodes from state 500 average about 83 steps.
     """
+    n = check_positive_int(n, "n", 1000)
+    jump = check_positive_int(jump, "jump", 100)
     S = n + 2
     P = np.zeros((S, S))  # (S, S')
     i = np.arange(1, n + 1)  # (n,) inner states
@@ -71,12 +76,18 @@ def random_mdp(S: int, A: int, *, seed: SeedLike = None, branching: int | None =
 
     P[s, a] is uniform random weights over all S next states, normalised (branching=None), or
     over ``branching`` next states drawn at random (the rest 0). R[s, a] ~ N(0, 1).
-    S=4000, A=8 is 1 GB of float64.
+    S=4000, A=8 is 1 GB of float64; more than 4 GB is refused.
     """
+    S = check_positive_int(S, "S", 100)
+    A = check_positive_int(A, "A", 4)
+    if S * A * S * 8 > 4e9:
+        raise ValueError(f"random_mdp({S}, {A}) needs a dense P of S * A * S * 8 bytes = "
+                         f"{S * A * S * 8 / 1e9:.1f} GB (and as much again while building it); "
+                         "use fewer states, or grid_mdp(...) for a large sparse model.")
     rng = as_generator(seed)
     P = rng.random((S * A, S))  # (S*A, S)
     if branching is not None:
-        b = int(branching)
+        b = check_positive_int(branching, "branching", 5)
         if not 1 <= b <= S:
             raise ValueError(f"branching must be in 1..S={S}, got {branching}.")
         keep = np.argsort(rng.random((S * A, S)), axis=1)[:, :b]  # (S*A, b) successors
@@ -87,6 +98,21 @@ def random_mdp(S: int, A: int, *, seed: SeedLike = None, branching: int | None =
     P /= P.sum(axis=1, keepdims=True)
     R = rng.standard_normal((S, A))
     return MDP(P.reshape(S, A, S), R, gamma=gamma)
+
+
+def _cell(goal, H: int, W: int) -> tuple[int, int]:
+    """The goal as (row, col) inside an H x W grid."""
+    try:
+        r, c = goal
+    except (TypeError, ValueError):
+        raise TypeError(f"goal must be a (row, col) pair, got {goal!r}; e.g. goal=({H - 1}, "
+                        f"{W - 1}), the bottom-right cell.") from None
+    r = check_nonnegative_int(r, "the goal's row", H - 1)
+    c = check_nonnegative_int(c, "the goal's column", W - 1)
+    if r >= H or c >= W:
+        raise ValueError(f"goal {goal!r} is outside the {H} x {W} grid; rows are 0..{H - 1} and "
+                         f"columns 0..{W - 1}.")
+    return r, c
 
 
 def grid_mdp(height: int, width: int, *, gamma: float = 0.9, sparse: bool = True,
@@ -106,7 +132,11 @@ def grid_mdp(height: int, width: int, *, gamma: float = 0.9, sparse: bool = True
     slip = check_probability(slip, "slip", "0.1")
     A = len(ACTION_NAMES)
     S = H * W
-    gr, gc = (H - 1, W - 1) if goal is None else goal
+    if S * A > 4 * 10**8:
+        raise ValueError(f"a {H} x {W} grid has {S:,} states; even its sparse P (about "
+                         f"{S * A * (3 if slip else 1) * 12 / 1e9:.0f} GB) is too large. The "
+                         "benchmarks go up to 1000 x 1000 (10^6 states, ~50 MB).")
+    gr, gc = (H - 1, W - 1) if goal is None else _cell(goal, H, W)
     g = gr * W + gc
     r, c = np.divmod(np.arange(S), W)  # (S,), (S,)
     nr = np.clip(r[:, None] + MOVES[None, :, 0], 0, H - 1)  # (S, A)

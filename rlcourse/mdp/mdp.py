@@ -24,7 +24,7 @@ from rlcourse.mdp._common import (
     state_label,
     states_not_reaching,
 )
-from rlcourse.validation import check_gamma, check_policy, check_rows, check_terminal
+from rlcourse.validation import check_array, check_gamma, check_policy, check_rows, check_terminal
 
 __all__ = ["MDP", "uniform_policy"]
 
@@ -52,10 +52,7 @@ class MDP:
 
     def __init__(self, P, R, terminal=None, *, gamma: float, states=None, actions=None):
         reject_model(P, "MDP(P, R, terminal, gamma=...)", "the model itself (it is already built)")
-        try:
-            R = np.asarray(R, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"R must be an (S, A) array of numbers, got {type(R).__name__}.") from None
+        R = check_array(R, "R", "an (S, A) array of expected rewards r(s, a)")
         if R.ndim != 2:
             raise ValueError(
                 f"R must have shape (S, A) with R[s, a] = expected reward r(s, a), got shape "
@@ -77,7 +74,8 @@ class MDP:
             P.sum_duplicates()
             P.sort_indices()
         else:
-            P = np.ascontiguousarray(P, dtype=np.float64)  # no copy when already C float64
+            P = check_array(P, "P", "an (S, A, S) array of probabilities P[s, a, s2] = p(s2|s, a)")
+            P = np.ascontiguousarray(P)  # no copy when already C float64
             if P.ndim != 3 or P.shape != (S, A, S):
                 raise ValueError(
                     f"P must have shape (S, A, S) = ({S}, {A}, {S}) with P[s, a, s2] = "
@@ -149,4 +147,7 @@ class MDP:
 
 def uniform_policy(mdp: MDP) -> np.ndarray:
     """pi(a|s) = 1/|A| for every state: shape (S, A)."""
+    if not isinstance(mdp, MDP):
+        raise TypeError(f"uniform_policy takes an rlcourse.mdp.MDP, got {type(mdp).__name__}; for "
+                        "S states and A actions write np.full((S, A), 1 / A).")
     return np.full((mdp.n_states, mdp.n_actions), 1.0 / mdp.n_actions)

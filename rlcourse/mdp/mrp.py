@@ -33,8 +33,8 @@ from rlcourse.mdp._common import (arrays_only, check_names, describe_states, rej
                                   state_index, state_label, states_not_reaching)
 from rlcourse.mdp.results import EvaluationResult
 from rlcourse.utils import SeedLike, as_generator
-from rlcourse.validation import (check_gamma, check_positive_int, check_rows, check_terminal,
-                                 check_tol)
+from rlcourse.validation import (check_array, check_gamma, check_positive_int, check_rows,
+                                 check_terminal, check_tol, check_vector)
 
 __all__ = ["MRP", "mrp_value", "mrp_value_iterative", "solve_values"]
 
@@ -61,12 +61,12 @@ class MRP:
         if sp.issparse(P):
             P = sp.csr_matrix(P, dtype=np.float64)
         else:
-            P = np.asarray(P, dtype=np.float64)
+            P = check_array(P, "P", "an (S, S) array of probabilities P[s, s2] = p(s2|s)")
         if P.ndim != 2 or P.shape[0] != P.shape[1] or P.shape[0] == 0:
             raise ValueError(f"P must be a square (S, S) matrix with P[s, s2] = p(s2|s) and S >= 1, "
                              f"got shape {P.shape}.")
         S = P.shape[0]
-        R = np.asarray(R, dtype=np.float64)
+        R = check_array(R, "R", "an array of shape (S,), the expected reward of each state")
         if R.shape != (S,):
             raise ValueError(f"R must have shape (S,) = ({S},) (expected reward per state), got "
                              f"{R.shape}.")
@@ -100,7 +100,11 @@ class MRP:
         state names. With gamma = 1 a policy that never reaches a terminal state is refused.
         """
         from rlcourse.mdp.bellman import induced_mrp
+        from rlcourse.mdp.mdp import MDP
 
+        if not isinstance(mdp, MDP):
+            raise TypeError(f"MRP.from_policy takes an rlcourse.mdp.MDP and a policy, got "
+                            f"{type(mdp).__name__}; on arrays call induced_mrp(P, R, pi).")
         pi = mdp.check_policy(pi)
         P_pi, R_pi = induced_mrp(mdp.P, mdp.R, pi)
         return cls(P_pi, R_pi, mdp.terminal, gamma=mdp.gamma, states=mdp.states)
@@ -115,7 +119,7 @@ class MRP:
 
     def bellman(self, V: np.ndarray) -> np.ndarray:
         """One backup V' = R + gamma P V, with V' = 0 at terminal states."""
-        V = np.where(self.terminal, 0.0, V)
+        V = np.where(self.terminal, 0.0, check_vector(V, self.n_states, "V"))
         V_new = self.R + self.gamma * (self.P @ V)  # (S,)
         V_new[self.terminal] = 0.0
         return V_new
