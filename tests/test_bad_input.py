@@ -1,0 +1,185 @@
+"""Bad input that used to get a poor answer (a numpy/Python internal error, a crash, junk values
+or a warning) now gets a clear error saying what is wrong and how to fix it.
+
+One test per fix; the list of what was tried is in the module docstrings of the sections.
+"""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import rlcourse.mdp as M
+
+
+def _mdp(gamma=0.9):
+    P = np.zeros((3, 2, 3))
+    P[0, 0] = [0.5, 0.5, 0.0]
+    P[0, 1] = [0.0, 0.0, 1.0]
+    P[1, 0] = [0.0, 1.0, 0.0]
+    P[1, 1] = [0.0, 0.5, 0.5]
+    P[2, :, 2] = 1.0
+    return M.MDP(P, -np.ones((3, 2)), [2], gamma=gamma)
+
+
+# ============================================================== from the issue
+def test_check_policy_with_inf_says_finite():
+    m = _mdp()
+    pi = np.array([[np.inf, 0.0], [0.5, 0.5], [1.0, 0.0]])
+    with pytest.raises(ValueError, match="is inf; every probability must be a finite number"):
+        m.check_policy(pi)
+    with pytest.raises(ValueError, match="finite"):
+        M.evaluate_policy(m, pi)
+
+
+def test_arrays_where_a_model_is_expected_and_vice_versa():
+    m = _mdp()
+    with pytest.raises(TypeError, match=r"call evaluate_policy\(mdp, pi\) instead"):
+        M.policy_evaluation(m, np.full((3, 2), 0.5))
+    with pytest.raises(TypeError, match=r"evaluate_policy takes an rlcourse.mdp.MDP, got ndarray.*"
+                                        r"policy_evaluation\(P, R, pi"):
+        M.evaluate_policy(m.P, np.full((3, 2), 0.5))
+
+
+def test_markov_chain_distribution_needs_a_whole_number_of_steps():
+    chain = M.two_state_chain()
+    with pytest.raises(ValueError, match=r"n must be a non-negative integer \(>= 0\), got -3"):
+        chain.distribution("a", -3)
+    with pytest.raises(TypeError, match=r"n must be an integer \(2.7 is not a whole number\)"):
+        chain.distribution("a", 2.7)
+    with pytest.raises(TypeError, match="n must be an integer"):
+        M.n_step_distribution(chain.P, [1.0, 0.0], 2.7)
+
+
+def test_terminal_indices_and_mask_mean_the_same():
+    m_idx, m_mask = _mdp(), M.MDP(_mdp().P, -np.ones((3, 2)), [False, False, True], gamma=0.9)
+    np.testing.assert_array_equal(m_idx.terminal, m_mask.terminal)
+    np.testing.assert_array_equal(M.solve_value_iteration(m_idx).V,
+                                  M.solve_value_iteration(m_mask).V)
+    with pytest.raises(ValueError, match="ambiguous"):
+        M.MDP(_mdp().P, -np.ones((3, 2)), [0, 0, 1], gamma=0.9)
+
+
+@pytest.mark.parametrize("P, R", [(np.zeros((0, 0, 0)), np.zeros((0, 0))),
+                                  (np.zeros((3, 0, 3)), np.zeros((3, 0)))])
+def test_an_mdp_of_empty_arrays(P, R):
+    with pytest.raises(ValueError, match="the model is empty"):
+        M.MDP(P, R, gamma=0.9)
+    with pytest.raises(ValueError, match="the model is empty"):
+        M.value_iteration(P, R, gamma=0.9)
+
+
+def _loop(reward):
+    """s0: "stay" pays `reward` and stays; "go" pays 0 and ends in T. gamma = 1."""
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 0] = P[0, 1, 1] = 1.0
+    P[1, :, 1] = 1.0
+    return M.MDP(P, [[reward, 0.0], [0.0, 0.0]], [1], gamma=1.0, states=["s0", "T"],
+                 actions=["stay", "go"])
+
+
+def test_gamma_one_positive_loop_policy_iteration_explains_the_loop():
+    with pytest.raises(ValueError) as e:
+        M.solve_policy_iteration(_loop(1.0))
+    msg = str(e.value)
+    assert "'s0' (index 0) loop forever" in msg and "rewards on that loop are positive" in msg
+    assert "this policy" not in msg and "pass a policy" not in msg  # the caller passed none
+    with pytest.raises(ValueError, match="positive"):
+        M.policy_iteration(_loop(1.0).P, _loop(1.0).R, [1], gamma=1.0)
+
+
+def test_gamma_one_positive_loop_value_iteration_raises():
+    with pytest.raises(ValueError, match=r"diverges.*'s0' \(index 0\).*grow by 1 per sweep"):
+        M.solve_value_iteration(_loop(1.0))
+    with pytest.raises(ValueError, match="diverges"):
+        M.value_iteration(_loop(1.0).P, _loop(1.0).R, [1], gamma=1.0)
+
+
+def test_gamma_one_zero_reward_loop_is_a_tie_not_an_error():
+    # staying forever pays 0, exactly as much as ending: V* = 0, and the returned optimal
+    # policies end ("go"), so they can be evaluated
+    m = _loop(0.0)
+    for res in (M.solve_policy_iteration(m), M.solve_value_iteration(m)):
+        np.testing.assert_array_equal(res.V, [0.0, 0.0])
+        assert res.policy[0].argmax() == 1
+        np.testing.assert_array_equal(M.evaluate_policy(m, res.policy).V, [0.0, 0.0])
+
+
+def test_gamma_one_zero_loop_two_steps_from_the_end():
+    # 0 -fwd-> 1 -fwd-> T, "stay" everywhere pays 0: ties; the optimal policy walks forward
+    P = np.zeros((3, 2, 3))
+    P[0, 0, 0] = P[1, 0, 1] = 1.0
+    P[0, 1, 1] = P[1, 1, 2] = 1.0
+    P[2, :, 2] = 1.0
+    V, pi = M.policy_iteration(P, np.zeros((3, 2)), [2], gamma=1.0)
+    np.testing.assert_array_equal(V, 0.0)
+    np.testing.assert_array_equal(pi[:2].argmax(axis=1), [1, 1])
+
+
+def test_evaluate_policy_iterative_refuses_a_never_ending_policy():
+    stay = np.array([[1.0, 0.0], [1.0, 0.0]])
+    with pytest.raises(ValueError, match=r"never reaches a terminal state from state 's0'"):
+        M.evaluate_policy(_loop(1.0), stay, method="iterative")
+
+
+# ============================================================== found looking for more
+# Tried on every public function of rlcourse.mdp: None, strings, ragged lists, model objects
+# for arrays and arrays for models, NaN/inf, negative and fractional counts, wrong shapes,
+# empty arrays, out-of-range states, seeds of the wrong type, terminal given as a number.
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: M.discounted_return(None, gamma=0.9), TypeError, "rewards must be a list"),
+    (lambda: M.discounted_return(5, gamma=0.9), TypeError, r"write \[5\]"),
+    (lambda: M.returns([1.0, np.nan], gamma=0.9), ValueError, r"rewards\[1\] is nan"),
+    (lambda: M.n_step_distribution([[1, 1], [1, 1]], [1, 0], 2), ValueError, "sum to 2"),
+    (lambda: M.stationary_distribution([[1.5, -0.5], [0.1, 0.9]]), ValueError, "< 0"),
+    (lambda: M.n_step_distribution(sp.eye(2), [1, 0], 2), TypeError, "toarray"),
+    (lambda: M.mrp_value("abc", [1.0], gamma=0.9), TypeError, "P must be an"),
+    (lambda: M.mrp_value([[1, 2], [3]], [1.0], gamma=0.9), TypeError, "different lengths"),
+    (lambda: M.MRP(np.eye(2), _mdp(), gamma=0.9), TypeError, "got a MDP object"),
+    (lambda: M.MDP("abc", [[1.0]], gamma=0.9), TypeError, r"P must be an \(S, A, S\) array"),
+    (lambda: M.induced_mrp(_mdp().P, _mdp().R, np.full((3, 2), 0.7)), ValueError,
+     "sum to 1.4"),
+    (lambda: M.induced_mrp(_mdp().P, _mdp().R, np.full((3, 2), np.inf)), ValueError, "finite"),
+    (lambda: M.q_from_v(_mdp().P, _mdp().R, [np.nan, 0, 0], gamma=0.9), ValueError,
+     r"V\[0\] is nan"),
+    (lambda: M.q_from_v(_mdp().P, _mdp().R, "abc", gamma=0.9), TypeError, "V must be"),
+    (lambda: M.bellman_optimality(_mdp().P, _mdp().R, [np.inf, 0, 0], gamma=0.9), ValueError,
+     "finite"),
+    (lambda: M.bellman_expectation(_mdp().P, _mdp().R, np.full((3, 2), np.nan), np.zeros(3),
+                                   gamma=0.9), ValueError, "finite"),
+    (lambda: M.greedy_policy("abc"), TypeError, r"Q must be an \(S, A\) table"),
+    (lambda: M.policy_improvement(np.zeros((3, 2)), np.full((3, 2), np.nan)), ValueError,
+     "finite"),
+    (lambda: M.on_policy_distribution([[0, 1, 0], [.5, 0, .5], [0, 0, 1]], [2], 2), ValueError,
+     "every episode starts in a terminal state"),
+    (lambda: M.on_policy_distribution([[0, 1, 0], [.5, 0, .5], [0, 0, 1]], [2], [.5, .6, 0]),
+     ValueError, "sum to 1.1"),
+    (lambda: M.on_policy_distribution([[.5, .6, 0], [.5, 0, .5], [0, 0, 1]], [2], 0),
+     ValueError, "state 0 sum to 1.1"),
+    (lambda: M.MRP.from_policy(_mdp().P, np.full((3, 2), .5)), TypeError,
+     r"induced_mrp\(P, R, pi\)"),
+    (lambda: M.uniform_policy(np.zeros((3, 2))), TypeError, r"np.full\(\(S, A\), 1 / A\)"),
+    (lambda: M.random_walk_mrp().bellman([1, 2]), ValueError, r"V must have shape \(7,\)"),
+    (lambda: M.solve_value_iteration(_mdp(), V0=[np.nan, 0, 0]), ValueError, r"V0\[0\] is nan"),
+    (lambda: M.solve_value_iteration(_mdp(), V0="x"), TypeError, "V0 must be"),
+    (lambda: M.suboptimal_reachable_states(np.zeros((3, 2)), np.full((3, 2), np.nan), _mdp(), 0),
+     ValueError, "Q_star holds NaN"),
+    (lambda: M.greedy_is_optimal(np.zeros((3, 2)), np.zeros((3, 2)), _mdp(), 0, tol="x"),
+     TypeError, "tol must be a number"),
+    (lambda: M.greedy_is_optimal(np.zeros((3, 2)), np.zeros((3, 2)), _mdp(), 0, tol=-1.0),
+     ValueError, "tol must be >= 0"),
+    (lambda: M.grid_mdp(3, 4, goal=(5, 5)), ValueError, "outside the 3 x 4 grid"),
+    (lambda: M.grid_mdp(3, 4, goal=(-1, 0)), ValueError, "non-negative"),
+    (lambda: M.grid_mdp(3, 4, goal=(1.5, 2)), TypeError, "whole number"),
+    (lambda: M.grid_mdp(3, 4, goal=3), TypeError, r"\(row, col\) pair"),
+    (lambda: M.grid_mdp(10**9, 10**9), ValueError, "too large"),
+    (lambda: M.random_walk_mrp(0), ValueError, "n must be a positive integer"),
+    (lambda: M.jump_random_walk_mrp(20, 2.7), TypeError, "jump must be an integer"),
+    (lambda: M.random_mdp(-3, 2, seed=0), ValueError, "S must be a positive integer"),
+    (lambda: M.random_mdp(10**6, 8, seed=0), ValueError, "GB"),
+    (lambda: M.random_mdp(5, 2, seed=0, branching="2"), TypeError, "branching must be an int"),
+    (lambda: M.two_state_chain("0.3"), TypeError, "p must be a number"),
+    (lambda: M.MarkovChain(np.eye(2), states=5), TypeError, "states must be a list of names"),
+    (lambda: M.MarkovChain(np.eye(2), states=["a", "a"]), ValueError, "'a' appears twice"),
+])
+def test_mdp_bad_input(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
