@@ -4,6 +4,7 @@ The solution notebook's functions score full marks, the exercise stub scores 0, 
 wrong answer below (a mistake students really make with linear function approximation) loses
 points, caught by the item's test aimed at it, without check() printing the correct values.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -151,35 +152,69 @@ PLANTED = [
     Planted("05.v_hat", v_hat_elementwise, "dot_product_by_hand", answer=(1.0,)),
     Planted("05.v_hat", v_hat_active_weights, "dot_product_by_hand", answer=(1.0,)),
     Planted("05.v_hat", v_hat_in_place, "tile_coding_example"),
-    Planted("05.gradient_mc_update", gradient_mc_sign_error, "moves_v_hat_toward_the_return",
-            answer=MC_TOWARD),
+    Planted(
+        "05.gradient_mc_update",
+        gradient_mc_sign_error,
+        "moves_v_hat_toward_the_return",
+        answer=MC_TOWARD,
+    ),
     Planted("05.gradient_mc_update", gradient_mc_in_place, "returns_a_new_array"),
     Planted("05.gradient_mc_update", gradient_mc_direction_w, "update_by_hand"),
-    Planted("05.gradient_mc_update", gradient_mc_scalar_step, "one_hot_is_the_tabular_update",
-            answer=(0.3,)),
-    Planted("05.semi_gradient_td0_update", td_bootstraps_terminal,
-            "terminal_next_state_is_worth_zero", answer=(0.95, -0.05)),
-    Planted("05.semi_gradient_td0_update", td_full_gradient,
-            "semi_gradient_does_not_differentiate_the_target", answer=(1.13, 0.13)),
-    Planted("05.semi_gradient_td0_update", td_without_gamma, "td_update_by_hand",
-            answer=(1.13, 0.13)),
+    Planted(
+        "05.gradient_mc_update",
+        gradient_mc_scalar_step,
+        "one_hot_is_the_tabular_update",
+        answer=(0.3,),
+    ),
+    Planted(
+        "05.semi_gradient_td0_update",
+        td_bootstraps_terminal,
+        "terminal_next_state_is_worth_zero",
+        answer=(0.95, -0.05),
+    ),
+    Planted(
+        "05.semi_gradient_td0_update",
+        td_full_gradient,
+        "semi_gradient_does_not_differentiate_the_target",
+        answer=(1.13, 0.13),
+    ),
+    Planted(
+        "05.semi_gradient_td0_update", td_without_gamma, "td_update_by_hand", answer=(1.13, 0.13)
+    ),
     Planted("05.semi_gradient_td0_update", td_in_place, "td_returns_a_new_array"),
-    Planted("05.semi_gradient_td0_update", td_old_argument_order,
-            "terminal_is_data_alpha_gamma_by_keyword", answer=(0.9, -0.6, 0.8, -0.7)),
-    Planted("05.semi_gradient_td0_update", td_terminal_keyword_only,
-            "terminal_is_data_alpha_gamma_by_keyword", answer=(0.9, -0.6, 0.8, -0.7)),
-    Planted("05.least_squares_weights", lsq_ignores_mu, "constant_feature_gives_the_mean",
-            answer=(2.5,)),
-    Planted("05.least_squares_weights", lsq_rows_times_mu, "constant_feature_gives_the_mean",
-            answer=(2.5,)),
+    Planted(
+        "05.semi_gradient_td0_update",
+        td_old_argument_order,
+        "terminal_is_data_alpha_gamma_by_keyword",
+        answer=(0.9, -0.6, 0.8, -0.7),
+    ),
+    Planted(
+        "05.semi_gradient_td0_update",
+        td_terminal_keyword_only,
+        "terminal_is_data_alpha_gamma_by_keyword",
+        answer=(0.9, -0.6, 0.8, -0.7),
+    ),
+    Planted(
+        "05.least_squares_weights", lsq_ignores_mu, "constant_feature_gives_the_mean", answer=(2.5,)
+    ),
+    Planted(
+        "05.least_squares_weights",
+        lsq_rows_times_mu,
+        "constant_feature_gives_the_mean",
+        answer=(2.5,),
+    ),
     Planted("05.least_squares_weights", lsq_returns_tuple, "constant_feature_gives_the_mean"),
     Planted("05.least_squares_weights", lsq_crashes_without_mu, "constant_feature_gives_the_mean"),
 ]
 
 
 # ----------------------------------------------------------------------------- tests
-(test_solution_scores_full_marks, test_stub_scores_zero,
- test_every_item_has_a_planted_wrong_answer, test_planted_wrong_answer_loses_points,
- test_wrong_answer_report_does_not_print_the_answer,
- test_package_function_has_the_exercise_signature,
- test_package_function_scores_full_marks) = item_tests(CHAPTER, ITEMS, PLANTED)
+(
+    test_solution_scores_full_marks,
+    test_stub_scores_zero,
+    test_every_item_has_a_planted_wrong_answer,
+    test_planted_wrong_answer_loses_points,
+    test_wrong_answer_report_does_not_print_the_answer,
+    test_package_function_has_the_exercise_signature,
+    test_package_function_scores_full_marks,
+) = item_tests(CHAPTER, ITEMS, PLANTED)
