@@ -42,7 +42,7 @@ __all__ = [
     "ROW_SUM_TOL", "check_number", "check_alpha", "check_gamma", "check_epsilon", "check_lam",
     "check_beta", "check_tol", "check_probability", "check_positive_int",
     "check_nonnegative_int", "check_policy", "check_rows", "check_terminal", "check_state",
-    "check_vector", "check_array", "make_config",
+    "check_action", "check_vector", "check_array", "make_config",
 ]
 
 ROW_SUM_TOL = 1e-8
@@ -327,6 +327,20 @@ def check_array(x: Any, name: str, what: str) -> np.ndarray:
         ragged = isinstance(x, (list, tuple)) and any(isinstance(e, (list, tuple)) for e in x)
         got = "lists of different lengths" if ragged else _kind(x)
         raise TypeError(f"{name} must be {what}, got {got}.") from None
+
+
+def check_action(a: Any, n_actions: int, name: str = "a") -> int:
+    """An action index 0 <= a < A as an int."""
+    if type(a) is int and 0 <= a < n_actions:  # the common case, fast
+        return a
+    if isinstance(a, np.ndarray) and a.shape == ():
+        a = a.item()
+    if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+        raise TypeError(f"{name} must be an action index (an int), got {_kind(a)}.")
+    if not 0 <= a < n_actions:
+        raise ValueError(f"{name} {a} is out of range; valid action indices are "
+                         f"0..{n_actions - 1}.")
+    return int(a)
 
 
 def check_vector(x: Any, n: int, name: str, what: str = "one value per state") -> np.ndarray:

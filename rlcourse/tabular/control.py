@@ -32,16 +32,20 @@ functions return a new table; the loops pass ``out=Q`` to update in place.
 """
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from rlcourse.mdp._common import arrays_only
 from rlcourse.mdp.bellman import greedy_policy
-from rlcourse.tabular.episodes import make_stepper
+from rlcourse.tabular.prediction import _target_array
+from rlcourse.tabular.episodes import make_stepper, refuse_terminal_start
 from rlcourse.utils import SeedLike, as_generator, progress_bar
-from rlcourse.validation import (check_alpha, check_epsilon, check_gamma, check_positive_int,
+from rlcourse.validation import (check_action, check_alpha, check_array, check_epsilon,
+                                 check_gamma, check_number, check_positive_int, check_state,
                                  make_config)
 
 __all__ = ["epsilon_greedy", "epsilon_greedy_policy", "q_learning_update", "sarsa_update",
@@ -61,9 +65,23 @@ def epsilon_greedy(q, *, epsilon: float, rng: np.random.Generator) -> int:
     (a ``numpy.random.Generator``): one ``rng.random()`` per call, plus ``rng.integers(A)``
     when exploring. Returns a Python int.
     """
+    if not (isinstance(q, np.ndarray) and q.ndim == 1 and q.size):
+        q = _action_values(q)
+    epsilon = check_epsilon(epsilon)
+    if not hasattr(rng, "integers"):  # a numpy Generator (or anything that draws like one)
+        raise TypeError(f"rng must be a numpy.random.Generator, e.g. rng = "
+                        f"np.random.default_rng(0), got {type(rng).__name__}.")
     if rng.random() < epsilon:
         return int(rng.integers(len(q)))  # explore: any of the A actions
-    return int(np.argmax(q))  # exploit: the first maximiser
+    return int(q.argmax())  # exploit: the first maximiser (ties: the lowest index)
+
+
+def _action_values(q) -> np.ndarray:
+    q = check_array(q, "q", "one row Q[s] of the Q-table, shape (A,)")
+    if q.ndim != 1 or q.size == 0:
+        raise ValueError(f"q must be one row Q[s] of the Q-table, shape (A,), got shape {q.shape}; "
+                         "pass Q[s], not the whole table.")
+    return q
 
 
 def epsilon_greedy_policy(Q, *, epsilon: float) -> np.ndarray:
@@ -85,11 +103,17 @@ def epsilon_greedy_policy(Q, *, epsilon: float) -> np.ndarray:
 # The two updates.
 # ----------------------------------------------------------------------------------------
 def _target_table(Q, out) -> np.ndarray:
-    if out is None:
-        return np.array(Q, dtype=float)  # a new table: the caller's Q is left as it was
-    if out is not Q:
-        out[...] = Q
-    return out
+    return _target_array(Q, out, "Q", "an (S, A) table of action values", ndim=2)
+
+
+def _check_step(Q, s, a, s_next, r):
+    """(s, a, s_next, r) checked against the table Q (S, A)."""
+    S, A = Q.shape
+    if (type(s) is int and type(a) is int and type(s_next) is int and type(r) is float
+            and 0 <= s < S and 0 <= a < A and 0 <= s_next < S and math.isfinite(r)):
+        return s, a, s_next, r  # the common case (the trainers' loop), fast
+    return (check_state(s, S, "s"), check_action(a, A, "a"), check_state(s_next, S, "s_next"),
+            check_number(r, "r", "r=1.0"))
 
 
 def q_learning_update(Q, s: int, a: int, r: float, s_next: int, terminal: bool = False, *,
@@ -100,7 +124,9 @@ def q_learning_update(Q, s: int, a: int, r: float, s_next: int, terminal: bool =
     a new (S, A) table; ``Q`` is not changed (pass ``out=Q`` to update Q itself).
     """
     Q_new = _target_table(Q, out)  # (S, A)
-    target = r if terminal else r + gamma * np.max(Q_new[s_next])  # off-policy: the greedy value
+    s, a, s_next, r = _check_step(Q_new, s, a, s_next, r)
+    alpha, gamma = check_alpha(alpha), check_gamma(gamma)
+    target = r if terminal else r + gamma * Q_new[s_next].max()  # off-policy: the greedy value
     Q_new[s, a] = Q_new[s, a] + alpha * (target - Q_new[s, a])
     return Q_new
 
@@ -113,6 +139,10 @@ def sarsa_update(Q, s: int, a: int, r: float, s_next: int, a_next: int, terminal
     Returns a new (S, A) table; ``Q`` is not changed (pass ``out=Q`` to update Q itself).
     """
     Q_new = _target_table(Q, out)  # (S, A)
+    s, a, s_next, r = _check_step(Q_new, s, a, s_next, r)
+    if not (type(a_next) is int and 0 <= a_next < Q_new.shape[1]):
+        a_next = check_action(a_next, Q_new.shape[1], "a_next")
+    alpha, gamma = check_alpha(alpha), check_gamma(gamma)
     target = r if terminal else r + gamma * Q_new[s_next, a_next]  # on-policy: the action taken
     Q_new[s, a] = Q_new[s, a] + alpha * (target - Q_new[s, a])
     return Q_new
@@ -147,7 +177,8 @@ class QLearningConfig:
         check_gamma(self.gamma)
         check_epsilon(self.epsilon)
         check_epsilon(self.epsilon_min, "epsilon_min")
-        if not (0.0 < check_epsilon(self.epsilon_decay, "epsilon_decay") <= 1.0):
+        if not (0.0 < check_number(self.epsilon_decay, "epsilon_decay", "epsilon_decay=0.99")
+                <= 1.0):
             raise ValueError(
                 f"epsilon_decay must be in (0, 1], got {self.epsilon_decay!r}; 1.0 keeps epsilon "
                 "constant, 0.99 shrinks it by 1% per episode.")
@@ -232,18 +263,14 @@ def _td_control(episode_fn, env_or_model, cfg, seed, Q0, start, stop_when, check
                 progress) -> ControlResult:
     stepper = make_stepper(env_or_model, start)
     S, A = stepper.n_states, stepper.n_actions
-    if stepper.terminal is not None:
-        bad = np.flatnonzero(stepper.terminal & (stepper.start > 0)) if hasattr(
-            stepper, "start") else np.array([], dtype=int)
-        if bad.size:
-            raise ValueError(
-                f"the start state {int(bad[0])} is terminal: an episode that starts there has "
-                "already ended, so there is nothing to act on or learn. Pass a non-terminal "
-                "start (or start=None for uniform over the non-terminal states).")
+    refuse_terminal_start(stepper, everywhere=False)
+    if stop_when is not None and not callable(stop_when):
+        raise TypeError(f"stop_when must be a function of the Q-table returning True to stop "
+                        f"(e.g. stop_when=lambda Q: ...), got {type(stop_when).__name__}.")
     if Q0 is None:
         Q = np.zeros((S, A))  # (S, A)
     else:
-        Q = np.array(Q0, dtype=float)
+        Q = np.array(check_array(Q0, "Q0", "an (S, A) table of initial action values"))
         if Q.shape != (S, A):
             raise ValueError(f"Q0 must have shape (S, A) = ({S}, {A}), got {Q.shape}.")
     if stepper.terminal is not None:
@@ -333,6 +360,7 @@ def _model_loop(train, P, R, terminal, start, alpha, gamma, epsilon, n_episodes,
     return result.Q
 
 
+@arrays_only(use_instead="train_q_learning(mdp, seed=..., start=...)")
 def q_learning(P, R, terminal, start: int, *, alpha: float, gamma: float, epsilon: float,
                n_episodes: int, max_steps: int = 100, seed: SeedLike) -> np.ndarray:
     """epsilon-greedy Q-learning on a known model, sampled step by step; returns Q (S, A).
@@ -347,6 +375,7 @@ def q_learning(P, R, terminal, start: int, *, alpha: float, gamma: float, epsilo
                        n_episodes, max_steps, seed)
 
 
+@arrays_only(use_instead="train_sarsa(mdp, seed=..., start=...)")
 def sarsa(P, R, terminal, start: int, *, alpha: float, gamma: float, epsilon: float,
           n_episodes: int, max_steps: int = 100, seed: SeedLike) -> np.ndarray:
     """SARSA on a known model, sampled step by step; returns Q (S, A).

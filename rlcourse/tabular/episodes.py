@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from rlcourse.utils import SeedLike, as_generator
-from rlcourse.validation import check_policy, check_positive_int
+from rlcourse.validation import check_array, check_policy, check_positive_int, check_rows, check_state
 
-__all__ = ["Episode", "sample_episode", "make_stepper", "as_episode"]
+__all__ = ["Episode", "sample_episode", "make_stepper", "as_episode", "refuse_terminal_start"]
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,25 @@ def as_episode(episode) -> tuple[list[int], list[float]]:
     except (TypeError, ValueError):
         raise TypeError("an episode must be an Episode or a pair (states, rewards), got "
                         f"{type(episode).__name__}.") from None
-    states, rewards = list(states), [float(r) for r in rewards]
-    if len(states) != len(rewards) + 1:
+    s = check_array(states, "states", "a list of state indices S_0 .. S_T")
+    r = check_array(rewards, "rewards", "a list of rewards R_1 .. R_T")
+    if s.ndim == 0:
+        raise TypeError(f"an episode must be an Episode or a pair (states, rewards) of lists, got "
+                        f"the pair of numbers ({states!r}, {rewards!r}); was one episode passed "
+                        "where a list of episodes is expected? Wrap it: [(states, rewards)].")
+    if s.ndim != 1 or r.ndim != 1:
+        raise ValueError(f"states and rewards must be 1-D lists, got shapes {s.shape} and "
+                         f"{r.shape}.")
+    if len(s) != len(r) + 1:
         raise ValueError(f"an episode has one state more than rewards (S_0 .. S_T and R_1 .. R_T), "
-                         f"got {len(states)} states and {len(rewards)} rewards.")
-    return [int(x) for x in states], rewards
+                         f"got {len(s)} states and {len(r)} rewards.")
+    if not np.all(s == np.round(s)):
+        t = int(np.flatnonzero(s != np.round(s))[0])
+        raise TypeError(f"states must be state indices (integers), got states[{t}] = {s[t]}.")
+    if not np.all(np.isfinite(r)):
+        t = int(np.flatnonzero(~np.isfinite(r))[0])
+        raise ValueError(f"rewards[{t}] is {r[t]}; every reward must be a finite number.")
+    return s.astype(np.int64).tolist(), r.tolist()
 
 
 # ----------------------------------------------------------------------------------------
@@ -142,18 +156,18 @@ class _ModelStepper:
                 raise ValueError(f"start state {start!r} is not a state of the model; states are {names}.")
             start = names.index(start)
         if np.ndim(start) == 0:
-            s = int(start)
-            if not 0 <= s < S:
-                raise ValueError(f"start state index {s} is out of range for a model with {S} states.")
             mu = np.zeros(S)
-            mu[s] = 1.0
+            mu[check_state(start, S, "start")] = 1.0
             return mu
-        mu = np.asarray(start, dtype=float)
-        if mu.shape != (S,) or np.any(mu < 0) or abs(mu.sum() - 1) > 1e-8:
+        mu = check_array(start, "start", f"a state (index or name) or a distribution of shape "
+                         f"({S},)")
+        if mu.shape != (S,):
             raise ValueError(
-                f"start must be a state (index or name) or a distribution of shape ({S},) summing to 1, "
-                f"got an array of shape {mu.shape}."
+                f"start must be a state (index or name) or a distribution of shape ({S},) summing "
+                f"to 1, got an array of shape {mu.shape}."
             )
+        check_rows(mu[None, :], lambda i: "the start distribution", "start probabilities",
+                   "Fix: pass a distribution over states (non-negative, summing to 1).")
         return mu
 
     def reset(self, rng: np.random.Generator, reseed: bool) -> int:
@@ -183,6 +197,27 @@ class _ModelStepper:
 
 def _is_model(obj) -> bool:
     return hasattr(obj, "P") and hasattr(obj, "R") and not hasattr(obj, "step")
+
+
+def refuse_terminal_start(stepper, everywhere: bool) -> None:
+    """ValueError when episodes would start in a terminal state (known models only).
+
+    ``everywhere=True`` (prediction): only when *every* start is terminal (no episode would have
+    a step); ``everywhere=False`` (control): when *any* start is terminal.
+    """
+    start = getattr(stepper, "start", None)
+    if start is None or stepper.terminal is None:
+        return
+    bad = np.flatnonzero(stepper.terminal & (start > 0))
+    if bad.size == 0 or (everywhere and start[~stepper.terminal].sum() > 0):
+        return
+    where = (f"the start state {int(bad[0])} is terminal" if start.max() == 1.0 else
+             f"the start distribution puts probability {start[bad].sum():.3g} on terminal "
+             f"state(s) {bad[:5].tolist()}")
+    raise ValueError(
+        f"{where}: an episode that starts there has already ended, so there is nothing to act "
+        "on or learn. Pass a non-terminal start (or start=None for uniform over the "
+        "non-terminal states).")
 
 
 def make_stepper(env_or_model, start=None):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rlcourse.validation import check_number, check_positive_int
+from rlcourse.validation import check_array, check_number, check_positive_int
 
 __all__ = ["one_hot_features", "state_aggregation_features", "rbf_features",
            "tile_features", "coordinate_features", "as_feature_matrix"]
@@ -113,9 +113,15 @@ def coordinate_features(env) -> np.ndarray:
 def as_feature_matrix(phi, n_states: int) -> np.ndarray:
     """Phi (S, d) from a matrix or from a callable phi(s) -> (d,) evaluated at every state."""
     if callable(phi):
-        Phi = np.stack([np.asarray(phi(s), dtype=float).ravel() for s in range(n_states)])
+        rows = [check_array(phi(s), f"phi({s})", "a feature vector (d,)").ravel()
+                for s in range(n_states)]
+        sizes = {row.size for row in rows}
+        if len(sizes) > 1:
+            raise ValueError(f"phi(s) returns vectors of different lengths {sorted(sizes)}; every "
+                             "state needs the same number of features d.")
+        Phi = np.stack(rows)  # (S, d)
     else:
-        Phi = np.asarray(phi, dtype=float)
+        Phi = check_array(phi, "the features phi", "an (S, d) matrix or a function s -> phi(s)")
     if Phi.ndim != 2 or Phi.shape[0] != n_states:
         raise ValueError(
             f"features must form an (S, d) matrix with one row phi(s) per state (S = {n_states}); "

@@ -42,16 +42,31 @@ from rlcourse.tabular.features import as_feature_matrix
 from rlcourse.tabular.prediction import (MCConfig, TD0Config, _target_array, resolve_gamma,
                                          run_prediction)
 from rlcourse.utils import SeedLike
-from rlcourse.validation import check_gamma, check_terminal, check_vector, make_config
+from rlcourse.validation import (check_alpha, check_array, check_gamma, check_number,
+                                 check_terminal, check_vector, make_config)
 
 __all__ = ["v_hat", "gradient_mc_update", "semi_gradient_td0_update", "least_squares_weights",
            "td_fixed_point", "train_gradient_mc", "train_semi_gradient_td0",
            "LinearPredictionResult"]
 
 
+def _features(phi_s, d: int, name: str = "phi_s") -> np.ndarray:
+    """phi(s) as a float array (d,), the length of w."""
+    if isinstance(phi_s, np.ndarray) and phi_s.dtype == np.float64 and phi_s.shape == (d,):
+        return phi_s  # the common case, fast
+    phi = check_array(phi_s, name, f"a feature vector phi(s) of shape ({d},), like w")
+    if phi.shape != (d,):
+        raise ValueError(f"{name} has shape {phi.shape} but w has shape ({d},); phi(s) needs one "
+                         "feature per weight (a row Phi[s] of the feature matrix).")
+    return phi
+
+
 def v_hat(phi_s, w) -> float:
     """v_hat(s, w) = phi(s)^T w, a float."""
-    return float(np.dot(phi_s, w))
+    w = check_array(w, "w", "a weight vector of shape (d,)")
+    if w.ndim != 1:
+        raise ValueError(f"w must be a weight vector of shape (d,), got shape {w.shape}.")
+    return float(np.dot(_features(phi_s, w.shape[0]), w))
 
 
 def gradient_mc_update(w, phi_s, G: float, *, alpha: float,
@@ -60,9 +75,12 @@ def gradient_mc_update(w, phi_s, G: float, *, alpha: float,
 
     Returns new weights (d,); ``w`` is not changed (pass ``out=w`` to update w itself).
     """
-    w_new = _target_array(w, out)  # (d,)
-    error = v_hat(phi_s, w_new) - G  # prediction error v_hat(s, w) - G_t
-    w_new -= alpha * error * np.asarray(phi_s, dtype=float)  # (d,) a step toward G_t
+    w_new = _target_array(w, out, "w", "a weight vector of shape (d,)")  # (d,)
+    phi = _features(phi_s, w_new.shape[0])  # (d,)
+    G = check_number(G, "G", "G=1.0")
+    alpha = check_alpha(alpha)
+    error = float(np.dot(phi, w_new)) - G  # prediction error v_hat(s, w) - G_t
+    w_new -= alpha * error * phi  # (d,) a step toward G_t
     return w_new
 
 
@@ -74,11 +92,34 @@ def semi_gradient_td0_update(w, phi_s, r: float, phi_next, terminal: bool = Fals
     No gradient through the target: the step direction is phi(S) only. Returns new weights
     (d,); ``w`` is not changed (pass ``out=w`` to update w itself).
     """
-    w_new = _target_array(w, out)  # (d,)
-    v_next = 0.0 if terminal else v_hat(phi_next, w_new)  # v_hat(S', w); 0 at a terminal state
-    delta = r + gamma * v_next - v_hat(phi_s, w_new)  # the TD error
-    w_new += alpha * delta * np.asarray(phi_s, dtype=float)  # (d,)
+    w_new = _target_array(w, out, "w", "a weight vector of shape (d,)")  # (d,)
+    phi = _features(phi_s, w_new.shape[0])  # (d,)
+    phi_next = _features(phi_next, w_new.shape[0], "phi_next")  # (d,)
+    r = check_number(r, "r", "r=1.0")
+    alpha, gamma = check_alpha(alpha), check_gamma(gamma)
+    v_next = 0.0 if terminal else float(np.dot(phi_next, w_new))  # v_hat(S', w); 0 if terminal
+    delta = r + gamma * v_next - float(np.dot(phi, w_new))  # the TD error
+    w_new += alpha * delta * phi  # (d,)
     return w_new
+
+
+def _feature_matrix(Phi) -> np.ndarray:
+    Phi = check_array(Phi, "Phi", "an (S, d) feature matrix, row s = phi(s)")
+    if Phi.ndim != 2 or 0 in Phi.shape:
+        raise ValueError(f"Phi must be an (S, d) feature matrix with S, d >= 1, row s = phi(s); "
+                         f"got shape {Phi.shape}.")
+    if not np.isfinite(Phi).all():
+        s, j = np.argwhere(~np.isfinite(Phi))[0]
+        raise ValueError(f"Phi[{s}, {j}] is {Phi[s, j]}; features must be finite numbers.")
+    return Phi
+
+
+def _weights(mu, S: int) -> np.ndarray:
+    mu = check_vector(mu, S, "mu", "a weight per state")
+    if np.any(mu < 0) or mu.sum() == 0:
+        raise ValueError("mu must be non-negative weights, not all 0 (e.g. the on-policy "
+                         "distribution, rlcourse.mdp.on_policy_distribution).")
+    return mu
 
 
 def least_squares_weights(Phi, V, mu=None) -> np.ndarray:
@@ -89,14 +130,10 @@ def least_squares_weights(Phi, V, mu=None) -> np.ndarray:
     minimum-norm solution is returned. This is where gradient MC converges (with mu the
     on-policy distribution).
     """
-    Phi = np.asarray(Phi, dtype=float)
-    if Phi.ndim != 2:
-        raise ValueError(f"Phi must be an (S, d) feature matrix, got shape {Phi.shape}.")
+    Phi = _feature_matrix(Phi)
     S = Phi.shape[0]
     V = check_vector(V, S, "V")
-    mu = np.ones(S) if mu is None else check_vector(mu, S, "mu", "a weight per state")
-    if np.any(mu < 0):
-        raise ValueError("mu must be non-negative weights (e.g. the on-policy distribution).")
+    mu = np.ones(S) if mu is None else _weights(mu, S)
     root = np.sqrt(mu)  # (S,)
     w, *_ = np.linalg.lstsq(root[:, None] * Phi, root * V, rcond=None)  # (d,)
     return w
@@ -117,15 +154,13 @@ def td_fixed_point(Phi, P, R, mu, terminal=None, *, gamma: float) -> np.ndarray:
     passed as ``terminal``), or A w = b has no solution at all, a ValueError says why instead
     of returning junk.
     """
-    Phi = np.asarray(Phi, dtype=float)
-    if Phi.ndim != 2:
-        raise ValueError(f"Phi must be an (S, d) feature matrix, got shape {Phi.shape}.")
+    Phi = _feature_matrix(Phi)
     S = Phi.shape[0]
     P = np.asarray(P.toarray() if hasattr(P, "toarray") else P, dtype=float)
     if P.shape != (S, S):
         raise ValueError(f"P must have shape (S, S) = ({S}, {S}), got {P.shape}.")
     R = check_vector(R, S, "R")
-    mu = check_vector(mu, S, "mu", "a weight per state")
+    mu = _weights(mu, S)
     gamma = check_gamma(gamma)
     Phi_next = np.where(check_terminal(terminal, S)[:, None], 0.0, Phi)  # (S, d) v_hat(T) = 0
     PPhi = P @ Phi_next  # (S, d) expected next features

@@ -34,24 +34,43 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rlcourse.mdp.chain import returns
-from rlcourse.tabular.episodes import (_is_model, _PolicySampler, _run_episode, as_episode,
-                                       make_stepper)
+from rlcourse.tabular.episodes import (Episode, _is_model, _PolicySampler, _run_episode,
+                                       as_episode, make_stepper, refuse_terminal_start)
 from rlcourse.utils import SeedLike, as_generator, progress_bar
-from rlcourse.validation import (check_alpha, check_gamma, check_positive_int, check_vector,
-                                 make_config)
+from rlcourse.validation import (check_alpha, check_array, check_gamma, check_number,
+                                 check_positive_int, check_state, check_vector, make_config)
 
 __all__ = ["mc_update", "td0_update", "first_visit_mc", "every_visit_mc", "td0_episode",
            "train_mc_prediction", "train_td0_prediction", "MCConfig", "TD0Config",
            "PredictionResult", "rms_error"]
 
 
-def _target_array(V, out) -> np.ndarray:
-    """Where an update writes: a new copy of V, or ``out`` (which may be V itself)."""
+def _target_array(V, out, name: str = "V", what: str = "an array of shape (S,), one value "
+                  "per state", ndim: int = 1) -> np.ndarray:
+    """Where an update writes: a new copy of V, or ``out`` (which may be V itself).
+
+    Checks that V is an array of numbers with ``ndim`` dimensions and that ``out`` is a float
+    array of V's shape (an int array would silently round every update).
+    """
+    if out is V and type(out) is np.ndarray and out.ndim == ndim and out.dtype.kind == "f":
+        return out  # the trainers' loop: update in place, fast
     if out is None:
-        return np.array(V, dtype=float)  # a new array: the caller's V is left as it was
-    if out is not V:
-        out[...] = V
-    return out
+        target = np.array(check_array(V, name, what), dtype=float)  # a new array: V stays
+    else:
+        if not isinstance(out, np.ndarray) or out.dtype.kind != "f":
+            raise TypeError(f"out must be a float numpy array to write the new {name} into (e.g. "
+                            f"out={name} to update {name} itself), got "
+                            f"{getattr(out, 'dtype', type(out).__name__)}.")
+        if out is not V:
+            source = check_array(V, name, what)
+            if source.shape != out.shape:
+                raise ValueError(f"out has shape {out.shape} but {name} has shape "
+                                 f"{source.shape}; out must be an array of {name}'s shape.")
+            out[...] = source
+        target = out
+    if target.ndim != ndim or target.size == 0:
+        raise ValueError(f"{name} must be {what}, got shape {target.shape}.")
+    return target
 
 
 # ----------------------------------------------------------------------------------------
@@ -64,6 +83,9 @@ def mc_update(V, s: int, G: float, *, alpha: float, out: np.ndarray | None = Non
     update V itself). ``alpha = 1 / N(s)`` makes V(s) the running mean of the returns.
     """
     V_new = _target_array(V, out)  # (S,)
+    s = check_state(s, V_new.shape[0], "s")
+    G = check_number(G, "G", "G=1.0")
+    alpha = check_alpha(alpha)
     V_new[s] = V_new[s] + alpha * (G - V_new[s])
     return V_new
 
@@ -77,6 +99,10 @@ def td0_update(V, s: int, r: float, s_next: int, terminal: bool = False, *, alph
     ``out=V`` to update V itself).
     """
     V_new = _target_array(V, out)  # (S,)
+    s = check_state(s, V_new.shape[0], "s")
+    s_next = check_state(s_next, V_new.shape[0], "s_next")
+    r = check_number(r, "r", "r=1.0")
+    alpha, gamma = check_alpha(alpha), check_gamma(gamma)
     target = r if terminal else r + gamma * V_new[s_next]  # computed before V(s) changes
     V_new[s] = V_new[s] + alpha * (target - V_new[s])
     return V_new
@@ -88,7 +114,7 @@ def td0_update(V, s: int, r: float, s_next: int, terminal: bool = False, *, alph
 def _mc_episode(V: np.ndarray, N: np.ndarray, states, rewards, gamma: float,
                 alpha: float | None, first_visit: bool) -> None:
     """In place: the MC update for every (first) visit of one episode, in time order."""
-    G = returns(rewards, gamma=gamma)  # (T,) G_t = R_{t+1} + gamma G_{t+1}
+    G = returns(rewards, gamma=gamma).tolist()  # T floats, G_t = R_{t+1} + gamma G_{t+1}
     seen: set[int] = set()
     for t in range(len(rewards)):
         s = int(states[t])
@@ -104,8 +130,17 @@ def _mc_batch(episodes, n_states: int, gamma: float, first_visit: bool) -> np.nd
     gamma = check_gamma(gamma)
     V = np.zeros(n_states)  # (S,)
     N = np.zeros(n_states, dtype=np.int64)  # (S,)
-    for episode in episodes:
+    if episodes is None or isinstance(episodes, (str, Episode)) or not hasattr(episodes,
+                                                                                "__iter__"):
+        raise TypeError(f"episodes must be a list of episodes (each an Episode or a pair "
+                        f"(states, rewards)), got {type(episodes).__name__}; for one episode "
+                        "pass [episode].")
+    for k, episode in enumerate(episodes):
         states, rewards = as_episode(episode)
+        bad = [s for s in states if not 0 <= s < n_states]
+        if bad:
+            raise ValueError(f"episode {k} visits state {bad[0]}, but n_states = {n_states} "
+                             f"(states 0..{n_states - 1}); pass the model's number of states.")
         _mc_episode(V, N, states, rewards, gamma, None, first_visit)
     return V
 
@@ -175,6 +210,8 @@ class MCConfig:
             check_alpha(self.alpha)
         if self.gamma is not None:
             check_gamma(self.gamma)
+        if not isinstance(self.first_visit, (bool, np.bool_)):
+            raise TypeError(f"first_visit must be True or False, got {self.first_visit!r}.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,9 +255,18 @@ class PredictionResult:
 
 
 def rms_error(V, V_true, mask: np.ndarray | None = None) -> float:
-    """Root mean squared error sqrt(mean_s (V(s) - V_true(s))^2) over the states in ``mask``."""
-    diff = np.asarray(V, float) - np.asarray(V_true, float)  # (S,)
+    """Root mean squared error sqrt(mean_s (V(s) - V_true(s))^2) over the states in ``mask``
+    (a boolean array (S,); default all states)."""
+    V = check_array(V, "V", "an array of state values (S,)")
+    V_true = check_vector(V_true, V.shape[0] if V.ndim == 1 else -1, "V_true")
+    diff = V - V_true  # (S,)
     if mask is not None:
+        mask = np.asarray(mask)
+        if mask.dtype != bool or mask.shape != diff.shape:
+            raise ValueError(f"mask must be a boolean array of shape {diff.shape} (True for the "
+                             f"states to include), got dtype {mask.dtype} and shape {mask.shape}.")
+        if not mask.any():
+            raise ValueError("mask selects no state; the RMS error over no states is undefined.")
         diff = diff[mask]
     return float(np.sqrt(np.mean(diff**2)))
 
@@ -238,6 +284,7 @@ def run_prediction(stepper, policy, cfg, seed, learn, values, V_true, keep_histo
     """Sample cfg.n_episodes episodes; call learn(episode) after each; return the history."""
     rng = as_generator(seed)
     S = stepper.n_states
+    refuse_terminal_start(stepper, everywhere=True)
     mask = None if stepper.terminal is None else ~stepper.terminal
     if V_true is not None:
         V_true = check_vector(V_true, S, "V_true")
