@@ -183,3 +183,134 @@ def test_evaluate_policy_iterative_refuses_a_never_ending_policy():
 def test_mdp_bad_input(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+# ============================================================== rlcourse.tabular
+# Tried on every public function of rlcourse.tabular: the same kinds of values, plus states and
+# actions out of range or negative (numpy wraps -1 silently), None as an index (numpy updates
+# every entry), an int array as out= (numpy rounds silently), the whole Q-table where one row is
+# expected, non-callable stop_when, starts in terminal states, ragged feature functions.
+import rlcourse.tabular as T  # noqa: E402
+from rlcourse.envs import MineGrid  # noqa: E402
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_q_learning_and_sarsa_from_a_terminal_start(sparse):
+    env = MineGrid("small")
+    mdp = env.to_mdp(sparse=sparse)
+    mine = int(np.flatnonzero(mdp.terminal)[0])
+    for train in (T.train_q_learning, T.train_sarsa):
+        with pytest.raises(ValueError, match=f"the start state {mine} is terminal"):
+            train(mdp, seed=0, start=mine, n_episodes=3)
+    for loop in (T.q_learning, T.sarsa):
+        with pytest.raises(ValueError, match="is terminal"):
+            loop(mdp.P, mdp.R, mdp.terminal, mine, alpha=0.5, gamma=0.9, epsilon=0.1,
+                 n_episodes=3, seed=0)
+    with pytest.raises(ValueError, match="the start distribution puts probability"):
+        T.train_q_learning(mdp, seed=0, start=np.full(mdp.n_states, 1 / mdp.n_states))
+
+
+def test_prediction_from_a_terminal_start():
+    rw = M.random_walk_mrp()
+    for train in (T.train_mc_prediction, T.train_td0_prediction):
+        with pytest.raises(ValueError, match="the start state 0 is terminal"):
+            train(rw, seed=0, start=0)
+    with pytest.raises(ValueError, match="is terminal"):
+        T.train_semi_gradient_td0(rw, None, np.eye(7), seed=0, start=6)
+    # a distribution that also starts inner states is fine for prediction
+    T.train_td0_prediction(rw, seed=0, n_episodes=2, start=[0.5, 0, 0, 0.5, 0, 0, 0])
+
+
+@pytest.mark.parametrize("alpha, error", [("0.1", TypeError), (None, TypeError),
+                                          (True, TypeError), (0.0, ValueError)])
+def test_alpha_string_or_none_in_a_trainer_or_config(alpha, error):
+    with pytest.raises(error, match="alpha"):
+        T.QLearningConfig(alpha=alpha)
+    with pytest.raises(error, match="alpha"):
+        T.train_td0_prediction(M.random_walk_mrp(), seed=0, alpha=alpha)
+    with pytest.raises(error, match="alpha"):
+        T.train_q_learning(MineGrid("small"), seed=0, alpha=alpha)
+
+
+V4, Q3 = np.zeros(4), np.zeros((3, 2))
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: T.mc_update(V4, 1, 3.0, alpha="0.1"), TypeError, "alpha must be a number"),
+    (lambda: T.mc_update(V4, 1, 3.0, alpha=2.0), ValueError, r"\(0, 1\]"),
+    (lambda: T.mc_update(V4, 4, 3.0, alpha=0.1), ValueError, "s 4 is out of range"),
+    (lambda: T.mc_update(V4, -1, 3.0, alpha=0.1), ValueError, "s -1 is out of range"),
+    (lambda: T.mc_update(V4, None, 3.0, alpha=0.1), TypeError, "s must be a state index"),
+    (lambda: T.mc_update(V4, 1, np.nan, alpha=0.1), ValueError, "G must be a finite"),
+    (lambda: T.mc_update(None, 1, 3.0, alpha=0.1), TypeError, "V must be"),
+    (lambda: T.mc_update(V4, 1, 3.0, alpha=0.1, out=np.zeros(4, int)), TypeError,
+     "out must be a float numpy array"),
+    (lambda: T.mc_update(V4, 1, 3.0, alpha=0.1, out=np.zeros(3)), ValueError,
+     r"out has shape \(3,\)"),
+    (lambda: T.td0_update(V4, 1, 1.0, 9, alpha=0.1, gamma=0.9), ValueError, "s_next 9"),
+    (lambda: T.td0_update(V4, 1, "1", 2, alpha=0.1, gamma=0.9), TypeError, "r must be a number"),
+    (lambda: T.td0_update(V4, 1, 1.0, 2, alpha=0.1, gamma=1.5), ValueError, r"\[0, 1\]"),
+    (lambda: T.td0_episode(V4, [0.5, 1, 2], [1.0, 2.0], alpha=0.1, gamma=0.9), TypeError,
+     r"states\[0\] = 0.5"),
+    (lambda: T.td0_episode(V4, [0, 9, 2], [1.0, 2.0], alpha=0.1, gamma=0.9), ValueError,
+     "out of range"),
+    (lambda: T.td0_episode(V4, None, [1.0], alpha=0.1, gamma=0.9), TypeError, "states must be"),
+    (lambda: T.first_visit_mc([([0, 5, 2], [1.0, 2.0])], 3, gamma=0.9), ValueError,
+     "episode 0 visits state 5, but n_states = 3"),
+    (lambda: T.first_visit_mc(None, 3, gamma=0.9), TypeError, "episodes must be a list"),
+    (lambda: T.every_visit_mc(([0, 1], [1.0]), 3, gamma=0.9), TypeError,
+     r"pair \(states, rewards\)"),
+    (lambda: T.q_learning_update(Q3, 0, 2, -1.0, 1, alpha=0.5, gamma=0.9), ValueError,
+     "a 2 is out of range; valid action indices are 0..1"),
+    (lambda: T.q_learning_update(Q3, 0, -1, -1.0, 1, alpha=0.5, gamma=0.9), ValueError,
+     "a -1 is out of range"),
+    (lambda: T.q_learning_update(Q3, None, 1, -1.0, 1, alpha=0.5, gamma=0.9), TypeError,
+     "s must be a state index"),
+    (lambda: T.q_learning_update(np.zeros(3), 0, 1, -1.0, 1, alpha=0.5, gamma=0.9), ValueError,
+     r"Q must be an \(S, A\) table"),
+    (lambda: T.sarsa_update(Q3, 0, 1, -1.0, 1, 2, alpha=0.5, gamma=0.9), ValueError, "a_next 2"),
+    (lambda: T.sarsa_update(Q3, 0, 1, -1.0, 1, 1, alpha=0.5, gamma=None), TypeError, "gamma"),
+    (lambda: T.epsilon_greedy(Q3, epsilon=0.1, rng=np.random.default_rng(0)), ValueError,
+     r"pass Q\[s\], not the whole table"),
+    (lambda: T.epsilon_greedy(Q3[0], epsilon=0.1, rng=None), TypeError, "default_rng"),
+    (lambda: T.epsilon_greedy(Q3[0], epsilon=0.1, rng=0), TypeError, "default_rng"),
+    (lambda: T.epsilon_greedy(Q3[0], epsilon="0.1", rng=np.random.default_rng(0)), TypeError,
+     "epsilon must be a number"),
+    (lambda: T.epsilon_greedy([], epsilon=0.1, rng=np.random.default_rng(0)), ValueError,
+     "one row"),
+    (lambda: T.gradient_mc_update(np.zeros(3), np.zeros(2), 2.0, alpha=0.1), ValueError,
+     r"phi_s has shape \(2,\) but w has shape \(3,\)"),
+    (lambda: T.semi_gradient_td0_update(np.zeros(3), np.ones(3), 1.0, None, alpha=0.1, gamma=0.9),
+     TypeError, "phi_next must be"),
+    (lambda: T.gradient_mc_update(np.zeros(3), np.ones(3), 2.0, alpha=np.nan), ValueError,
+     "finite"),
+    (lambda: T.v_hat(np.ones(2), np.ones(3)), ValueError, "phi_s has shape"),
+    (lambda: T.least_squares_weights(np.full((3, 3), np.nan), [1.0, 2, 3]), ValueError,
+     r"Phi\[0, 0\] is nan"),
+    (lambda: T.least_squares_weights(np.eye(3), [1.0, 2, 3], np.zeros(3)), ValueError,
+     "not all 0"),
+    (lambda: T.td_fixed_point(np.eye(2), np.eye(2), [1.0, 1.0], [-0.5, 1.5], gamma=0.9),
+     ValueError, "non-negative"),
+    (lambda: T.td_fixed_point(np.zeros((2, 0)), np.eye(2), [1.0, 1.0], [.5, .5], gamma=0.9),
+     ValueError, "d >= 1"),
+    (lambda: T.as_feature_matrix(lambda s: [1.0] * (s + 1), 3), ValueError,
+     "different lengths"),
+    (lambda: T.rms_error([0.0, 0.0], None), TypeError, "V_true must be"),
+    (lambda: T.rms_error([0.0, 0.0], [1.0, 1.0], mask=[1, 0]), ValueError,
+     "mask must be a boolean array"),
+    (lambda: T.rms_error([0.0, 0.0], [1.0, 1.0], mask=np.zeros(2, bool)), ValueError,
+     "selects no state"),
+    (lambda: T.MCConfig(first_visit="yes"), TypeError, "first_visit must be True or False"),
+    (lambda: T.QLearningConfig(epsilon_decay=2.0), ValueError,
+     r"epsilon_decay must be in \(0, 1\]"),
+    (lambda: T.train_q_learning(MineGrid("small"), seed=0, stop_when=5), TypeError,
+     "stop_when must be a function"),
+    (lambda: T.train_q_learning(MineGrid("small").to_mdp(), seed=0, start=1.5), TypeError,
+     "start must be a state index"),
+    (lambda: T.train_q_learning(MineGrid("small"), seed=0, Q0="x"), TypeError, "Q0 must be"),
+    (lambda: T.q_learning(MineGrid("small").to_mdp(), alpha=0.5), TypeError,
+     r"call train_q_learning\(mdp"),
+])
+def test_tabular_bad_input(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
