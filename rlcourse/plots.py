@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from rlcourse.grid import ACTION_NAMES, ARROWS
+from rlcourse.validation import check_array, check_positive_int
 
 __all__ = ["plot_values", "plot_convergence", "plot_learning_curve", "plot_q_table",
            "moving_average", "TILE_KEY"]
@@ -80,9 +81,13 @@ def plot_values(
     """
     from matplotlib.patches import FancyArrow, Rectangle  # noqa: F401  (FancyArrow: tests)
 
-    ax = _axes(ax)
-    V = np.asarray(V, dtype=float)
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a format string such as '{{:.1f}}', got {fmt!r}.")
+    V = check_array(V, "V", "an array of state values")
     env = env_or_shape if hasattr(env_or_shape, "n_masks") else None
+    if env is not None and V.ndim != 1:
+        raise ValueError(f"V must be one value per state, a 1-D array, got shape {V.shape}.")
+    ax = _axes(ax)
     if env is not None:
         H, W = env.n_rows, env.n_cols
         cells = _grid_slice(env, mask, V.size, "V")
@@ -186,7 +191,10 @@ def _series(history, key: str) -> np.ndarray:
     if isinstance(history, Mapping):
         if key not in history:
             raise ValueError(f"history has no key {key!r}; its keys are {sorted(history)}.")
-        return np.asarray(history[key], dtype=float)
+        return check_array(history[key], f"history[{key!r}]", "one number per iteration")
+    if history is None or isinstance(history, str) or not hasattr(history, "__iter__"):
+        raise TypeError(f"history must be a solver's result, a list of dicts, a dict of "
+                        f"sequences or a sequence of numbers, got {type(history).__name__}.")
     history = list(history)
     if history and isinstance(history[0], Mapping):
         if key not in history[0]:
@@ -194,8 +202,9 @@ def _series(history, key: str) -> np.ndarray:
                 f"history entries have no key {key!r}; they have {sorted(history[0])}. "
                 "Pass key=... to choose the quantity to plot."
             )
-        return np.array([h[key] for h in history], dtype=float)
-    return np.asarray(history, dtype=float)
+        return check_array([h[key] for h in history], f"history[...][{key!r}]",
+                           "one number per iteration")
+    return check_array(history, "history", "one number per iteration")
 
 
 def plot_convergence(history, key: str = "delta", ax=None, log: bool = True,
@@ -209,8 +218,11 @@ def plot_convergence(history, key: str = "delta", ax=None, log: bool = True,
     the same ``ax`` with another ``label`` to compare runs. On a log axis, values that are
     exactly 0 are left out. Returns the Axes.
     """
-    ax = _axes(ax)
     y = _series(history, key)  # (K,)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"history must hold one number per iteration, got {y.size} values of "
+                         f"shape {y.shape}; pass e.g. result.history of a solver.")
+    ax = _axes(ax)
     k = np.arange(1, y.size + 1)
     if log:  # an exact 0 (deterministic worlds converge exactly) has no place on a log axis
         y = np.where(y > 0, y, np.nan)
@@ -224,9 +236,24 @@ def plot_convergence(history, key: str = "delta", ax=None, log: bool = True,
     return ax
 
 
+def _per_episode(values) -> np.ndarray:
+    y = check_array(values, "values", "one number per episode (e.g. result.history[\"return\"])")
+    if y.ndim != 1:
+        raise ValueError(f"values must be one number per episode, a 1-D array, got shape "
+                         f"{y.shape}; for several runs (rows) plot their mean, values.mean(axis=0), "
+                         "or call once per run.")
+    if y.size == 0:
+        raise ValueError("values is empty; pass one number per episode (e.g. "
+                         "result.history[\"return\"] of a trainer).")
+    return y
+
+
 def moving_average(values, window: int) -> np.ndarray:
     """Mean of each run of ``window`` consecutive values: length len(values) - window + 1."""
-    x = np.asarray(values, dtype=float)  # (T,)
+    x = _per_episode(values)  # (T,)
+    window = check_positive_int(window, "window", 10)
+    if window > x.size:
+        raise ValueError(f"window={window} is longer than the {x.size} values.")
     kernel = np.ones(window) / window
     return np.convolve(x, kernel, mode="valid")  # (T - window + 1,)
 
@@ -241,13 +268,11 @@ def plot_learning_curve(values, ax=None, window: int | None = None, label: str |
     say so in the title or the ``label`` (e.g. "Q-learning, mean of 10 seeds"). Several runs on
     one ``ax`` each get their own colour and ``label``. Returns the Axes.
     """
-    ax = _axes(ax)
-    y = np.asarray(values, dtype=float).reshape(-1)  # (T,)
-    if y.size == 0:
-        raise ValueError("values is empty; pass one number per episode (e.g. "
-                         "result.history[\"return\"] of a trainer).")
+    y = _per_episode(values)  # (T,)
     if window is None:
         window = max(1, y.size // 20)
+    window = check_positive_int(window, "window", 10)
+    ax = _axes(ax)
     if not 1 <= window <= y.size:
         raise ValueError(
             f"window={window} must be between 1 and the number of values ({y.size})."
@@ -279,9 +304,9 @@ def plot_q_table(Q, states: Sequence[str] | None = None, actions: Sequence[str] 
     """
     from matplotlib.patches import Rectangle
 
-    Q = np.asarray(Q, dtype=float)
-    if Q.ndim != 2:
-        raise ValueError(f"Q must be an (S, A) table, got shape {Q.shape}.")
+    Q = check_array(Q, "Q", "an (S, A) table of action values")
+    if Q.ndim != 2 or 0 in Q.shape:
+        raise ValueError(f"Q must be an (S, A) table with S, A >= 1, got shape {Q.shape}.")
     S, A = Q.shape
     if actions is None:
         actions = list(ACTION_NAMES) if A == 4 else [f"a{j}" for j in range(A)]

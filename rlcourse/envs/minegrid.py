@@ -14,6 +14,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rlcourse.grid import ACTION_NAMES, ARROW_GLYPHS, MOVES, PERPENDICULAR
+from rlcourse.validation import check_action, check_number, check_positive_int
 
 __all__ = ["MineGrid", "LAYOUTS", "ACTION_NAMES", "TILES", "Outcome", "Route", "parse_layout"]
 
@@ -87,6 +88,9 @@ def parse_layout(layout: str) -> np.ndarray:
     ``"S . E"`` and ``"S.E"`` are the same row. Exactly one 'S' and at least one 'E' are
     required; the allowed characters are the keys of ``TILES``.
     """
+    if not isinstance(layout, str):
+        raise TypeError(f"the layout must be a str (an ASCII map, rows separated by newlines), "
+                        f"got {type(layout).__name__}.")
     rows = ["".join(line.split()) for line in layout.splitlines()]
     rows = [row for row in rows if row]
     if not rows:
@@ -127,6 +131,19 @@ def parse_layout(layout: str) -> np.ndarray:
             "because the state space grows as 2**(number of power tiles)."
         )
     return grid
+
+
+def _check_options(options) -> None:
+    """reset()'s options: None or a dict whose only key is "state"."""
+    if options is None:
+        return
+    if not isinstance(options, dict):
+        raise TypeError(f"options must be a dict such as {{'state': s}}, got "
+                        f"{type(options).__name__}.")
+    unknown = sorted(set(options) - {"state"})
+    if unknown:
+        raise ValueError(f"unknown reset option(s) {unknown}; the only option is 'state' "
+                         "(start there instead of the usual start state).")
 
 
 @dataclass(frozen=True)
@@ -257,7 +274,7 @@ class MineGrid(gym.Env):
         render_mode: str | None = None,
     ):
         if not isinstance(layout, str):
-            raise ValueError(
+            raise TypeError(
                 f"layout must be a str (a key of LAYOUTS or an ASCII map), got {type(layout).__name__}."
             )
         if layout in LAYOUTS:
@@ -271,15 +288,12 @@ class MineGrid(gym.Env):
                 f"{', '.join(repr(k) for k in LAYOUTS)} or pass an ASCII map of tiles "
                 f"{' '.join(TILES)} (rows separated by newlines)."
             )
-        if not (isinstance(slip, (int, float, np.integer, np.floating)) and 0.0 <= float(slip) < 1.0):
+        if not 0.0 <= check_number(slip, "slip", "slip=0.2") < 1.0:
             raise ValueError(
                 f"slip must be a probability in [0, 1), got {slip!r}; "
                 "use slip=0.0 for a deterministic grid or e.g. slip=0.2."
             )
-        if not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
-            raise ValueError(
-                f"max_steps must be an integer >= 1, got {max_steps!r}; e.g. max_steps=100."
-            )
+        check_positive_int(max_steps, "max_steps", 100)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
                 f"render_mode {render_mode!r} is not supported; use None, "
@@ -316,6 +330,9 @@ class MineGrid(gym.Env):
     # ------------------------------------------------------------------ state encoding
     def encode(self, row: int, col: int, mask: int = 0) -> int:
         """s = mask * (n_rows * n_cols) + row * n_cols + col."""
+        for name, x in (("row", row), ("col", col), ("mask", mask)):
+            if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
+                raise TypeError(f"{name} must be an int, got {type(x).__name__} {x!r}.")
         if not (0 <= row < self.n_rows and 0 <= col < self.n_cols and 0 <= mask < self.n_masks):
             raise ValueError(
                 f"(row={row}, col={col}, mask={mask}) is outside the grid: need 0 <= row < "
@@ -360,7 +377,8 @@ class MineGrid(gym.Env):
         return bool(self.grid[row, col] in "ME")
 
     def _check_state(self, s) -> None:
-        if not isinstance(s, (int, np.integer)) or not 0 <= s < self.n_states:
+        if (isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer))
+                or not 0 <= s < self.n_states):
             raise ValueError(
                 f"state {s!r} is not a valid state index; states are integers in "
                 f"[0, {self.n_states}) (use env.encode(row, col, mask))."
@@ -374,6 +392,10 @@ class MineGrid(gym.Env):
         calls it, ``outcomes`` / ``to_mdp`` enumerate the directions with their probabilities.
         """
         row, col, mask = self.decode(s)
+        direction = check_action(direction, self.n_actions, "direction")
+        if self.grid[row, col] in "ME":
+            raise ValueError(f"state {self.state_name(s)!r} (index {s}) is terminal (a mine or the "
+                             "end): the episode is over there, nothing moves.")
         d_row, d_col = MOVES[direction]
         r2, c2 = row + int(d_row), col + int(d_col)
         if not (0 <= r2 < self.n_rows and 0 <= c2 < self.n_cols) or self.grid[r2, c2] == "#":
@@ -390,7 +412,8 @@ class MineGrid(gym.Env):
 
     def direction_probs(self, action: int) -> dict[int, float]:
         """P(actual direction | chosen action): 1 - slip ahead, slip/2 to each side."""
-        probs = {int(action): 1.0 - self.slip}
+        action = check_action(action, self.n_actions, "action")
+        probs = {action: 1.0 - self.slip}
         if self.slip > 0:
             for side in PERPENDICULAR[int(action)]:
                 probs[side] = self.slip / 2
@@ -460,6 +483,7 @@ class MineGrid(gym.Env):
         """
         from rlcourse.mdp import greedy_policy
 
+        max_steps = check_positive_int(max_steps, "max_steps", 40)
         pi = greedy_policy(Q_or_pi)  # (S, A) one-hot, ties to the lowest index
         if pi.shape != (self.n_states, self.n_actions):
             raise ValueError(f"Q_or_pi must have shape (S, A) = ({self.n_states}, "
@@ -482,6 +506,7 @@ class MineGrid(gym.Env):
         """Start an episode on 'S' (or on ``options["state"]``); returns (obs, info)."""
         super().reset(seed=seed)
         s = self.start_state
+        _check_options(options)
         if options and options.get("state") is not None:
             s = options["state"]
             self._check_state(s)
@@ -510,7 +535,7 @@ class MineGrid(gym.Env):
                 "the episode has ended (or reset() was never called); call env.reset() "
                 "before env.step()."
             )
-        if not self.action_space.contains(action):
+        if isinstance(action, (bool, np.bool_)) or not self.action_space.contains(action):
             raise ValueError(
                 f"action {action!r} is not valid; use 0 up, 1 right, 2 down or 3 left."
             )

@@ -13,6 +13,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from rlcourse.envs.minegrid import _check_options
+
 __all__ = ["RandomWalk"]
 
 
@@ -99,7 +101,8 @@ class RandomWalk(gym.Env):
 
     def outcomes(self, s: int) -> list[tuple[float, int, float, bool]]:
         """(probability, next state, reward, terminated) of the two moves from inner state s."""
-        if not 1 <= s <= self.n:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) or not (
+                1 <= s <= self.n):
             raise ValueError(f"state {s} is not an inner state; inner states are 1..{self.n}.")
         return [(0.5, s2, 1.0 if s2 == self.n + 1 else 0.0, self.is_terminal(s2))
                 for s2 in (s - 1, s + 1)]
@@ -130,6 +133,7 @@ class RandomWalk(gym.Env):
         """Start in the middle (or in ``options["state"]``); returns (obs, info)."""
         super().reset(seed=seed)
         s = self.start_state
+        _check_options(options)
         if options and options.get("state") is not None:
             s = options["state"]
             if not (isinstance(s, (int, np.integer)) and 1 <= s <= self.n):
