@@ -314,3 +314,62 @@ V4, Q3 = np.zeros(4), np.zeros((3, 2))
 def test_tabular_bad_input(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+# ============================================================== rlcourse.envs and rlcourse.plots
+# Tried: layouts that are not strings, slips and step limits of the wrong type, bools as
+# actions and indices, floats as grid coordinates, moves from a terminal state, reset options
+# that are not a dict or have unknown keys, a whole (seeds, episodes) matrix as a learning curve,
+# empty histories, format strings that are not strings. (reset(seed="0") keeps gymnasium's own
+# clear error.)
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")  # inside the test only
+
+from rlcourse import plots  # noqa: E402
+from rlcourse.envs import RandomWalk, parse_layout  # noqa: E402
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: MineGrid(5), TypeError, "layout must be a str"),
+    (lambda: parse_layout(None), TypeError, "the layout must be a str"),
+    (lambda: MineGrid(slip="0.1"), TypeError, "slip must be a number"),
+    (lambda: MineGrid(max_steps=True), TypeError, "max_steps must be an integer"),
+    (lambda: MineGrid(max_steps="100"), TypeError, "max_steps must be an integer"),
+    (lambda: MineGrid("small").encode(1.5, 0), TypeError, "row must be an int"),
+    (lambda: MineGrid("small").decode(True), ValueError, "not a valid state index"),
+    (lambda: MineGrid("small").move(0, 4), ValueError, "direction 4 is out of range"),
+    (lambda: MineGrid("small").move(0, -1), ValueError, "direction -1 is out of range"),
+    (lambda: MineGrid("small").outcomes(4, 1), ValueError, "is terminal"),  # (1, 1) is a mine
+    (lambda: MineGrid("small").greedy_route(np.zeros((18, 4)), max_steps=0), ValueError,
+     "max_steps must be a positive integer"),
+    (lambda: MineGrid("small").greedy_route(np.zeros((18, 3))), ValueError, r"\(18, 4\)"),
+    (lambda: MineGrid("small").reset(options="x"), TypeError, "options must be a dict"),
+    (lambda: MineGrid("small").reset(options={"stat": 3}), ValueError, "unknown reset option"),
+    (lambda: RandomWalk(5).reset(options=[1]), TypeError, "options must be a dict"),
+    (lambda: RandomWalk(5).outcomes(1.5), ValueError, "not an inner state"),
+    (lambda: plots.plot_values(MineGrid(), np.zeros(100), fmt=5), TypeError,
+     "fmt must be a format string"),
+    (lambda: plots.plot_values(MineGrid(), np.zeros((10, 10))), ValueError, "1-D array"),
+    (lambda: plots.plot_values(None, "abc"), TypeError, "V must be"),
+    (lambda: plots.plot_learning_curve(np.zeros((3, 10))), ValueError,
+     r"values.mean\(axis=0\)"),
+    (lambda: plots.plot_learning_curve(None), TypeError, "values must be"),
+    (lambda: plots.plot_learning_curve([1.0, 2.0], window=True), TypeError, "window must be"),
+    (lambda: plots.plot_convergence([]), ValueError, "one number per iteration"),
+    (lambda: plots.plot_convergence(None), TypeError, "history must be"),
+    (lambda: plots.plot_q_table(np.zeros((0, 4))), ValueError, "S, A >= 1"),
+    (lambda: plots.moving_average([1.0, 2.0], 0), ValueError, "window must be a positive"),
+    (lambda: plots.moving_average([1.0, 2.0], 3), ValueError, "longer than the 2 values"),
+    (lambda: plots.moving_average([], 1), ValueError, "values is empty"),
+])
+def test_envs_and_plots_bad_input(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_minegrid_step_refuses_a_bool_action():
+    env = MineGrid("small")
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="action True is not valid"):
+        env.step(True)

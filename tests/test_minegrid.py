@@ -198,7 +198,7 @@ def test_layout_errors(layout, pattern):
 @pytest.mark.parametrize("kwargs, pattern", [
     ({"slip": -0.1}, r"slip must be a probability in \[0, 1\)"),
     ({"slip": 1.0}, r"slip must be a probability in \[0, 1\)"),
-    ({"max_steps": 0}, "max_steps must be an integer >= 1"),
+    ({"max_steps": 0}, r"max_steps must be a positive integer \(>= 1\)"),
     ({"render_mode": "human"}, "render_mode 'human' is not supported"),
 ])
 def test_argument_errors(kwargs, pattern):
