@@ -21,7 +21,8 @@ One place for the checks every chapter needs, so that a hyperparameter is checke
 
 Numbers must be real numbers: a string such as ``"0.1"``, ``None`` or ``True`` is refused with a
 ``TypeError`` that says so, instead of failing later deep inside numpy. Values outside their range
-raise a ``ValueError``. Only numpy (and scipy.sparse for sparse rows) is used.
+raise a ``ValueError``. Only numpy is imported (sparse rows are scipy.sparse matrices, recognised
+by their ``tocsr`` method, so that importing this module stays light).
 
 The checks of numbers and indices run inside the update functions, once per step: a valid
 Python float or int returns after one type test and one comparison (about 0.1 microseconds);
@@ -36,7 +37,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
-import scipy.sparse as sp
 
 __all__ = [
     "ROW_SUM_TOL", "check_number", "check_alpha", "check_gamma", "check_epsilon", "check_lam",
@@ -100,7 +100,8 @@ def check_gamma(gamma: Any, name: str = "gamma") -> float:
     if not 0.0 <= g <= 1.0:
         raise ValueError(
             f"{name} (the discount factor) must be in [0, 1], got {gamma!r}; use e.g. {name}=0.9, "
-            f"or {name}=1.0 for an undiscounted task in which every state reaches a terminal state.")
+            f"or {name}=1.0 for an undiscounted task in which every state reaches a terminal "
+            "state.")
     return g
 
 
@@ -147,7 +148,8 @@ def check_probability(p: Any, name: str, example: str = "0.1") -> float:
     """A probability in [0, 1]; returns it as a float."""
     x = check_number(p, name, f"{name}={example}")
     if not 0.0 <= x <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}; e.g. {name}={example}.")
+        raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}; "
+                         f"e.g. {name}={example}.")
     return x
 
 
@@ -191,7 +193,7 @@ def check_rows(
     backed up from). Checks, in order: finite, non-negative, sums to 1 within ``ROW_SUM_TOL``
     (the sum is reported). A sparse matrix is never made dense.
     """
-    if sp.issparse(M):
+    if hasattr(M, "tocsr"):  # scipy.sparse, recognised without importing scipy
         M = M.tocsr()
         data, cols = M.data, M.indices
         row_of = lambda k: int(np.searchsorted(M.indptr, k, side="right") - 1)  # noqa: E731
