@@ -240,8 +240,8 @@ def _per_episode(values) -> np.ndarray:
     y = check_array(values, "values", "one number per episode (e.g. result.history[\"return\"])")
     if y.ndim != 1:
         raise ValueError(f"values must be one number per episode, a 1-D array, got shape "
-                         f"{y.shape}; for several runs (rows) plot their mean, values.mean(axis=0), "
-                         "or call once per run.")
+                         f"{y.shape}; for several runs (rows) plot their mean, "
+                         "values.mean(axis=0), or call once per run.")
     if y.size == 0:
         raise ValueError("values is empty; pass one number per episode (e.g. "
                          "result.history[\"return\"] of a trainer).")

@@ -19,5 +19,5 @@ def test_jump_random_walk_value_is_the_exit_probability_difference():
     assert np.allclose(V[1:-1], V_absorb[1:-1], atol=1e-9)
     # the walk is symmetric: V(i) = -V(n + 1 - i)
     assert np.allclose(V[1:-1], -V[1:-1][::-1], atol=1e-12)
-    # from state i, a first jump past the left end (k <= -i) happens with probability (jump-i+1)/(2 jump)
+    # from state i, a first jump past the left end (k <= -i) has probability (jump-i+1)/(2 jump)
     assert np.isclose(walk.P[1, 0], jump / (2 * jump))

@@ -179,8 +179,8 @@ def solve_value_iteration(mdp: MDP, *, tol: float = 1e-8, max_iter: int = 100_00
 
     history: one dict per sweep {"iteration", "delta", "error_bound"}. The returned policy is
     greedy w.r.t. Q = R + gamma P V (ties to the lowest action; with gamma = 1, to an action
-    that leads to a terminal state where looping forever is exactly as good). ``progress=True`` shows a
-    tqdm bar with the current delta (useful on large sparse models).
+    that leads to a terminal state where looping forever is exactly as good).
+    ``progress=True`` shows a tqdm bar with the current delta (useful on large sparse models).
     """
     _require_mdp(mdp, "solve_value_iteration", "value_iteration(P, R, terminal, gamma=...)")
     tol = check_tol(tol)

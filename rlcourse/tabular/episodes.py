@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rlcourse.utils import SeedLike, as_generator
-from rlcourse.validation import check_array, check_policy, check_positive_int, check_rows, check_state
+from rlcourse.validation import (check_array, check_policy, check_positive_int, check_rows,
+                                 check_state)
 
 __all__ = ["Episode", "sample_episode", "make_stepper", "as_episode", "refuse_terminal_start"]
 
