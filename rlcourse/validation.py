@@ -275,6 +275,10 @@ def check_terminal(terminal: Any, n_states: int) -> np.ndarray:
                              f"of state indices, got a boolean array of shape {t.shape}.")
         return t.copy()
     if t.ndim == 0:
+        if np.issubdtype(t.dtype, np.integer):  # one index: say how to write it
+            raise TypeError(f"terminal must be a boolean mask of shape ({S},) or a list of state "
+                            f"indices, got the single number {terminal!r}; for one terminal "
+                            f"state write terminal=[{terminal!r}].")
         raise TypeError(f"terminal must be a boolean mask of shape ({S},) or a list of state "
                         f"indices, got the single value {terminal!r}. (Was gamma passed in its "
                         "place? gamma is keyword-only: write gamma=0.9.)")

@@ -212,3 +212,35 @@ def test_make_config():
         v.make_config(_Config, {"alpha": 0.5}, {})
     with pytest.raises(TypeError, match="alpha must be a number"):
         v.make_config(_Config, base, {"alpha": "0.1"})  # the dataclass's own check runs
+
+
+def test_check_terminal_single_index_says_how_to_write_it():
+    with pytest.raises(TypeError, match=r"single number 2; for one terminal state write "
+                                        r"terminal=\[2\]"):
+        v.check_terminal(2, 4)
+
+
+# ---------------------------------------------------------------- actions and arrays
+def test_check_action():
+    assert v.check_action(1, 4) == 1 and v.check_action(np.int64(3), 4) == 3
+    with pytest.raises(ValueError, match=r"a 4 is out of range; valid action indices are 0..3"):
+        v.check_action(4, 4)
+    with pytest.raises(ValueError, match="out of range"):
+        v.check_action(-1, 4)
+    for bad in (1.0, "1", None, True):
+        with pytest.raises(TypeError, match="a must be an action index"):
+            v.check_action(bad, 4)
+
+
+def test_check_array():
+    x = np.zeros(3)
+    assert v.check_array(x, "x", "an array") is x  # float64 arrays pass without a copy
+    np.testing.assert_array_equal(v.check_array([1, 2], "x", "an array"), [1.0, 2.0])
+    for bad, words in [(None, "None"), ("abc", "the string 'abc'"),
+                       ([[1, 2], [3]], "lists of different lengths"), ({"a": 1}, "dict")]:
+        with pytest.raises(TypeError, match=f"R must be an array of rewards, got .*{words}"):
+            v.check_array(bad, "R", "an array of rewards")
+    from rlcourse.mdp import two_state_chain
+
+    with pytest.raises(TypeError, match="got a MarkovChain object"):
+        v.check_array(two_state_chain(), "P", "an (S, S) array")
