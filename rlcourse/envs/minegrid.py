@@ -318,6 +318,7 @@ class MineGrid(gym.Env):
         start_rc = np.argwhere(self.grid == "S")[0]
         self.start_position = (int(start_rc[0]), int(start_rc[1]))
         self.start_state = self.encode(*self.start_position, 0)
+        self._ends = {(int(r), int(c)) for r, c in np.argwhere(np.isin(self.grid, ["M", "E"]))}
 
         self.observation_space = spaces.Discrete(self.n_states)
         self.action_space = spaces.Discrete(self.n_actions)
@@ -330,9 +331,10 @@ class MineGrid(gym.Env):
     # ------------------------------------------------------------------ state encoding
     def encode(self, row: int, col: int, mask: int = 0) -> int:
         """s = mask * (n_rows * n_cols) + row * n_cols + col."""
-        for name, x in (("row", row), ("col", col), ("mask", mask)):
-            if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
-                raise TypeError(f"{name} must be an int, got {type(x).__name__} {x!r}.")
+        if not (type(row) is int and type(col) is int and type(mask) is int):  # fast path
+            for name, x in (("row", row), ("col", col), ("mask", mask)):
+                if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
+                    raise TypeError(f"{name} must be an int, got {type(x).__name__} {x!r}.")
         if not (0 <= row < self.n_rows and 0 <= col < self.n_cols and 0 <= mask < self.n_masks):
             raise ValueError(
                 f"(row={row}, col={col}, mask={mask}) is outside the grid: need 0 <= row < "
@@ -377,6 +379,8 @@ class MineGrid(gym.Env):
         return bool(self.grid[row, col] in "ME")
 
     def _check_state(self, s) -> None:
+        if type(s) is int and 0 <= s < self.n_states:  # the common case, fast
+            return
         if (isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer))
                 or not 0 <= s < self.n_states):
             raise ValueError(
@@ -393,7 +397,7 @@ class MineGrid(gym.Env):
         """
         row, col, mask = self.decode(s)
         direction = check_action(direction, self.n_actions, "direction")
-        if self.grid[row, col] in "ME":
+        if (row, col) in self._ends:
             raise ValueError(f"state {self.state_name(s)!r} (index {s}) is terminal (a mine or the "
                              "end): the episode is over there, nothing moves.")
         d_row, d_col = MOVES[direction]
