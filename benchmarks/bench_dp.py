@@ -12,6 +12,7 @@ the effective GB/s of reading P (bytes of P / sweep time; for CSR the bytes of d
 indptr). For the sparse grids we also run solve_value_iteration to an error bound of 1e-6.
 BLAS threads are not pinned; the BLAS in use is printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,31 +59,40 @@ def blas_info() -> str:
         name = f"{blas.get('name')} {blas.get('version', '')}".strip()
     except Exception:  # older numpy: no dict mode
         name = "unknown"
-    threads = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                          "MKL_NUM_THREADS") if k in os.environ}
+    threads = {
+        k: os.environ[k]
+        for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+        if k in os.environ
+    }
     return f"BLAS: {name}; thread env: {threads or 'unset (library default)'}"
 
 
 def bench_dense(sizes, A: int, repeats: int) -> list[str]:
-    rows = ["| S | A | P size (MB) | sweep (ms) | P2 @ V (ms) | sweep / matvec | GB/s (P read) |",
-            "|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| S | A | P size (MB) | sweep (ms) | P2 @ V (ms) | sweep / matvec | GB/s (P read) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for S in sizes:
         mdp = random_mdp(S, A, seed=0)
         P2 = mdp.P2  # (S*A, S) view, no copy
         V = np.random.default_rng(0).standard_normal(S)
         t_sweep, t_mv, ratio = paired_times(partial(sweep, mdp, V), partial(P2.dot, V), repeats)
         nbytes = P2.nbytes
-        rows.append(f"| {S} | {A} | {nbytes / 1e6:.0f} | {t_sweep * 1e3:.2f} | {t_mv * 1e3:.2f} "
-                    f"| {ratio:.2f} | {nbytes / t_sweep / 1e9:.1f} |")
+        rows.append(
+            f"| {S} | {A} | {nbytes / 1e6:.0f} | {t_sweep * 1e3:.2f} | {t_mv * 1e3:.2f} "
+            f"| {ratio:.2f} | {nbytes / t_sweep / 1e9:.1f} |"
+        )
         print(rows[-1], file=sys.stderr, flush=True)  # progress; the tables come at the end
         del mdp, P2
     return rows
 
 
 def bench_sparse(sides, repeats: int, gamma099_side: int | None) -> list[str]:
-    rows = ["| grid | S | nnz | build (s) | sweep (ms) | CSR P @ V (ms) | sweep / matvec "
-            "| GB/s (CSR read) | VI gamma | VI sweeps | VI time (s) | error bound |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| grid | S | nnz | build (s) | sweep (ms) | CSR P @ V (ms) | sweep / matvec "
+        "| GB/s (CSR read) | VI gamma | VI sweeps | VI time (s) | error bound |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for side in sides:
         t0 = time.perf_counter()
         mdp = grid_mdp(side, side, gamma=0.9, sparse=True)
@@ -102,7 +112,8 @@ def bench_sparse(sides, repeats: int, gamma099_side: int | None) -> list[str]:
                 f"| {side}x{side} | {mdp.n_states} | {P.nnz} | {t_build:.2f} | "
                 f"{t_sweep * 1e3:.2f} | {t_mv * 1e3:.2f} | {ratio:.2f} | "
                 f"{nbytes / t_sweep / 1e9:.2f} | {gamma} | {res.iterations} | {t_vi:.2f} | "
-                f"{res.error_bound:.1e} |")
+                f"{res.error_bound:.1e} |"
+            )
             print(rows[-1], file=sys.stderr, flush=True)  # progress; the tables come at the end
         del mdp, P
     return rows
@@ -112,8 +123,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes only (seconds)")
     ap.add_argument("--repeats", type=int, default=None, help="timed repeats per size")
-    ap.add_argument("--no-gamma099", action="store_true",
-                    help="skip the gamma = 0.99 value-iteration run on the largest grid")
+    ap.add_argument(
+        "--no-gamma099",
+        action="store_true",
+        help="skip the gamma = 0.99 value-iteration run on the largest grid",
+    )
     args = ap.parse_args(argv)
     repeats = args.repeats or (5 if args.quick else 11)
     dense_sizes = (200, 500) if args.quick else (500, 1000, 2000, 4000)
@@ -121,14 +135,18 @@ def main(argv=None) -> int:
     g099 = None if args.no_gamma099 else sides[-1]
 
     print(f"# DP benchmark ({'quick' if args.quick else 'full'}), median of {repeats} repeats")
-    print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
-          f"{os.cpu_count()} CPUs; {blas_info()}\n")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs; {blas_info()}\n"
+    )
     dense = bench_dense(dense_sizes, A=8, repeats=repeats)
     sparse = bench_sparse(sides, repeats=repeats, gamma099_side=g099)
     print("## Dense random MDPs (value-iteration sweep vs one numpy matvec; target ratio <= 1.2)\n")
     print("\n".join(dense))
-    print("\n## Sparse grid worlds (A=4, deterministic moves, -1 per step; VI to error bound "
-          "1e-6; target: 10^6 states in < 30 s)\n")
+    print(
+        "\n## Sparse grid worlds (A=4, deterministic moves, -1 per step; VI to error bound "
+        "1e-6; target: 10^6 states in < 30 s)\n"
+    )
     print("\n".join(sparse))
     return 0
 

@@ -13,6 +13,7 @@
    episodes needed and the training wall time with the check's cost excluded (the check
    time is reported on its own), median [min, max] over the seeds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,11 +62,13 @@ def fmt_range(values, f="{:.0f}") -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer episodes and repeats")
-    parser.add_argument("--seeds", type=int, default=5,
-                        help="seeds for the learning-efficiency table")
+    parser.add_argument(
+        "--seeds", type=int, default=5, help="seeds for the learning-efficiency table"
+    )
     parser.add_argument("--repeats", type=int, default=None, help="repeats for the speed table")
-    parser.add_argument("--check-every", type=int, default=10,
-                        help="episodes between optimality checks")
+    parser.add_argument(
+        "--check-every", type=int, default=10, help="episodes between optimality checks"
+    )
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 5)
     speed_episodes = 300 if args.quick else 1000
@@ -74,13 +77,17 @@ def main(argv=None) -> int:
     env = MineGrid("default")
     mdp = env.to_mdp(gamma=0.9)
     start = env.start_state
-    Q_star = solve_value_iteration(mdp, tol=1e-12).Q           # (S, A) DP's optimum
+    Q_star = solve_value_iteration(mdp, tol=1e-12).Q  # (S, A) DP's optimum
     config = QLearningConfig(n_episodes=speed_episodes, alpha=0.5, gamma=0.9, epsilon=0.1)
 
-    print(f"# Tabular benchmark (python {platform.python_version()}, numpy {np.__version__}, "
-          f"{platform.machine()})\n")
-    print(f"Default MineGrid: {env.n_states} states x {env.n_actions} actions, slip=0, gamma=0.9; "
-          f"{speed_episodes} episodes per run, median of {repeats} runs.\n")
+    print(
+        f"# Tabular benchmark (python {platform.python_version()}, numpy {np.__version__}, "
+        f"{platform.machine()})\n"
+    )
+    print(
+        f"Default MineGrid: {env.n_states} states x {env.n_actions} actions, slip=0, gamma=0.9; "
+        f"{speed_episodes} episodes per run, median of {repeats} runs.\n"
+    )
     print("| what | source | updates / s | updates per run |")
     print("|---|---|---:|---:|")
     bare = bare_env_steps_per_second(env, 20_000 if args.quick else 100_000, repeats)
@@ -93,9 +100,14 @@ def main(argv=None) -> int:
 
     episodes, wall, check, updates = [], [], [], []
     for seed in range(args.seeds):
-        res = train_q_learning(env, config, n_episodes=5000, seed=seed,
-                         stop_when=lambda Q: greedy_is_optimal(Q, Q_star, mdp, start),
-                         check_every=args.check_every)
+        res = train_q_learning(
+            env,
+            config,
+            n_episodes=5000,
+            seed=seed,
+            stop_when=lambda Q: greedy_is_optimal(Q, Q_star, mdp, start),
+            check_every=args.check_every,
+        )
         if res.stopped_at is None:
             print(f"\nseed {seed}: not optimal within 5000 episodes")
             continue
@@ -103,14 +115,18 @@ def main(argv=None) -> int:
         wall.append(res.wall_seconds - res.check_seconds)
         check.append(res.check_seconds)
         updates.append(res.n_updates)
-    print(f"\nEpisodes until the greedy policy is optimal on every state it reaches (Q-learning, "
-          f"alpha 0.5, epsilon 0.1, checked every {args.check_every} episodes), "
-          f"{len(episodes)}/{args.seeds} seeds, median [min, max]:\n")
+    print(
+        f"\nEpisodes until the greedy policy is optimal on every state it reaches (Q-learning, "
+        f"alpha 0.5, epsilon 0.1, checked every {args.check_every} episodes), "
+        f"{len(episodes)}/{args.seeds} seeds, median [min, max]:\n"
+    )
     print("| episodes | env steps | training wall s (checks excluded) | check s |")
     print("|---:|---:|---:|---:|")
     if episodes:
-        print(f"| {fmt_range(episodes)} | {fmt_range(updates)} | {fmt_range(wall, '{:.3f}')} "
-              f"| {fmt_range(check, '{:.4f}')} |")
+        print(
+            f"| {fmt_range(episodes)} | {fmt_range(updates)} | {fmt_range(wall, '{:.3f}')} "
+            f"| {fmt_range(check, '{:.4f}')} |"
+        )
     print(f"\nwhole benchmark: {time.perf_counter() - t_start:.2f} s")
     return 0
 

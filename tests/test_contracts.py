@@ -6,6 +6,7 @@
 (c) ties go to the lowest action index everywhere;
 (d) an array function given a model object says which function takes the model.
 """
+
 import inspect
 
 import numpy as np
@@ -37,21 +38,40 @@ UPDATES = [
     ("mc_update", mc_update, (V0, 1, 3.0), {"alpha": 0.1}, 0),
     ("td0_update", td0_update, (V0, 1, 1.0, 2), {"alpha": 0.1, "gamma": 0.9}, 0),
     ("td0_update terminal", td0_update, (V0, 1, 1.0, 2, True), {"alpha": 0.1, "gamma": 0.9}, 0),
-    ("td0_episode", td0_episode, (V0, np.array([0, 1, 2, 1, 3]), np.array([1.0, 0.0, -2.0, 5.0])),
-     {"alpha": 0.5, "gamma": 0.9}, 0),
-    ("td0_episode truncated", td0_episode, (V0, [0, 1, 2], [1.0, 2.0], False),
-     {"alpha": 0.5, "gamma": 0.9}, 0),
+    (
+        "td0_episode",
+        td0_episode,
+        (V0, np.array([0, 1, 2, 1, 3]), np.array([1.0, 0.0, -2.0, 5.0])),
+        {"alpha": 0.5, "gamma": 0.9},
+        0,
+    ),
+    (
+        "td0_episode truncated",
+        td0_episode,
+        (V0, [0, 1, 2], [1.0, 2.0], False),
+        {"alpha": 0.5, "gamma": 0.9},
+        0,
+    ),
     ("q_learning_update", q_learning_update, (Q0, 0, 1, -1.0, 1), {"alpha": 0.5, "gamma": 0.9}, 0),
     ("sarsa_update", sarsa_update, (Q0, 0, 1, -1.0, 1, 1), {"alpha": 0.5, "gamma": 0.9}, 0),
     ("gradient_mc_update", gradient_mc_update, (W0, PHI, 2.0), {"alpha": 0.1}, 0),
-    ("semi_gradient_td0_update", semi_gradient_td0_update, (W0, PHI, 1.0, PHI_NEXT),
-     {"alpha": 0.1, "gamma": 0.9}, 0),
+    (
+        "semi_gradient_td0_update",
+        semi_gradient_td0_update,
+        (W0, PHI, 1.0, PHI_NEXT),
+        {"alpha": 0.1, "gamma": 0.9},
+        0,
+    ),
 ]
 
 
 def _copies(args):
-    return tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else
-                 (list(a) if isinstance(a, list) else a) for a in args)
+    return tuple(
+        np.array(a, copy=True)
+        if isinstance(a, np.ndarray)
+        else (list(a) if isinstance(a, list) else a)
+        for a in args
+    )
 
 
 def _assert_unchanged(before, after):
@@ -88,13 +108,23 @@ def test_update_with_out_writes_into_out(name, fn, args, kwargs, k):
 
 def test_update_accepts_a_list_and_returns_an_array():
     np.testing.assert_allclose(mc_update([0.0, 0.0], 0, 1.0, alpha=0.5), [0.5, 0.0])
-    np.testing.assert_allclose(q_learning_update([[0.0, 0.0]], 0, 1, 1.0, 0, True, alpha=1.0,
-                                                 gamma=1.0), [[0.0, 1.0]])
+    np.testing.assert_allclose(
+        q_learning_update([[0.0, 0.0]], 0, 1, 1.0, 0, True, alpha=1.0, gamma=1.0), [[0.0, 1.0]]
+    )
 
 
 # ---------------------------------------------------------------- (b) keyword-only hyperparameters
-HYPERPARAMETERS = {"alpha", "gamma", "epsilon", "lam", "beta", "tol", "seed", "max_iter",
-                   "n_episodes"}
+HYPERPARAMETERS = {
+    "alpha",
+    "gamma",
+    "epsilon",
+    "lam",
+    "beta",
+    "tol",
+    "seed",
+    "max_iter",
+    "n_episodes",
+}
 ORDER = ["alpha", "gamma", "epsilon", "lam", "beta"]
 
 
@@ -111,16 +141,24 @@ PUBLIC = list(_public_callables())
 
 def test_the_introspection_sees_the_whole_api():
     names = {n.rsplit(".", 1)[1] for n, _ in PUBLIC}
-    assert {"value_iteration", "solve_value_iteration", "MDP", "q_learning_update",
-            "train_q_learning", "QLearningConfig", "ControlResult"} <= names
+    assert {
+        "value_iteration",
+        "solve_value_iteration",
+        "MDP",
+        "q_learning_update",
+        "train_q_learning",
+        "QLearningConfig",
+        "ControlResult",
+    } <= names
     assert len(PUBLIC) > 60
 
 
 @pytest.mark.parametrize("name, obj", PUBLIC, ids=[n for n, _ in PUBLIC])
 def test_hyperparameters_are_keyword_only_in_slide_order(name, obj):
     params = inspect.signature(obj).parameters.values()
-    positional = [p.name for p in params
-                  if p.name in HYPERPARAMETERS and p.kind is not p.KEYWORD_ONLY]
+    positional = [
+        p.name for p in params if p.name in HYPERPARAMETERS and p.kind is not p.KEYWORD_ONLY
+    ]
     assert not positional, f"{name}: {positional} must be keyword-only (after *)"
     order = [p.name for p in params if p.name in ORDER]
     assert order == sorted(order, key=ORDER.index), f"{name}: {order} is not in the order {ORDER}"
@@ -136,8 +174,12 @@ def test_positional_hyperparameters_are_refused():
 # ---------------------------------------------------------------- (c) ties to the lowest index
 def test_epsilon_greedy_with_epsilon_zero_takes_the_first_maximiser():
     rng = np.random.default_rng(0)
-    for q, best in [([1.0, 3.0, 3.0, 0.0], 1), ([0.0, 0.0, 0.0], 0), ([-1.0, -1.0, -2.0], 0),
-                    ([2.0, 5.0, 1.0, 5.0], 1)]:
+    for q, best in [
+        ([1.0, 3.0, 3.0, 0.0], 1),
+        ([0.0, 0.0, 0.0], 0),
+        ([-1.0, -1.0, -2.0], 0),
+        ([2.0, 5.0, 1.0, 5.0], 1),
+    ]:
         assert {epsilon_greedy(np.array(q), epsilon=0.0, rng=rng) for _ in range(50)} == {best}
 
 
@@ -183,13 +225,16 @@ def test_array_functions_given_an_mdp_name_the_function_to_use(function, instead
     assert instead in msg and "MDP" in msg, msg
 
 
-@pytest.mark.parametrize("function, model, instead", [
-    ("mrp_value", random_walk_mrp(), "value_closed_form"),
-    ("mrp_value_iterative", random_walk_mrp(), "value_iterative"),
-    ("on_policy_distribution", random_walk_mrp(), "on_policy_distribution(mrp.P"),
-    ("n_step_distribution", MarkovChain(np.eye(2)), "distribution"),
-    ("stationary_distribution", MarkovChain(np.eye(2)), "stationary"),
-])
+@pytest.mark.parametrize(
+    "function, model, instead",
+    [
+        ("mrp_value", random_walk_mrp(), "value_closed_form"),
+        ("mrp_value_iterative", random_walk_mrp(), "value_iterative"),
+        ("on_policy_distribution", random_walk_mrp(), "on_policy_distribution(mrp.P"),
+        ("n_step_distribution", MarkovChain(np.eye(2)), "distribution"),
+        ("stationary_distribution", MarkovChain(np.eye(2)), "stationary"),
+    ],
+)
 def test_array_functions_given_a_chain_or_mrp_name_the_method(function, model, instead):
     with pytest.raises(TypeError) as e:
         getattr(mdp_module, function)(model)
@@ -198,10 +243,11 @@ def test_array_functions_given_a_chain_or_mrp_name_the_method(function, model, i
 
 def test_model_object_verbs_refuse_arrays():
     m = _stay_or_go()
-    for verb, arrays in [(mdp_module.solve_value_iteration, "value_iteration(P, R"),
-                         (mdp_module.solve_policy_iteration, "policy_iteration(P, R"),
-                         (lambda x: mdp_module.evaluate_policy(x, np.full((2, 2), 0.5)),
-                          "policy_evaluation(P, R")]:
+    for verb, arrays in [
+        (mdp_module.solve_value_iteration, "value_iteration(P, R"),
+        (mdp_module.solve_policy_iteration, "policy_iteration(P, R"),
+        (lambda x: mdp_module.evaluate_policy(x, np.full((2, 2), 0.5)), "policy_evaluation(P, R"),
+    ]:
         with pytest.raises(TypeError) as e:
             verb(m.P)
         assert arrays in str(e.value) and "MDP(P, R" in str(e.value)

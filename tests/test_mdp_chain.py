@@ -1,5 +1,6 @@
 """Markov chains, returns and MRPs (rlcourse.mdp, Part I). Expected values are worked out by
 hand in the comments or come from a second, independent computation."""
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -69,8 +70,9 @@ def test_n_step_distribution_vs_repeated_multiplication():
     np.testing.assert_allclose(chain.distribution("a", 1), [0.7, 0.3])
     np.testing.assert_allclose(chain.distribution(0, 2), [0.52, 0.48])
     mu0 = np.array([0.2, 0.8])
-    np.testing.assert_allclose(chain.distribution(mu0, 7),
-                               mu0 @ np.linalg.matrix_power(P, 7), atol=1e-14)
+    np.testing.assert_allclose(
+        chain.distribution(mu0, 7), mu0 @ np.linalg.matrix_power(P, 7), atol=1e-14
+    )
 
 
 def test_sample_seeded():
@@ -118,8 +120,9 @@ def test_random_walk_true_values():
     V = random_walk_mrp().value_closed_form()
     np.testing.assert_allclose(V[1:6], np.arange(1, 6) / 6, atol=1e-12)
     assert V[0] == V[6] == 0.0
-    np.testing.assert_allclose(random_walk_mrp().value_iterative(tol=1e-12).V[1:6],
-                               np.arange(1, 6) / 6, atol=1e-10)
+    np.testing.assert_allclose(
+        random_walk_mrp().value_iterative(tol=1e-12).V[1:6], np.arange(1, 6) / 6, atol=1e-10
+    )
 
 
 def test_mrp_sparse_matches_dense():
@@ -158,8 +161,11 @@ def test_mrp_value_on_arrays_by_hand():
         V = mrp_value(P, R, terminal, gamma=0.5)
         assert isinstance(V, np.ndarray)
         np.testing.assert_allclose(V, [16 / 7, 18 / 7, 0.0], atol=1e-12)
-        np.testing.assert_allclose(mrp_value_iterative(P, R, terminal, gamma=0.5, tol=1e-13),
-                                   [16 / 7, 18 / 7, 0.0], atol=1e-11)
+        np.testing.assert_allclose(
+            mrp_value_iterative(P, R, terminal, gamma=0.5, tol=1e-13),
+            [16 / 7, 18 / 7, 0.0],
+            atol=1e-11,
+        )
 
 
 def test_mrp_from_policy_by_hand():

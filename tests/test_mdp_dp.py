@@ -1,5 +1,6 @@
 """Bellman operators and dynamic programming (rlcourse.mdp). Hand-worked examples in the
 comments; solvers are checked against each other and against the exact linear solve."""
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -68,8 +69,10 @@ def test_optimal_values_by_hand():
             assert res.V[0] == pytest.approx(v0, abs=1e-9)
             assert res.V[1] == 0.0 and np.all(res.Q[1] == 0.0)
             assert res.policy[0].argmax() == action
-        for V, pi in (policy_iteration(*_args(m), m.terminal, gamma=gamma),
-                      value_iteration(*_args(m), [1], gamma=gamma, tol=1e-12)):
+        for V, pi in (
+            policy_iteration(*_args(m), m.terminal, gamma=gamma),
+            value_iteration(*_args(m), [1], gamma=gamma, tol=1e-12),
+        ):
             assert V[0] == pytest.approx(v0, abs=1e-9) and V[1] == 0.0
             assert pi.shape == (2, 2) and pi[0].argmax() == action
 
@@ -79,7 +82,8 @@ def test_bellman_operators_by_hand():
     V = np.array([2.0, 0.0])
     # T^pi V with pi(s0) = (1/2, 1/2): 1/2 (1 + 1.8) + 1/2 (5) = 3.9 ; T* V = max(2.8, 5) = 5
     np.testing.assert_allclose(
-        bellman_expectation(m.P, m.R, uniform_policy(m), V, m.terminal, gamma=0.9), [3.9, 0.0])
+        bellman_expectation(m.P, m.R, uniform_policy(m), V, m.terminal, gamma=0.9), [3.9, 0.0]
+    )
     np.testing.assert_allclose(bellman_optimality(m.P, m.R, V, m.terminal, gamma=0.9), [5.0, 0.0])
 
 
@@ -109,11 +113,13 @@ def test_policy_evaluation_exact_vs_iterative():
     ex = evaluate_policy(m, pi)
     it = evaluate_policy(m, pi, method="iterative", tol=1e-12)
     np.testing.assert_allclose(ex.V, it.V, atol=1e-9)
-    np.testing.assert_allclose(policy_evaluation(m.P, m.R, pi, gamma=m.gamma, tol=1e-12), ex.V,
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        policy_evaluation(m.P, m.R, pi, gamma=m.gamma, tol=1e-12), ex.V, atol=1e-9
+    )
     # the exact V is a fixed point of T^pi (independent check)
-    np.testing.assert_allclose(bellman_expectation(m.P, m.R, pi, ex.V, gamma=m.gamma), ex.V,
-                               atol=1e-10)
+    np.testing.assert_allclose(
+        bellman_expectation(m.P, m.R, pi, ex.V, gamma=m.gamma), ex.V, atol=1e-10
+    )
     assert it.history[-1]["delta"] < 1e-12 and ex.iterations == 0
 
 
@@ -125,8 +131,9 @@ def test_policy_iteration_equals_value_iteration_random(seed):
     np.testing.assert_array_equal(pi_res.policy, vi_res.policy)
     np.testing.assert_allclose(pi_res.V, vi_res.V, atol=1e-9)
     # V* satisfies the Bellman optimality equation
-    np.testing.assert_allclose(bellman_optimality(m.P, m.R, pi_res.V, gamma=m.gamma), pi_res.V,
-                               atol=1e-10)
+    np.testing.assert_allclose(
+        bellman_optimality(m.P, m.R, pi_res.V, gamma=m.gamma), pi_res.V, atol=1e-10
+    )
     assert pi_res.history[-1]["policy_changes"] == 0
     # the array functions give the same answers
     V, pi = policy_iteration(m.P, m.R, gamma=m.gamma)
@@ -166,8 +173,9 @@ def test_dense_and_sparse_give_same_solution():
         np.testing.assert_array_equal(a.policy, b.policy)
     m = random_mdp(20, 3, seed=4)
     ms = MDP(sp.csr_matrix(m.P2), m.R, gamma=m.gamma)
-    np.testing.assert_allclose(solve_policy_iteration(m).V, solve_policy_iteration(ms).V,
-                               atol=1e-10)
+    np.testing.assert_allclose(
+        solve_policy_iteration(m).V, solve_policy_iteration(ms).V, atol=1e-10
+    )
     pi = uniform_policy(m)
     P_sparse, R_sparse = induced_mrp(ms.P, ms.R, pi)
     P_dense, R_dense = induced_mrp(m.P, m.R, pi)
@@ -199,8 +207,9 @@ def test_policy_improvement_keeps_the_old_action_on_ties():
     # state 0: old action 1 is tied for best -> kept; state 1: old action 0 is worse -> 1
     np.testing.assert_array_equal(policy_improvement(Q, pi), [[0, 1, 0], [0, 1, 0]])
     # a stochastic row has no old action: ties to the lowest index
-    np.testing.assert_array_equal(policy_improvement(Q, np.full((2, 3), 1 / 3)),
-                                  [[1, 0, 0], [0, 1, 0]])
+    np.testing.assert_array_equal(
+        policy_improvement(Q, np.full((2, 3), 1 / 3)), [[1, 0, 0], [0, 1, 0]]
+    )
 
 
 def test_big_sparse_grid_builds_without_dense():

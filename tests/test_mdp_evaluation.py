@@ -1,5 +1,6 @@
 """Judging policies with the model: the on-policy distribution (Sutton & Barto eq. 9.2),
 reachable states; checked by hand and against Monte Carlo counts of visits."""
+
 import numpy as np
 import pytest
 import scipy.sparse as sp

@@ -1,4 +1,5 @@
 """The teaching models of rlcourse.mdp.examples against independent calculations."""
+
 import numpy as np
 
 from rlcourse.mdp import jump_random_walk_mrp

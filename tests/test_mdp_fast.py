@@ -1,5 +1,6 @@
 """The private fast sweep (rlcourse.mdp._fast) computes the same numbers as the readable
 Bellman optimality operator, max_a [R + gamma P V] = q_from_v(...).max(axis=1)."""
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -38,8 +39,9 @@ def test_small_models_stay_on_the_readable_path():
 def test_medium_sparse_grid_one_block_agrees():
     m = grid_mdp(40, 50, gamma=0.95, slip=0.2)  # 2,000 states: the fast path, one block
     V = np.random.default_rng(5).standard_normal(m.n_states)
-    np.testing.assert_allclose(bellman_optimality(m.P, m.R, V, m.terminal, gamma=0.95),
-                               _readable(m, V), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        bellman_optimality(m.P, m.R, V, m.terminal, gamma=0.95), _readable(m, V), rtol=0, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("slip", [0.0, 0.3])

@@ -4,6 +4,7 @@ The expected value is the closed form of a deterministic grid with -1 per step: 
 Manhattan distance d from the goal, the best return is -(1 + gamma + ... + gamma^(d-1))
 = -(1 - gamma^d) / (1 - gamma).
 """
+
 import tracemalloc
 
 import numpy as np
@@ -23,6 +24,6 @@ def test_value_iteration_on_a_million_state_grid_matches_the_closed_form():
     assert peak < 1.5e9, f"peak traced memory {peak / 1e9:.2f} GB"
     rows, cols = np.divmod(np.arange(mdp.n_states), n)
     d = (n - 1 - rows) + (n - 1 - cols)  # (S,) Manhattan distance to the goal
-    V_exact = -(1 - gamma ** d) / (1 - gamma)
+    V_exact = -(1 - gamma**d) / (1 - gamma)
     assert result.error_bound < 1e-6
     assert np.max(np.abs(result.V - V_exact)) < 1e-6

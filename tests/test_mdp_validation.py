@@ -1,5 +1,6 @@
 """Every bad model or policy is rejected with a ValueError that names the state (and action)
 and says how to fix it."""
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -99,8 +100,9 @@ def test_wrong_shapes():
     _check(str(e.value), "terminal", "(3,)")
 
 
-@pytest.mark.parametrize("gamma, words", [(-0.1, "[0, 1]"), (1.5, "[0, 1]"),
-                                          (float("nan"), "finite")])
+@pytest.mark.parametrize(
+    "gamma, words", [(-0.1, "[0, 1]"), (1.5, "[0, 1]"), (float("nan"), "finite")]
+)
 def test_gamma_out_of_range(gamma, words):
     with pytest.raises(ValueError) as e:
         _make(gamma=gamma)
@@ -154,8 +156,7 @@ def test_bad_policies():
         evaluate_policy(m, [[1.0, 0.0], [0.5, 0.5], [0.7, 0.0]])
     _check(str(e.value), "'T' (index 2)", "sum to 0.7")
     with pytest.raises(ValueError) as e:
-        policy_evaluation(m.P, m.R, [[1.0, 0.0], [0.5, 0.5], [0.7, 0.0]], m.terminal,
-                          gamma=0.9)
+        policy_evaluation(m.P, m.R, [[1.0, 0.0], [0.5, 0.5], [0.7, 0.0]], m.terminal, gamma=0.9)
     _check(str(e.value), "(index 2)", "sum to 0.7")
 
 
@@ -175,8 +176,9 @@ def test_gamma_one_policy_that_never_ends(sparse):
     bus = np.array([[0.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
     # home --bus--> T: -1 ; work --bus--> work/T: V = -1 + V/2 => V = -2
     np.testing.assert_allclose(evaluate_policy(m, bus).V, [-1.0, -2.0, 0.0])
-    np.testing.assert_allclose(policy_evaluation(m.P, m.R, bus, [2], gamma=1.0, tol=1e-12),
-                               [-1.0, -2.0, 0.0], atol=1e-10)
+    np.testing.assert_allclose(
+        policy_evaluation(m.P, m.R, bus, [2], gamma=1.0, tol=1e-12), [-1.0, -2.0, 0.0], atol=1e-10
+    )
 
 
 def test_markov_chain_and_mrp_validation():

@@ -1,4 +1,5 @@
 """MineGrid: gymnasium API, rewards worked out by hand, exact model vs sampled steps."""
+
 import importlib
 import warnings
 
@@ -17,8 +18,10 @@ ENV_ID = "rlcourse/MineGrid-v0"
 
 
 # ---------------------------------------------------------------- gymnasium API
-@pytest.mark.parametrize("kwargs", [{}, {"slip": 0.2}, {"layout": "cliff"},
-                                    {"layout": "walls", "slip": 0.3}, {"layout": "small"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"slip": 0.2}, {"layout": "cliff"}, {"layout": "walls", "slip": 0.3}, {"layout": "small"}],
+)
 def test_check_env_passes_without_warnings(kwargs):
     env = gym.make(ENV_ID, **kwargs)
     with warnings.catch_warnings():
@@ -84,7 +87,15 @@ def test_power_once_then_blank_then_mine():
     assert [t for _, _, t, _, _ in steps] == [False] * 7 + [True]
     assert not any(tr for _, _, _, tr, _ in steps)
     assert [i["position"] for *_, i in steps] == [
-        (0, 0), (0, 0), (0, 1), (0, 2), (1, 2), (0, 2), (1, 2), (1, 1)]
+        (0, 0),
+        (0, 0),
+        (0, 1),
+        (0, 2),
+        (1, 2),
+        (0, 2),
+        (1, 2),
+        (1, 1),
+    ]
     assert steps[4][4]["tile"] == "P" and steps[4][4]["power_mask"] == 1
     assert steps[6][4]["tile"] == "." and steps[6][4]["power_mask"] == 1
     assert steps[7][4]["tile"] == "M"
@@ -180,27 +191,33 @@ def test_layouts_parse():
     assert MineGrid("SE").n_states == 2
 
 
-@pytest.mark.parametrize("layout, pattern", [
-    ("..\n.E", "exactly one start 'S', found 0"),
-    ("SS\n.E", r"exactly one start 'S', found 2 at \(row, col\) \[\(0, 0\), \(0, 1\)\]"),
-    ("S.\n..", "no end tile 'E'"),
-    ("S..\n.XE", r"unknown tile 'X' at row 1, col 1.*'S' start.*'#' wall"),
-    ("S..\n.E", "ragged layout: row 1 has 2 tiles but row 0 has 3"),
-    ("   \n  ", "empty"),
-    ("defualt", "unknown layout name 'defualt'.*'default'"),
-    ("S" + "P" * 11 + "E", "at most 10"),
-])
+@pytest.mark.parametrize(
+    "layout, pattern",
+    [
+        ("..\n.E", "exactly one start 'S', found 0"),
+        ("SS\n.E", r"exactly one start 'S', found 2 at \(row, col\) \[\(0, 0\), \(0, 1\)\]"),
+        ("S.\n..", "no end tile 'E'"),
+        ("S..\n.XE", r"unknown tile 'X' at row 1, col 1.*'S' start.*'#' wall"),
+        ("S..\n.E", "ragged layout: row 1 has 2 tiles but row 0 has 3"),
+        ("   \n  ", "empty"),
+        ("defualt", "unknown layout name 'defualt'.*'default'"),  # codespell:ignore defualt
+        ("S" + "P" * 11 + "E", "at most 10"),
+    ],
+)
 def test_layout_errors(layout, pattern):
     with pytest.raises(ValueError, match=pattern):
         MineGrid(layout)
 
 
-@pytest.mark.parametrize("kwargs, pattern", [
-    ({"slip": -0.1}, r"slip must be a probability in \[0, 1\)"),
-    ({"slip": 1.0}, r"slip must be a probability in \[0, 1\)"),
-    ({"max_steps": 0}, r"max_steps must be a positive integer \(>= 1\)"),
-    ({"render_mode": "human"}, "render_mode 'human' is not supported"),
-])
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        ({"slip": -0.1}, r"slip must be a probability in \[0, 1\)"),
+        ({"slip": 1.0}, r"slip must be a probability in \[0, 1\)"),
+        ({"max_steps": 0}, r"max_steps must be a positive integer \(>= 1\)"),
+        ({"render_mode": "human"}, "render_mode 'human' is not supported"),
+    ],
+)
 def test_argument_errors(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         MineGrid(**kwargs)
@@ -222,8 +239,11 @@ def _model(env):
 
 def _standable(env):
     """Non-terminal states the robot can be put in with reset(options={"state": s})."""
-    return [s for s in range(env.n_states)
-            if not env.is_terminal(s) and env.grid[env.position_of(s)] != "#"]
+    return [
+        s
+        for s in range(env.n_states)
+        if not env.is_terminal(s) and env.grid[env.position_of(s)] != "#"
+    ]
 
 
 @pytest.mark.parametrize("layout, slip", [("default", 0.2), ("walls", 0.3), ("small", 0.5)])
@@ -267,8 +287,9 @@ def test_model_matches_sampled_steps_monte_carlo():
     assert R[s, RIGHT] == pytest.approx(0.7 * -100 + 0.15 * -1 + 0.15 * -1)
 
 
-@pytest.mark.parametrize("layout, slip", [("default", 0.0), ("default", 0.2), ("cliff", 0.1),
-                                          ("walls", 0.0)])
+@pytest.mark.parametrize(
+    "layout, slip", [("default", 0.0), ("default", 0.2), ("cliff", 0.1), ("walls", 0.0)]
+)
 def test_to_mdp(layout, slip):
     env = MineGrid(layout, slip=slip)
     mdp = env.to_mdp(gamma=0.95)
@@ -290,7 +311,7 @@ def _greedy_rollout(env, pi, gamma):
     while not done:
         a = int(pi[s].argmax())
         s, r, term, trunc, _ = env.step(a)
-        G += gamma ** k * r
+        G += gamma**k * r
         k += 1
         actions.append(a)
         done = term or trunc

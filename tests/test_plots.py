@@ -1,4 +1,5 @@
 """rlcourse.plots: each function draws what it says on the Axes it returns."""
+
 import matplotlib
 
 matplotlib.use("Agg")  # inside the test only; the package never picks a backend
@@ -30,8 +31,7 @@ def test_import_has_no_side_effects():
     import subprocess
     import sys
 
-    code = ("import rlcourse.plots, sys; "
-            "print('matplotlib.pyplot' in sys.modules)")
+    code = "import rlcourse.plots, sys; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -94,9 +94,9 @@ def test_plot_values_plain_array_and_shape():
 
 
 def test_plot_convergence_accepts_histories():
-    history = [{"delta": 0.9 ** k} for k in range(30)]
+    history = [{"delta": 0.9**k} for k in range(30)]
     ax = plots.plot_convergence(history, label="value iteration")
-    plots.plot_convergence(np.array([0.5 ** k for k in range(10)]), ax=ax, label="other")
+    plots.plot_convergence(np.array([0.5**k for k in range(10)]), ax=ax, label="other")
     plots.plot_convergence({"delta": [1.0, 0.1]}, ax=ax)
     assert len(ax.lines) == 3 and ax.get_yscale() == "log"
     x, y = ax.lines[0].get_data()

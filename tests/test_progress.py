@@ -1,5 +1,6 @@
 """Long loops show a tqdm bar with progress=True and stay silent by default (DESIGN: long work
 shows progress and can be silenced)."""
+
 import numpy as np
 import pytest
 
@@ -19,17 +20,17 @@ def _runs():
     env = MineGrid("small")
     pi = np.full((env.observation_space.n, 4), 0.25)
     return {
-        "value iteration": lambda p: solve_value_iteration(grid_mdp(20, 20), tol=1e-6,
-                                                           progress=p),
+        "value iteration": lambda p: solve_value_iteration(grid_mdp(20, 20), tol=1e-6, progress=p),
         "Q-learning": lambda p: train_q_learning(env, n_episodes=20, seed=0, progress=p),
         "SARSA": lambda p: train_sarsa(env, n_episodes=20, seed=0, progress=p),
         "MC": lambda p: train_mc_prediction(env, pi, n_episodes=20, seed=0, progress=p),
         "TD0": lambda p: train_td0_prediction(env, pi, n_episodes=20, seed=0, progress=p),
-        "gradient MC": lambda p: train_gradient_mc(env, pi, np.eye(env.n_states), n_episodes=20,
-                                                   alpha=0.1, seed=0, progress=p),
-        "semi-gradient TD": lambda p: train_semi_gradient_td0(env, pi, np.eye(env.n_states),
-                                                              n_episodes=20, seed=0,
-                                                              progress=p),
+        "gradient MC": lambda p: train_gradient_mc(
+            env, pi, np.eye(env.n_states), n_episodes=20, alpha=0.1, seed=0, progress=p
+        ),
+        "semi-gradient TD": lambda p: train_semi_gradient_td0(
+            env, pi, np.eye(env.n_states), n_episodes=20, seed=0, progress=p
+        ),
     }
 
 

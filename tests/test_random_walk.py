@@ -1,5 +1,6 @@
 """RandomWalk env (chapter 03): gymnasium checks, the exact model against an independent
 calculation, seeding, and where the reward is paid."""
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -21,8 +22,8 @@ def test_spaces_and_start():
     assert env.observation_space == gym.spaces.Discrete(7)
     assert env.action_space == gym.spaces.Discrete(1)
     s, info = env.reset(seed=0)
-    assert s == 3 and info == {"steps": 0}                  # C, the middle of A..E
-    assert RandomWalk(4).reset(seed=0)[0] == 2              # even n: left middle
+    assert s == 3 and info == {"steps": 0}  # C, the middle of A..E
+    assert RandomWalk(4).reset(seed=0)[0] == 2  # even n: left middle
     assert env.reset(options={"state": 1})[0] == 1
 
 
@@ -95,7 +96,7 @@ def test_seeded_reproducibility():
     a = [_play(env, seed) for seed in range(5)]
     b = [_play(RandomWalk(5), seed) for seed in range(5)]
     assert a == b
-    assert len({tuple(t) for t in a}) > 1              # different seeds, different walks
+    assert len({tuple(t) for t in a}) > 1  # different seeds, different walks
 
 
 def test_reward_only_on_the_right_exit():
@@ -107,11 +108,11 @@ def test_reward_only_on_the_right_exit():
         last = trace[-1][0]
         assert last in (0, 6)
         ends[last] += 1
-        assert all(r == 0.0 for r in rewards[:-1])     # nothing on the way
+        assert all(r == 0.0 for r in rewards[:-1])  # nothing on the way
         assert rewards[-1] == (1.0 if last == 6 else 0.0)
         steps = np.diff([s for s, _ in trace])
-        assert set(np.abs(steps)) == {1}               # one state left or right each step
-    assert ends[0] > 50 and ends[6] > 50               # both ends happen (1/2 each from C)
+        assert set(np.abs(steps)) == {1}  # one state left or right each step
+    assert ends[0] > 50 and ends[6] > 50  # both ends happen (1/2 each from C)
 
 
 def test_step_errors():
@@ -139,7 +140,7 @@ def test_tabular_learners_accept_the_env():
     env = RandomWalk(5)
     V = np.arange(7) / 6.0
     V[-1] = 0.0
-    pi = np.ones((7, 1))                                # the one dummy action
+    pi = np.ones((7, 1))  # the one dummy action
     mc = train_mc_prediction(env, pi, n_episodes=3000, seed=1)
     td = train_td0_prediction(env, n_episodes=3000, alpha=0.02, seed=1)
     # sample-average MC: standard error of V(k) after ~thousands of 0/1 returns is < 0.01

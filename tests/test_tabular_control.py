@@ -1,4 +1,5 @@
 """Q-learning and SARSA (deck 003): updates by hand, epsilon-greedy, DP's optimum, the cliff."""
+
 import numpy as np
 import pytest
 
@@ -50,8 +51,9 @@ def test_sarsa_update_uses_the_next_action_not_the_max():
 # ---------------------------------------------------------------- epsilon-greedy
 def _frequencies(q, epsilon, n=20_000, seed=0):
     rng = np.random.default_rng(seed)
-    counts = np.bincount([epsilon_greedy(q, epsilon=epsilon, rng=rng) for _ in range(n)],
-                         minlength=len(q))
+    counts = np.bincount(
+        [epsilon_greedy(q, epsilon=epsilon, rng=rng) for _ in range(n)], minlength=len(q)
+    )
     return counts / n
 
 
@@ -108,10 +110,10 @@ def test_reachable_and_suboptimal_states_by_hand():
     fwd = np.array([[0, 1], [0, 1], [1, 0]], float)
     assert sorted(reachable_states(mdp, fwd, 0)) == [0, 1, 2]
     assert greedy_is_optimal(fwd, Q_star, mdp, 0)
-    back_at_1 = np.array([[0, 1], [1, 0], [1, 0]], float)         # 0 -> 1 -> 0 -> ...
+    back_at_1 = np.array([[0, 1], [1, 0], [1, 0]], float)  # 0 -> 1 -> 0 -> ...
     assert sorted(reachable_states(mdp, back_at_1, 0)) == [0, 1]
     np.testing.assert_array_equal(suboptimal_reachable_states(back_at_1, Q_star, mdp, 0), [1])
-    stay = np.array([[1, 0], [1, 0], [1, 0]], float)              # never leaves 0
+    stay = np.array([[1, 0], [1, 0], [1, 0]], float)  # never leaves 0
     np.testing.assert_array_equal(suboptimal_reachable_states(stay, Q_star, mdp, 0), [0])
     # state 1 is wrong under `stay` too, but unreachable, so it does not count
     assert sorted(reachable_states(mdp, stay, 0)) == [0]
@@ -144,11 +146,29 @@ def test_q_learning_on_the_model_also_finds_the_optimum():
     assert greedy_is_optimal(res.Q, Q_star, mdp, env.start_state)
     assert np.all(res.Q[mdp.terminal] == 0.0)
     # the array form runs the same loop and returns the table
-    Q = q_learning(mdp.P, mdp.R, mdp.terminal, env.start_state, alpha=0.5, gamma=0.9,
-                   epsilon=0.1, n_episodes=MINEGRID_EPISODES, seed=0)
+    Q = q_learning(
+        mdp.P,
+        mdp.R,
+        mdp.terminal,
+        env.start_state,
+        alpha=0.5,
+        gamma=0.9,
+        epsilon=0.1,
+        n_episodes=MINEGRID_EPISODES,
+        seed=0,
+    )
     np.testing.assert_array_equal(Q, res.Q)
-    Q = sarsa(mdp.P, mdp.R, mdp.terminal, env.start_state, alpha=0.5, gamma=0.9, epsilon=0.1,
-              n_episodes=MINEGRID_EPISODES, seed=0)
+    Q = sarsa(
+        mdp.P,
+        mdp.R,
+        mdp.terminal,
+        env.start_state,
+        alpha=0.5,
+        gamma=0.9,
+        epsilon=0.1,
+        n_episodes=MINEGRID_EPISODES,
+        seed=0,
+    )
     assert Q.shape == (env.n_states, 4) and np.all(Q[mdp.terminal] == 0.0)
 
 
@@ -181,8 +201,9 @@ def test_same_seed_same_q_table():
 
 
 def test_epsilon_decay_schedule():
-    res = train_q_learning(MineGrid("small"), n_episodes=5, epsilon=0.5, epsilon_decay=0.5,
-                           epsilon_min=0.1, seed=0)
+    res = train_q_learning(
+        MineGrid("small"), n_episodes=5, epsilon=0.5, epsilon_decay=0.5, epsilon_min=0.1, seed=0
+    )
     np.testing.assert_allclose(res.history["epsilon"], [0.5, 0.25, 0.125, 0.1, 0.1])
     sarsa_run = train_sarsa(MineGrid("small"), QLearningConfig(n_episodes=3), seed=0)
     assert isinstance(sarsa_run.config, SarsaConfig) and sarsa_run.config.n_episodes == 3
@@ -200,12 +221,12 @@ def test_sarsa_takes_the_safe_route_q_learning_the_edge():
     # leaves SARSA wandering near the start for some seeds, while alpha = 0.1 gives the
     # contrast below for every seed 0..9 (SARSA's route uses row 1, one row above the edge,
     # for at least half of the cliff).
-    env = MineGrid("cliff")                      # 4 x 12, mines on row 3 between S and E
+    env = MineGrid("cliff")  # 4 x 12, mines on row 3 between S and E
     for seed in range(5):
         q = train_q_learning(env, n_episodes=500, alpha=0.1, gamma=1.0, epsilon=0.1, seed=seed)
         s = train_sarsa(env, n_episodes=500, alpha=0.1, gamma=1.0, epsilon=0.1, seed=seed)
         route_q, route_s = _greedy_route(env, q.policy), _greedy_route(env, s.policy)
-        assert route_q[-1] == route_s[-1] == (3, 11)             # both reach E
+        assert route_q[-1] == route_s[-1] == (3, 11)  # both reach E
         # Q-learning: the optimal 13-step path, on row 2 right above the mines all the way
         assert len(route_q) - 1 == 13
         assert {r for r, c in route_q if 1 <= c <= 10} == {2}

@@ -1,4 +1,5 @@
 """Bad input to Part II raises errors that name the problem and the fix."""
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -70,8 +71,9 @@ def test_bad_counts():
     with pytest.raises(ValueError, match="max_steps"):
         MCConfig(max_steps=-1)
     with pytest.raises(ValueError, match="check_every"):
-        train_q_learning(MineGrid("small"), seed=0, n_episodes=1, stop_when=lambda Q: False,
-                         check_every=0)
+        train_q_learning(
+            MineGrid("small"), seed=0, n_episodes=1, stop_when=lambda Q: False, check_every=0
+        )
 
 
 def test_env_without_discrete_spaces():
@@ -89,7 +91,7 @@ def test_not_an_env_or_model():
 
 
 def test_policy_of_wrong_shape():
-    env = MineGrid("small")                               # 9 cells x 2 masks = 18 states, 4 actions
+    env = MineGrid("small")  # 9 cells x 2 masks = 18 states, 4 actions
     with pytest.raises(ValueError, match=r"shape \(18, 3\).*\(S, A\) = \(18, 4\)"):
         train_mc_prediction(env, np.full((18, 3), 1 / 3), seed=0)
     with pytest.raises(ValueError, match="shape"):
@@ -121,8 +123,10 @@ def test_start_is_for_models_only():
 
 
 def test_unknown_config_field():
-    with pytest.raises(TypeError, match=r"unknown QLearningConfig field\(s\) \['alhpa'\]"):
-        train_q_learning(MineGrid("small"), seed=0, alhpa=0.1)
+    with pytest.raises(
+        TypeError, match=r"unknown QLearningConfig field\(s\) \['alhpa'\]"
+    ):  # codespell:ignore alhpa
+        train_q_learning(MineGrid("small"), seed=0, alhpa=0.1)  # codespell:ignore alhpa
 
 
 def test_seed_is_required():

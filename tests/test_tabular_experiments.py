@@ -1,5 +1,6 @@
 """The experiments the chapters reproduce (rlcourse.tabular.experiments), at cheap settings,
 against numbers worked out independently."""
+
 import numpy as np
 import pytest
 
@@ -14,8 +15,9 @@ from rlcourse.tabular.experiments import (
 
 
 def test_example_6_2_random_walk_curves():
-    curves = example_6_2_random_walk({"TD 0.1": ("td", 0.1), "MC": ("mc", None)},
-                                     n_episodes=20, seeds=range(3))
+    curves = example_6_2_random_walk(
+        {"TD 0.1": ("td", 0.1), "MC": ("mc", None)}, n_episodes=20, seeds=range(3)
+    )
     assert set(curves) == {"TD 0.1", "MC"}
     for errors in curves.values():
         assert errors.shape == (3, 21)

@@ -1,4 +1,5 @@
 """Linear value-function approximation (deck 001): features, updates, one-hot = tabular."""
+
 import numpy as np
 import pytest
 
@@ -51,10 +52,19 @@ def test_one_hot_gradient_mc_equals_tabular_mc_exactly(first_visit):
     mrp = random_walk_mrp()
     Phi = one_hot_features(7)
     for seed in range(3):
-        tab = train_mc_prediction(mrp, n_episodes=200, alpha=0.05, first_visit=first_visit,
-                                  seed=seed, keep_history=True)
-        lin = train_gradient_mc(mrp, None, Phi, n_episodes=200, alpha=0.05,
-                                first_visit=first_visit, seed=seed, keep_history=True)
+        tab = train_mc_prediction(
+            mrp, n_episodes=200, alpha=0.05, first_visit=first_visit, seed=seed, keep_history=True
+        )
+        lin = train_gradient_mc(
+            mrp,
+            None,
+            Phi,
+            n_episodes=200,
+            alpha=0.05,
+            first_visit=first_visit,
+            seed=seed,
+            keep_history=True,
+        )
         np.testing.assert_array_equal(lin.w, tab.V)
         np.testing.assert_array_equal(lin.V_history, tab.V_history)
 
@@ -68,8 +78,9 @@ def test_one_hot_semi_gradient_td0_equals_tabular_td0_exactly():
     np.testing.assert_array_equal(lin.w, tab.V)
     mrp = random_walk_mrp()
     tab = train_td0_prediction(mrp, n_episodes=300, alpha=0.1, seed=0)
-    lin = train_semi_gradient_td0(mrp, None, lambda s: np.eye(7)[s], n_episodes=300, alpha=0.1,
-                                  seed=0)
+    lin = train_semi_gradient_td0(
+        mrp, None, lambda s: np.eye(7)[s], n_episodes=300, alpha=0.1, seed=0
+    )
     np.testing.assert_array_equal(lin.V, tab.V)
 
 
@@ -79,23 +90,36 @@ def test_state_aggregation_converges_to_the_visit_weighted_group_value():
     # visits per episode: mu = d0 (I - P_inner)^-1 (computed here from the chain, not the code).
     n = 10
     mrp = random_walk_mrp(n)
-    V_true = np.r_[0.0, np.arange(1, n + 1) / (n + 1), 0.0]          # i / (n + 1)
-    P_inner = mrp.P[1:-1, 1:-1]                                       # (n, n)
-    d0 = np.eye(n)[n // 2 - 1]                                        # start in state s5
-    mu = d0 @ np.linalg.inv(np.eye(n) - P_inner)                      # (n,)
+    V_true = np.r_[0.0, np.arange(1, n + 1) / (n + 1), 0.0]  # i / (n + 1)
+    P_inner = mrp.P[1:-1, 1:-1]  # (n, n)
+    d0 = np.eye(n)[n // 2 - 1]  # start in state s5
+    mu = d0 @ np.linalg.inv(np.eye(n) - P_inner)  # (n,)
     groups = np.arange(n) // 2
-    w_star = np.array([(mu * V_true[1:-1])[groups == g].sum() / mu[groups == g].sum()
-                       for g in range(5)])
+    w_star = np.array(
+        [(mu * V_true[1:-1])[groups == g].sum() / mu[groups == g].sum() for g in range(5)]
+    )
     Phi = np.zeros((n + 2, 5))
-    Phi[1:-1] = state_aggregation_features(n, 5)                      # terminals: phi = 0
+    Phi[1:-1] = state_aggregation_features(n, 5)  # terminals: phi = 0
     # All returns of one episode are 0 or 1 together, so a single constant-alpha run is noisy
     # (about +-0.05): average the final weights of 4 seeds.
-    runs = [train_gradient_mc(mrp, None, Phi, n_episodes=1000, alpha=0.002, first_visit=False,
-                              start=n // 2, w0=np.full(5, 0.5), seed=seed, V_true=V_true)
-            for seed in range(4)]
+    runs = [
+        train_gradient_mc(
+            mrp,
+            None,
+            Phi,
+            n_episodes=1000,
+            alpha=0.002,
+            first_visit=False,
+            start=n // 2,
+            w0=np.full(5, 0.5),
+            seed=seed,
+            V_true=V_true,
+        )
+        for seed in range(4)
+    ]
     w = np.mean([r.w for r in runs], axis=0)
     np.testing.assert_allclose(w, w_star, atol=0.08)
-    assert np.all(np.diff(w) > 0)                 # values increase toward the +1 end
+    assert np.all(np.diff(w) > 0)  # values increase toward the +1 end
     assert all(r.history["rms"][-100:].mean() < r.history["rms"][:10].mean() for r in runs)
     # ... and least_squares_weights with the same mu gives the same best fit
     mu_full = np.r_[0.0, mu, 0.0]
@@ -107,19 +131,19 @@ def test_feature_shapes_and_values():
     np.testing.assert_array_equal(one_hot_features(3), np.eye(3))
     agg = state_aggregation_features(6, 3)
     np.testing.assert_array_equal(agg.argmax(axis=1), [0, 0, 1, 1, 2, 2])
-    rbf = rbf_features(5, 3)                       # centres 0, 0.5, 1; width 0.5; + bias
+    rbf = rbf_features(5, 3)  # centres 0, 0.5, 1; width 0.5; + bias
     assert rbf.shape == (5, 4)
     assert rbf[0, 0] == 1.0 and rbf[2, 1] == 1.0 and np.all(rbf[:, -1] == 1.0)
-    assert rbf[1, 0] == pytest.approx(np.exp(-0.25**2 / (2 * 0.5**2)))
+    assert rbf[1, 0] == pytest.approx(np.exp(-(0.25**2) / (2 * 0.5**2)))
     tiles = tile_features(8, n_tilings=2, tile_width=4)
-    assert np.all(tiles.sum(axis=1) == 2)          # one active tile per tiling
+    assert np.all(tiles.sum(axis=1) == 2)  # one active tile per tiling
     # tiling 0: [0-3][4-7]; tiling 1 (shift 2): [0-1][2-5][6-7]
     np.testing.assert_array_equal(tiles[:, :2].argmax(1), [0, 0, 0, 0, 1, 1, 1, 1])
     np.testing.assert_array_equal(tiles[:, 2:].argmax(1), [0, 0, 1, 1, 1, 1, 2, 2])
 
 
 def test_coordinate_features_on_minegrid():
-    env = MineGrid("default")                     # 5 x 5, two power tiles -> 100 states
+    env = MineGrid("default")  # 5 x 5, two power tiles -> 100 states
     Phi = coordinate_features(env)
     assert Phi.shape == (env.n_states, 3 + 2)
     s = env.encode(4, 2, 0b10)
@@ -137,11 +161,13 @@ def test_least_squares_weights_solve_the_weighted_normal_equations():
     D = np.diag(mu)
     np.testing.assert_allclose(w, np.linalg.solve(Phi.T @ D @ Phi, Phi.T @ D @ V), atol=1e-12)
     # without mu: the ordinary least-squares fit
-    np.testing.assert_allclose(least_squares_weights(Phi, V),
-                               np.linalg.solve(Phi.T @ Phi, Phi.T @ V), atol=1e-12)
+    np.testing.assert_allclose(
+        least_squares_weights(Phi, V), np.linalg.solve(Phi.T @ Phi, Phi.T @ V), atol=1e-12
+    )
     # by hand: one constant feature fits the mu-weighted mean
-    np.testing.assert_allclose(least_squares_weights(np.ones((3, 1)), [1.0, 2.0, 6.0],
-                                                     [0.5, 0.25, 0.25]), [2.5])
+    np.testing.assert_allclose(
+        least_squares_weights(np.ones((3, 1)), [1.0, 2.0, 6.0], [0.5, 0.25, 0.25]), [2.5]
+    )
 
 
 def test_td_fixed_point_with_one_hot_features_is_the_exact_V():
@@ -184,6 +210,10 @@ def test_semi_gradient_td0_hovers_at_the_td_fixed_point():
 
     mu = on_policy_distribution(mrp.P, mrp.terminal, n // 2)
     w_td = td_fixed_point(Phi, mrp.P, mrp.R, mu, mrp.terminal, gamma=1.0)
-    runs = [train_semi_gradient_td0(mrp, None, Phi, n_episodes=600, alpha=0.01, start=n // 2,
-                                    w0=np.full(5, 0.5), seed=seed).w for seed in range(4)]
+    runs = [
+        train_semi_gradient_td0(
+            mrp, None, Phi, n_episodes=600, alpha=0.01, start=n // 2, w0=np.full(5, 0.5), seed=seed
+        ).w
+        for seed in range(4)
+    ]
     np.testing.assert_allclose(np.mean(runs, axis=0), w_td, atol=0.06)

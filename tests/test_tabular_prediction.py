@@ -1,4 +1,5 @@
 """MC and TD(0) prediction (deck 001): worked numbers, first vs every visit, convergence."""
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -56,8 +57,13 @@ def test_returns_discounted():
 
 # ---------------------------------------------------------------- first vs every visit
 # Hand-made episode A -> B -> A -> T with rewards 1, 2, 3 (A = 0, B = 1, T = 2).
-EPISODE = Episode(states=np.array([0, 1, 0, 2]), actions=np.zeros(3, dtype=int),
-                  rewards=np.array([1.0, 2.0, 3.0]), terminated=True, truncated=False)
+EPISODE = Episode(
+    states=np.array([0, 1, 0, 2]),
+    actions=np.zeros(3, dtype=int),
+    rewards=np.array([1.0, 2.0, 3.0]),
+    terminated=True,
+    truncated=False,
+)
 
 
 def test_first_visit_sample_average_by_hand():
@@ -105,8 +111,9 @@ def test_trainer_every_visit_constant_alpha_discounted_by_hand():
     # gamma = 0.5: G_0 = 2.75, G_1 = 3.5, G_2 = 3; alpha = 0.1, in time order:
     # t=0: V(A) = 0 + 0.1 * 2.75 = 0.275;  t=1: V(B) = 0.35;
     # t=2: V(A) = 0.275 + 0.1 * (3 - 0.275) = 0.5475.  First visit stops V(A) at 0.275.
-    every = train_mc_prediction(_ReplayEnv(), seed=0, n_episodes=1, alpha=0.1, gamma=0.5,
-                                first_visit=False)
+    every = train_mc_prediction(
+        _ReplayEnv(), seed=0, n_episodes=1, alpha=0.1, gamma=0.5, first_visit=False
+    )
     np.testing.assert_allclose(every.V, [0.5475, 0.35, 0.0], atol=1e-15)
     np.testing.assert_array_equal(every.N, [2, 1, 0])
     first = train_mc_prediction(_ReplayEnv(), seed=0, n_episodes=1, alpha=0.1, gamma=0.5)
@@ -141,11 +148,11 @@ def test_td0_truncated_episode_bootstraps_from_last_state():
 
 # ---------------------------------------------------------------- sampling
 def test_sample_episode_random_walk_mrp():
-    mrp = random_walk_mrp()           # T_left, A..E, T_right
+    mrp = random_walk_mrp()  # T_left, A..E, T_right
     ep = sample_episode(mrp, seed=0, start="C")
     assert ep.states[0] == 3 and ep.terminated and not ep.truncated
     assert ep.states[-1] in (0, 6)
-    assert np.all(np.abs(np.diff(ep.states)) == 1)     # one step left or right each time
+    assert np.all(np.abs(np.diff(ep.states)) == 1)  # one step left or right each time
     assert len(ep.states) == len(ep.rewards) + 1 == len(ep.actions) + 1
     # the model's R(s): 1/2 when leaving E, else 0
     np.testing.assert_array_equal(ep.rewards, np.where(ep.states[:-1] == 5, 0.5, 0.0))
@@ -154,7 +161,7 @@ def test_sample_episode_random_walk_mrp():
 def test_sample_episode_env_and_max_steps():
     env = MineGrid("default")
     pi = np.zeros((env.n_states, 4))
-    pi[:, 0] = 1.0                      # always "up": bumps the top border forever
+    pi[:, 0] = 1.0  # always "up": bumps the top border forever
     ep = sample_episode(env, pi, seed=0, max_steps=7)
     assert ep.truncated and not ep.terminated and ep.length == 7
     assert np.all(ep.states == env.start_state) and np.all(ep.rewards == -1.0)
@@ -175,7 +182,7 @@ def test_same_seed_same_result_different_seed_different():
 
 
 # ---------------------------------------------------------------- convergence to the exact V
-RW_TRUE = np.array([0, 1, 2, 3, 4, 5, 0]) / 6   # S&B Example 6.2: V(A..E) = 1/6 .. 5/6
+RW_TRUE = np.array([0, 1, 2, 3, 4, 5, 0]) / 6  # S&B Example 6.2: V(A..E) = 1/6 .. 5/6
 
 
 @pytest.mark.parametrize("first_visit", [True, False])
@@ -184,11 +191,12 @@ def test_sample_average_mc_converges_on_random_walk(first_visit):
     np.testing.assert_allclose(mrp.value_closed_form(), RW_TRUE, atol=1e-12)
     curves = []
     for seed in range(5):
-        res = train_mc_prediction(mrp, n_episodes=1000, seed=seed, start="C",
-                                  first_visit=first_visit, V_true=RW_TRUE)
-        assert res.V[0] == res.V[-1] == 0.0      # terminals are never updated
+        res = train_mc_prediction(
+            mrp, n_episodes=1000, seed=seed, start="C", first_visit=first_visit, V_true=RW_TRUE
+        )
+        assert res.V[0] == res.V[-1] == 0.0  # terminals are never updated
         curves.append(res.history["rms"])
-    rms = np.mean(curves, axis=0)                # (1000,) mean RMS over the 5 seeds
+    rms = np.mean(curves, axis=0)  # (1000,) mean RMS over the 5 seeds
     # a sample average's error shrinks like 1/sqrt(n): 10x the episodes, about 1/3 the error
     assert rms[999] < 0.6 * rms[99] < 0.6 * 0.6 * rms[9]
     assert rms[999] < 0.04
@@ -196,9 +204,13 @@ def test_sample_average_mc_converges_on_random_walk(first_visit):
 
 def test_td0_converges_on_random_walk():
     mrp = random_walk_mrp()
-    curves = [train_td0_prediction(mrp, n_episodes=1000, alpha=0.05, seed=seed, start="C",
-                                   V_true=RW_TRUE).history["rms"] for seed in range(5)]
-    rms = np.mean(curves, axis=0)                # (1000,)
+    curves = [
+        train_td0_prediction(
+            mrp, n_episodes=1000, alpha=0.05, seed=seed, start="C", V_true=RW_TRUE
+        ).history["rms"]
+        for seed in range(5)
+    ]
+    rms = np.mean(curves, axis=0)  # (1000,)
     # constant alpha: the error falls, then hovers at a noise floor set by alpha
     assert rms[900:].mean() < rms[90:110].mean() < rms[:10].mean()
     assert rms[900:].mean() < 0.08
@@ -214,6 +226,10 @@ def test_mc_and_td_on_minegrid_env_match_policy_evaluation():
     # returns range over about +-100; with 2000 episodes the standard error at the start is ~1
     assert mc.V[s0] == pytest.approx(V_pi[s0], abs=4.0)
     # constant-alpha TD hovers around V_pi (+-3 for one seed at alpha 0.05): average 3 seeds
-    td = np.mean([train_td0_prediction(env, pi, n_episodes=2000, gamma=0.9, alpha=0.05,
-                                       seed=seed).V[s0] for seed in range(3)])
+    td = np.mean(
+        [
+            train_td0_prediction(env, pi, n_episodes=2000, gamma=0.9, alpha=0.05, seed=seed).V[s0]
+            for seed in range(3)
+        ]
+    )
     assert td == pytest.approx(V_pi[s0], abs=4.0)

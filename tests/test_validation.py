@@ -1,5 +1,6 @@
 """rlcourse.validation: every check refuses what it should, with a message that says the fix;
 non-numbers are a TypeError, numbers out of range a ValueError."""
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,9 +13,17 @@ NOT_NUMBERS = ["0.1", None, True, [0.1], np.array([0.1, 0.2]), object()]
 
 
 # ---------------------------------------------------------------- numbers
-@pytest.mark.parametrize("check, name", [(v.check_alpha, "alpha"), (v.check_gamma, "gamma"),
-                                         (v.check_epsilon, "epsilon"), (v.check_lam, "lam"),
-                                         (v.check_beta, "beta"), (v.check_tol, "tol")])
+@pytest.mark.parametrize(
+    "check, name",
+    [
+        (v.check_alpha, "alpha"),
+        (v.check_gamma, "gamma"),
+        (v.check_epsilon, "epsilon"),
+        (v.check_lam, "lam"),
+        (v.check_beta, "beta"),
+        (v.check_tol, "tol"),
+    ],
+)
 @pytest.mark.parametrize("bad", NOT_NUMBERS, ids=repr)
 def test_non_numbers_are_a_type_error_saying_so(check, name, bad):
     with pytest.raises(TypeError) as e:
@@ -32,14 +41,17 @@ def test_the_message_quotes_a_string_as_a_string():
         v.check_gamma(True)
 
 
-@pytest.mark.parametrize("check, good, bad, words", [
-    (v.check_alpha, [1e-9, 0.1, 1.0, np.float32(0.5), 1], [0.0, -0.1, 1.0001, 2], "(0, 1]"),
-    (v.check_gamma, [0.0, 0.9, 1.0, 1], [-0.01, 1.01], "[0, 1]"),
-    (v.check_epsilon, [0.0, 0.1, 1.0], [-0.1, 1.5], "[0, 1]"),
-    (v.check_lam, [0.0, 0.95, 1.0], [-1.0, 1.1], "[0, 1]"),
-    (v.check_beta, [1e-6, 0.1, 10.0], [0.0, -0.1], "> 0"),
-    (v.check_tol, [1e-12, 0.5], [0.0, -1e-8], "> 0"),
-])
+@pytest.mark.parametrize(
+    "check, good, bad, words",
+    [
+        (v.check_alpha, [1e-9, 0.1, 1.0, np.float32(0.5), 1], [0.0, -0.1, 1.0001, 2], "(0, 1]"),
+        (v.check_gamma, [0.0, 0.9, 1.0, 1], [-0.01, 1.01], "[0, 1]"),
+        (v.check_epsilon, [0.0, 0.1, 1.0], [-0.1, 1.5], "[0, 1]"),
+        (v.check_lam, [0.0, 0.95, 1.0], [-1.0, 1.1], "[0, 1]"),
+        (v.check_beta, [1e-6, 0.1, 10.0], [0.0, -0.1], "> 0"),
+        (v.check_tol, [1e-12, 0.5], [0.0, -1e-8], "> 0"),
+    ],
+)
 def test_ranges(check, good, bad, words):
     for x in good:
         assert check(x) == float(x) and type(check(x)) is float
@@ -101,17 +113,20 @@ def test_check_rows_dense_and_sparse():
     good = np.array([[0.5, 0.5], [1.0, 0.0]])
     for M in (good, sp.csr_matrix(good)):
         v.check_rows(M, label, "p", "Fix it.")
-    for bad, words in [([[0.5, 0.6], [1.0, 0.0]], "row 0 sum to 1.1"),
-                       ([[1.5, -0.5], [1.0, 0.0]], "row 0, column 1 is -0.5 < 0"),
-                       ([[0.5, np.nan], [1.0, 0.0]], "finite"),
-                       ([[1.0, 0.0], [0.0, 0.0]], "row 1 sum to 0")]:
+    for bad, words in [
+        ([[0.5, 0.6], [1.0, 0.0]], "row 0 sum to 1.1"),
+        ([[1.5, -0.5], [1.0, 0.0]], "row 0, column 1 is -0.5 < 0"),
+        ([[0.5, np.nan], [1.0, 0.0]], "finite"),
+        ([[1.0, 0.0], [0.0, 0.0]], "row 1 sum to 0"),
+    ]:
         for M in (np.array(bad), sp.csr_matrix(np.array(bad))):
             with pytest.raises(ValueError) as e:
                 v.check_rows(M, label, "p", "Fix it.")
             assert words in str(e.value) and "Fix it." in str(e.value)
     # zero rows allowed where asked (terminal states)
-    v.check_rows(np.array([[1.0, 0.0], [0.0, 0.0]]), label, "p", "", allow_zero_rows=np.array(
-        [False, True]))
+    v.check_rows(
+        np.array([[1.0, 0.0], [0.0, 0.0]]), label, "p", "", allow_zero_rows=np.array([False, True])
+    )
 
 
 def test_check_policy():
@@ -121,8 +136,9 @@ def test_check_policy():
         v.check_policy([0.5, 0.5, 0.0], 2, 2)
     with pytest.raises(ValueError, match=r"state 1 sum to 0.9.*pi.sum\(axis=1"):
         v.check_policy([[0.5, 0.5], [0.9, 0.0]], 2, 2)
-    with pytest.raises(ValueError, match="state 0, action 1 is inf; every probability must be a "
-                                         "finite number"):
+    with pytest.raises(
+        ValueError, match="state 0, action 1 is inf; every probability must be a finite number"
+    ):
         v.check_policy([[0.0, np.inf], [1.0, 0.0]], 2, 2)
     with pytest.raises(ValueError, match="state 0, action 0 is -1 < 0"):
         v.check_policy([[-1.0, 2.0], [1.0, 0.0]], 2, 2)
@@ -136,8 +152,9 @@ def test_check_policy():
 def test_check_terminal_forms():
     S = 4
     np.testing.assert_array_equal(v.check_terminal(None, S), [False] * 4)
-    np.testing.assert_array_equal(v.check_terminal([False, True, False, True], S),
-                                  [False, True, False, True])
+    np.testing.assert_array_equal(
+        v.check_terminal([False, True, False, True], S), [False, True, False, True]
+    )
     np.testing.assert_array_equal(v.check_terminal([3], S), [False, False, False, True])
     np.testing.assert_array_equal(v.check_terminal([0, 3], S), [True, False, False, True])
     np.testing.assert_array_equal(v.check_terminal(np.array([2.0]), S), [False, False, True, False])
@@ -205,9 +222,12 @@ def test_make_config():
     base = _Config(n_episodes=3)
     assert v.make_config(_Config, base, {}) is base
     assert v.make_config(_Config, base, {"alpha": 0.2}) == _Config(alpha=0.2, n_episodes=3)
-    with pytest.raises(TypeError, match=r"unknown _Config field\(s\) \['alhpa'\]; the fields are "
-                                        r"\['alpha', 'n_episodes'\]"):
-        v.make_config(_Config, None, {"alhpa": 0.5})
+    with pytest.raises(
+        TypeError,
+        match=r"unknown _Config field\(s\) \['alhpa'\]; the fields are "  # codespell:ignore alhpa
+        r"\['alpha', 'n_episodes'\]",
+    ):
+        v.make_config(_Config, None, {"alhpa": 0.5})  # codespell:ignore alhpa
     with pytest.raises(TypeError, match="config must be a _Config"):
         v.make_config(_Config, {"alpha": 0.5}, {})
     with pytest.raises(TypeError, match="alpha must be a number"):
@@ -215,8 +235,11 @@ def test_make_config():
 
 
 def test_check_terminal_single_index_says_how_to_write_it():
-    with pytest.raises(TypeError, match=r"single number 2; for one terminal state write "
-                                        r"terminal=\[2\]"):
+    with pytest.raises(
+        TypeError,
+        match=r"single number 2; for one terminal state write "
+        r"terminal=\[2\]",
+    ):
         v.check_terminal(2, 4)
 
 
@@ -236,8 +259,12 @@ def test_check_array():
     x = np.zeros(3)
     assert v.check_array(x, "x", "an array") is x  # float64 arrays pass without a copy
     np.testing.assert_array_equal(v.check_array([1, 2], "x", "an array"), [1.0, 2.0])
-    for bad, words in [(None, "None"), ("abc", "the string 'abc'"),
-                       ([[1, 2], [3]], "lists of different lengths"), ({"a": 1}, "dict")]:
+    for bad, words in [
+        (None, "None"),
+        ("abc", "the string 'abc'"),
+        ([[1, 2], [3]], "lists of different lengths"),
+        ({"a": 1}, "dict"),
+    ]:
         with pytest.raises(TypeError, match=f"R must be an array of rewards, got .*{words}"):
             v.check_array(bad, "R", "an array of rewards")
     from rlcourse.mdp import two_state_chain
