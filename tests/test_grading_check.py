@@ -224,3 +224,28 @@ def test_assert_helpers_accept_right_answers():
         assert_scalar_close(0.4, 0.5)
     with pytest.raises(AssertionError, match="wrong at 1 of 2"):
         assert_array_equal(np.array([0, 2]), np.array([0, 1]))
+
+
+def test_a_header_that_does_not_fit_the_call_is_explained_as_such(capsys):
+    """A student who changes the exercise's header (e.g. alpha back to positional) is told to
+    keep the header, not that the value returned has the wrong type; an error raised inside the
+    student's own code is still reported as theirs."""
+    from rlcourse.grading.check import explain_exception
+
+    def q_learning_update(Q, s, a, r, s_next, alpha, gamma, terminal=False):
+        return Q
+
+    try:
+        q_learning_update(np.zeros((2, 2)), 0, 1, 1.0, 1, True, alpha=0.5, gamma=0.9)
+    except TypeError as exc:
+        message = explain_exception(exc, q_learning_update)
+    assert "could not call your function" in message and "keep the header line" in message
+
+    def td0_update(V, s, r, s_next, terminal=False, *, alpha, gamma):
+        raise TypeError("td0_update() got an unexpected keyword argument 'x'")  # their own bug
+
+    try:
+        td0_update(np.zeros(2), 0, 1.0, 1, alpha=0.1, gamma=1.0)
+    except TypeError as exc:
+        message = explain_exception(exc, td0_update)
+    assert message.startswith("your function raised TypeError")

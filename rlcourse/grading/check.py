@@ -170,6 +170,29 @@ def _raised_in_student_code(exc: BaseException, fn: Callable) -> bool:
     return False
 
 
+_CALL_MISMATCH = ("got an unexpected keyword argument", "required positional argument",
+                  "required keyword-only argument", "positional argument but",
+                  "positional arguments but", "got multiple values for argument")
+
+
+def _is_call_mismatch(exc: BaseException, fn: Callable) -> bool:
+    """True for the TypeError Python raises when the arguments do not fit the function's header
+    (raised at the call, before any line of the student's function runs)."""
+    if not isinstance(exc, TypeError):
+        return False
+    name = getattr(fn, "__name__", None)
+    message = str(exc)
+    if not name or not message.startswith(f"{name}()"):
+        return False
+    tb = exc.__traceback__
+    code = getattr(fn, "__code__", None)
+    while tb is not None:  # the student's own frame never started
+        if code is not None and tb.tb_frame.f_code is code:
+            return False
+        tb = tb.tb_next
+    return any(part in message for part in _CALL_MISMATCH)
+
+
 def explain_exception(exc: BaseException, fn: Callable, seconds: float | None = None) -> str:
     """A student-facing sentence for an exception raised while a test ran."""
     if isinstance(exc, TestTimeout):
@@ -183,6 +206,10 @@ def explain_exception(exc: BaseException, fn: Callable, seconds: float | None = 
     if isinstance(exc, SystemExit):
         return "your code called sys.exit() / exit(): return a value instead of exiting."
     what = f"{type(exc).__name__}: {_short(str(exc), 300)}" if str(exc) else type(exc).__name__
+    if _is_call_mismatch(exc, fn):
+        return (f"the test could not call your function ({_short(str(exc), 200)}): keep the "
+                f"header line `def {getattr(fn, '__name__', 'f')}(...)` exactly as the exercise "
+                "gives it (same arguments, in the same order; those after `*` are keyword-only).")
     if _raised_in_student_code(exc, fn):
         return f"your function raised {what}"
     return (f"{what} while checking the value your function returned: is it of the right type "
