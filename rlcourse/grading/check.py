@@ -180,9 +180,9 @@ def _is_call_mismatch(exc: BaseException, fn: Callable) -> bool:
     (raised at the call, before any line of the student's function runs)."""
     if not isinstance(exc, TypeError):
         return False
-    name = getattr(fn, "__name__", None)
+    names = {getattr(fn, "__name__", None), getattr(fn, "__qualname__", None)} - {None}
     message = str(exc)
-    if not name or not message.startswith(f"{name}()"):
+    if not any(message.startswith(f"{name}()") for name in names):
         return False
     tb = exc.__traceback__
     code = getattr(fn, "__code__", None)
