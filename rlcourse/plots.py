@@ -56,6 +56,7 @@ def plot_values(
     *,
     mask: int = 0,
     visited=None,
+    cbar_label: str = "V",
     annotate: bool = True,
     cmap: str = "viridis",
     fmt: str = "{:.1f}",
@@ -76,6 +77,7 @@ def plot_values(
     visited: optional (S,) bool mask or counts (e.g. ``result.N.sum(axis=1)`` of a trainer):
         states with False / 0 are drawn faded and get no arrow, since a learner knows nothing
         there (its greedy "choice" in an unvisited state is only the tie-breaking rule).
+    cbar_label: the colour bar's label (e.g. r"$\max_a Q(s, a)$" for a learned table).
     On a MineGrid the start cell is marked "S" and the x label explains S, P, M and E.
     Returns the Axes (one image, one arrow patch per arrow).
     """
@@ -123,7 +125,7 @@ def plot_values(
             raise ValueError(f"visited has {vis.size} entries but the grid has {H * W} cells.")
     shown = np.ma.masked_array(grid, mask=walls)  # walls are not coloured
     image = ax.imshow(shown, cmap=cmap, interpolation="nearest")
-    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="V")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=cbar_label)
     finite = shown.compressed()
     mid = (finite.min() + finite.max()) / 2 if finite.size else 0.0
 
@@ -295,7 +297,7 @@ def plot_learning_curve(values, ax=None, window: int | None = None, label: str |
 def plot_q_table(Q, states: Sequence[str] | None = None, actions: Sequence[str] | None = None,
                  ax=None, title: str | None = None, annotate: bool | None = None,
                  fmt: str = "{:.1f}", cmap: str = "coolwarm"):
-    """The Q-table of deck 003: one row per state S_i, one column per action A_j, Q(S_i, A_j).
+    """The Q-table of [D003]: one row per state S_i, one column per action A_j, Q(S_i, A_j).
 
     ``states`` / ``actions`` name the rows / columns (e.g. ``env.state_names`` and
     ``ACTION_NAMES``; four columns default to up, right, down, left). The best action of each

@@ -14,7 +14,11 @@ def as_generator(seed: SeedLike = None) -> np.random.Generator:
     """
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or isinstance(seed, (int, np.integer)):
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        if seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed}; pass e.g. seed=0.")
         return np.random.default_rng(seed)
     raise TypeError(
         f"seed must be an int, a numpy.random.Generator or None, got {type(seed).__name__}; "

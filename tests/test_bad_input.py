@@ -539,3 +539,12 @@ def test_minegrid_step_refuses_a_bool_action():
     env.reset(seed=0)
     with pytest.raises(ValueError, match="action True is not valid"):
         env.step(True)
+
+
+def test_a_negative_seed_gets_a_clear_error():
+    from rlcourse.utils import as_generator
+
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        as_generator(-1)
+    with pytest.raises(TypeError, match="seed must be an int"):
+        as_generator(True)

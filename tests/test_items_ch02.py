@@ -157,6 +157,13 @@ def q_from_v_aliases_r(P, R, V, terminal=None, *, gamma):
     return Q
 
 
+def q_from_v_trusts_V_at_terminals(P, R, V, terminal=None, *, gamma):
+    """Zeroes the terminal rows of Q but backs up whatever V holds at terminal states."""
+    Q = R + gamma * P @ V
+    Q[_mask(terminal, R.shape[0])] = 0.0
+    return Q
+
+
 def q_from_v_indexes_with_none(P, R, V, terminal=None, *, gamma):
     """Q[terminal] = 0 without handling None: Q[None] = 0 zeroes the whole table."""
     Q = R + gamma * P @ V
@@ -351,6 +358,8 @@ PLANTED = [
     Planted("02.q_from_v", q_from_v_no_reward, "max_of_q_star_is_v_star"),
     Planted("02.q_from_v", q_from_v_aliases_r, "q_from_v_on_a_random_mdp"),
     Planted("02.q_from_v", q_from_v_indexes_with_none, "q_from_v_without_terminal_states"),
+    Planted("02.q_from_v", q_from_v_trusts_V_at_terminals,
+            "terminal_states_are_worth_zero_whatever_V_holds", answer=(1.0, 2.5)),
     Planted("02.greedy_policy", greedy_policy_argmax_axis0,
             "greedy_policy_uses_q_not_a_transpose"),
     Planted("02.greedy_policy", greedy_policy_indices, "greedy_policy_is_one_hot_argmax"),

@@ -1,6 +1,6 @@
 """Environments of the course.
 
-- ``MineGrid`` (deck 003's robot / mines / power / end grid) with its ``LAYOUTS``, registered as
+- ``MineGrid`` ([D003]'s robot / mines / power / end grid) with its ``LAYOUTS``, registered as
   ``"rlcourse/MineGrid-v0"`` (no ``max_episode_steps``: the env truncates itself after
   ``max_steps``);
 - ``RandomWalk`` (Sutton & Barto's Example 6.2), registered as ``"rlcourse/RandomWalk-v0"``.

@@ -1,4 +1,4 @@
-"""MineGrid: the robot / mines / power / end grid world of deck 003 (Q-learning example).
+"""MineGrid: the robot / mines / power / end grid world of [D003] (Q-learning example).
 
 One small world threads through the tabular chapters: DP solves it exactly (``to_mdp``),
 MC / TD / SARSA / Q-learning learn it from ``step``, and ``rlcourse.plots.plot_values`` draws
@@ -27,7 +27,7 @@ TILES = {
     "#": "wall (cannot be entered)",
 }
 
-# Rewards on entering a tile (deck 003: "the robot loses 1 point at each step", mine -100,
+# Rewards on entering a tile ([D003]: "the robot loses 1 point at each step", mine -100,
 # power +1, end +100).
 STEP_REWARD = -1.0
 POWER_REWARD = 1.0
@@ -35,7 +35,7 @@ MINE_REWARD = -100.0
 END_REWARD = 100.0
 
 LAYOUTS: dict[str, str] = {
-    # Deck 003's world. With slip=0 the optimal route threads between the mines to collect
+    # [D003]'s world. With slip=0 the optimal route threads between the mines to collect
     # the power tile at (1, 2); with slip=0.1 it takes the safe top row and right column
     # instead and skips the power. The power tile at (3, 0) is never worth its detour.
     "default": """
@@ -182,7 +182,7 @@ class Route:
 
 
 class MineGrid(gym.Env):
-    """A robot walks a grid to the end tile, collecting power and avoiding mines (deck 003).
+    """A robot walks a grid to the end tile, collecting power and avoiding mines ([D003]).
 
     ## Description
     The robot starts on 'S' and moves one tile per step. Each step costs 1 point, so the

@@ -1,4 +1,4 @@
-"""Bellman operators, the induced MRP and greedy policies, on plain arrays (deck 001, "Value
+"""Bellman operators, the induced MRP and greedy policies, on plain arrays ([D001], "Value
 function when having policy", "Policy evaluation", "Find optimal policy through value function").
 
     q(s, a)    = R(s, a) + gamma sum_s2 P(s2|s, a) v(s2)                      (q_from_v)
@@ -96,7 +96,7 @@ def q_from_v(P, R, V, terminal=None, *, gamma: float) -> np.ndarray:
 
 @arrays_only(use_instead="MRP.from_policy(mdp, pi)")
 def induced_mrp(P, R, pi) -> tuple[np.ndarray, np.ndarray]:
-    """The MRP that a fixed policy pi induces: (P_pi, R_pi) (deck 001, "Policy evaluation").
+    """The MRP that a fixed policy pi induces: (P_pi, R_pi) ([D001], "Policy evaluation").
 
         P^pi(s2|s) = sum_a pi(a|s) P(s2|s, a)    shape (S, S) (sparse CSR for sparse P)
         R^pi(s)    = sum_a pi(a|s) R(s, a)       shape (S,)

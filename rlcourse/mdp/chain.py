@@ -1,4 +1,4 @@
-"""Markov chains and returns (deck 001: Markov process, return G_t).
+"""Markov chains and returns ([D001]: Markov process, return G_t).
 
 A Markov chain is a set of states S and a transition matrix
 
@@ -51,9 +51,9 @@ def _rewards(rewards) -> np.ndarray:
 
 
 def discounted_return(rewards, *, gamma: float) -> float:
-    """G_0 = sum_{k=0}^{T-1} gamma^k r_k  (deck 001, "Return").
+    """G_0 = sum_{k=0}^{T-1} gamma^k r_k  ([D001], "Return").
 
-    ``rewards[k]`` is the reward of step k (the deck's R_k); an empty list gives 0.0.
+    ``rewards[k]`` is the reward of step k (R_k in [D001]); an empty list gives 0.0.
     Summed backwards (G = r + gamma G), which is exact for gamma = 0 and cheap.
     """
     gamma = check_gamma(gamma)
@@ -117,12 +117,12 @@ def _start_distribution(mu0, S: int, names: Sequence | None = None) -> np.ndarra
         raise ValueError(f"mu0 must have shape ({S},) or be a start state, got {mu.shape}.")
     check_rows(mu[None, :], lambda i: "the start distribution mu0", "mu0 entries",
                "Fix: pass a distribution over states (non-negative, summing to 1).")
-    return mu
+    return mu.copy()  # a new array even for n = 0: the caller's mu0 is never handed back
 
 
 @arrays_only(use_instead="chain.distribution(mu0, n)")
 def n_step_distribution(P, mu0, n: int) -> np.ndarray:
-    """mu_n = mu0 P^n: the distribution of s_n when s_0 ~ mu0 (deck 001, "Markov process").
+    """mu_n = mu0 P^n: the distribution of s_n when s_0 ~ mu0 ([D001], "Markov process").
 
     ``P`` (S, S), ``mu0`` a distribution (S,) (or a start state index: a point mass), ``n`` an
     integer >= 0. Computed as n vector-matrix products mu <- mu P (never forms P^n); returns
@@ -173,7 +173,7 @@ def _stationary(P: np.ndarray, names: Sequence) -> np.ndarray:
 
 
 class MarkovChain:
-    """A finite Markov chain with transition matrix P (S, S) (deck 001, "Markov process").
+    """A finite Markov chain with transition matrix P (S, S) ([D001], "Markov process").
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Dynamic programming with a known model (deck 001, "Policy evaluation", "Policy iteration";
+"""Dynamic programming with a known model ([D001], "Policy evaluation", "Policy iteration";
 value iteration is the Bellman optimality backup applied until it stops moving).
 
 Two layers, one algorithm each:
@@ -111,7 +111,7 @@ def policy_improvement(Q, pi) -> np.ndarray:
 
 
 def solve_policy_iteration(mdp: MDP, *, pi0=None, max_iter: int = 1_000) -> DPResult:
-    """Policy iteration (deck 001): evaluate exactly, improve greedily, until pi is stable.
+    """Policy iteration ([D001]): evaluate exactly, improve greedily, until pi is stable.
 
         pi_0 = pi0 (default: the uniform random policy, which reaches a terminal state whenever
         any policy does, so gamma = 1 models can start from it)
@@ -306,7 +306,7 @@ def policy_evaluation(P, R, pi, terminal=None, *, gamma: float, tol: float = 1e-
 
 @arrays_only(use_instead="solve_policy_iteration(mdp)")
 def policy_iteration(P, R, terminal=None, *, gamma: float) -> tuple[np.ndarray, np.ndarray]:
-    """(V*, pi*) by policy iteration from the uniform random policy (deck 001):
+    """(V*, pi*) by policy iteration from the uniform random policy ([D001]):
 
         repeat: V <- exact value of pi;  pi' <- greedy w.r.t. Q = R + gamma P V
         until pi' == pi

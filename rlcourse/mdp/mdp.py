@@ -1,4 +1,4 @@
-"""The tabular MDP model (deck 001, "Markov Decision Process"): MDP(S, A, P_sa, R, gamma).
+"""The tabular MDP model ([D001], "Markov Decision Process"): MDP(S, A, P_sa, R, gamma).
 
 Conventions (shared by the whole course):
 

@@ -1,4 +1,4 @@
-"""Markov reward processes (deck 001, "Markov Reward Process", "Value function").
+"""Markov reward processes ([D001], "Markov Reward Process", "Value function").
 
 An MRP is (S, P, R, gamma): a Markov chain with a reward R(s) = E[r_t | s_t = s] and a
 discount gamma in [0, 1]. Its value function v(s) = E[G_t | s_t = s] satisfies
@@ -47,7 +47,7 @@ class MRP:
     P : array (S, S) or scipy.sparse (S, S)
         P[s, s2] = p(s2 | s). Rows of terminal states may be all zero (they are never used).
     R : array (S,)
-        R[s] = expected reward on leaving s (the deck's R_s). Ignored at terminal states.
+        R[s] = expected reward on leaving s (R_s in [D001]). Ignored at terminal states.
     terminal : bool array (S,) or a list of state indices, optional
         Absorbing end states, worth 0.
     gamma : float in [0, 1], keyword-only
@@ -93,7 +93,7 @@ class MRP:
 
     @classmethod
     def from_policy(cls, mdp, pi) -> MRP:
-        """The MRP (S, P^pi, R^pi, gamma) that a fixed policy induces on ``mdp`` (deck 001).
+        """The MRP (S, P^pi, R^pi, gamma) that a fixed policy induces on ``mdp`` ([D001]).
 
         P^pi(s2|s) = sum_a pi(a|s) P(s2|s, a),  R^pi(s) = sum_a pi(a|s) R(s, a)  (the arrays
         :func:`rlcourse.mdp.induced_mrp` returns), with the MDP's gamma, terminal states and
@@ -194,7 +194,7 @@ def solve_values(P, R: np.ndarray, gamma: float, terminal: np.ndarray) -> np.nda
 
 @arrays_only(use_instead="mrp.value_closed_form()")
 def mrp_value(P, R, terminal=None, *, gamma: float) -> np.ndarray:
-    """The MRP's values in closed form, V = (I - gamma P)^{-1} R (deck 001, "Value function").
+    """The MRP's values in closed form, V = (I - gamma P)^{-1} R ([D001], "Value function").
 
     ``P`` (S, S), ``R`` (S,), ``terminal`` optional (bool mask or indices; their V is 0). Solved
     as a linear system over the non-terminal states, never by forming the inverse. The model is

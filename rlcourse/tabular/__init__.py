@@ -2,8 +2,8 @@
 
 - :mod:`~rlcourse.tabular.episodes`   sample_episode, Episode
 - :mod:`~rlcourse.tabular.prediction` MC (first/every visit, sample average or constant alpha)
-  and TD(0) prediction of V^pi (deck 001)
-- :mod:`~rlcourse.tabular.control`    epsilon-greedy Q-learning and SARSA (deck 003)
+  and TD(0) prediction of V^pi ([D001])
+- :mod:`~rlcourse.tabular.control`    epsilon-greedy Q-learning and SARSA ([D003])
 - :mod:`~rlcourse.tabular.features`   feature maps phi(s) as (S, d) matrices
 - :mod:`~rlcourse.tabular.linear`     v_hat(s, w) = phi(s)^T w, gradient MC, semi-gradient TD(0),
   the best linear fit and the TD fixed point

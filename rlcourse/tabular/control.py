@@ -1,11 +1,11 @@
-"""Model-free control: epsilon-greedy Q-learning (off-policy) and SARSA (on-policy), deck 003.
+"""Model-free control: epsilon-greedy Q-learning (off-policy) and SARSA (on-policy), [D003].
 
 Both learn a Q-table Q(s, a) (S, A) from steps S, A, R, S' of an environment:
 
     Q-learning:  Q(S, A) <- Q(S, A) + alpha [R + gamma max_a Q(S', a) - Q(S, A)]
     SARSA:       Q(S, A) <- Q(S, A) + alpha [R + gamma Q(S', A')      - Q(S, A)],  A' ~ eps-greedy(Q, S')
 
-Q(terminal, .) = 0 (deck 003's pseudocode): when S' is terminal the target is R alone. When an
+Q(terminal, .) = 0 ([D003]'s pseudocode): when S' is terminal the target is R alone. When an
 episode is *truncated* by a step limit, S' is an ordinary state and we still bootstrap from it.
 
 Q-learning's target uses the greedy action (max) whatever the behaviour did, so it learns Q*
@@ -57,7 +57,7 @@ __all__ = ["epsilon_greedy", "epsilon_greedy_policy", "q_learning_update", "sars
 # Acting.
 # ----------------------------------------------------------------------------------------
 def epsilon_greedy(q, *, epsilon: float, rng: np.random.Generator) -> int:
-    """SELECT-ACTION(Q, S, epsilon) of deck 003's pseudocode, for one row q = Q(S, .) (A,).
+    """SELECT-ACTION(Q, S, epsilon) of [D003]'s pseudocode, for one row q = Q(S, .) (A,).
 
     With probability epsilon: an action drawn uniformly from all A actions (the greedy one
     included); otherwise the greedy action argmax_a q[a], ties to the lowest index. So the
@@ -118,7 +118,7 @@ def _check_step(Q, s, a, s_next, r):
 
 def q_learning_update(Q, s: int, a: int, r: float, s_next: int, terminal: bool = False, *,
                       alpha: float, gamma: float, out: np.ndarray | None = None) -> np.ndarray:
-    """Q(S, A) <- Q(S, A) + alpha [R + gamma max_a Q(S', a) - Q(S, A)] (deck 003).
+    """Q(S, A) <- Q(S, A) + alpha [R + gamma max_a Q(S', a) - Q(S, A)] ([D003]).
 
     ``terminal=True`` when S' is terminal (Q(terminal, .) = 0): the target is R alone. Returns
     a new (S, A) table; ``Q`` is not changed (pass ``out=Q`` to update Q itself).
@@ -153,7 +153,7 @@ def sarsa_update(Q, s: int, a: int, r: float, s_next: int, a_next: int, terminal
 # ----------------------------------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class QLearningConfig:
-    """epsilon-greedy Q-learning (deck 003). Defaults learn the default MineGrid in ~100 episodes."""
+    """epsilon-greedy Q-learning ([D003]). Defaults learn the default MineGrid in ~100 episodes."""
 
     n_episodes: int = 500
     """number of training episodes (fewer if ``stop_when`` fires)"""
@@ -223,7 +223,7 @@ class ControlResult:
 # The training loops.
 # ----------------------------------------------------------------------------------------
 def _q_learning_episode(Q, N, env, alpha, gamma, epsilon, rng, max_steps, reseed):
-    """One episode of deck 003's Algorithm 1 (Q and the counts N updated in place); returns
+    """One episode of [D003]'s Algorithm 1 (Q and the counts N updated in place); returns
     (sum of rewards, steps)."""
     s = env.reset(rng, reseed)  # Initialize state S
     total, t = 0.0, 0
@@ -312,7 +312,7 @@ def train_q_learning(env_or_model, config: QLearningConfig | None = None, *, see
                      Q0=None, start=None, stop_when: Callable[[np.ndarray], bool] | None = None,
                      check_every: int = 10, progress: bool = False,
                      **overrides) -> ControlResult:
-    """epsilon-greedy Q-learning, deck 003's Algorithm 1 (off-policy TD control).
+    """epsilon-greedy Q-learning, [D003]'s Algorithm 1 (off-policy TD control).
 
     for each episode: S <- reset; repeat: A <- epsilon-greedy(Q, S); take A, observe R, S';
     Q(S, A) <- Q(S, A) + alpha [R + gamma max_a Q(S', a) - Q(S, A)]; S <- S'; until S terminal.

@@ -10,7 +10,7 @@ algorithm in ``rlcourse.tabular`` accepts either:
   S' ~ P(. | S, A) and R = R(S, A), the model's (expected) reward. An MRP has no actions:
   it behaves like an MDP with a single action and ``pi`` is not needed.
 
-Time indexing follows the decks: after action A_t in state S_t we observe R_{t+1} and
+Time indexing follows [D001] and [SB18]: after action A_t in state S_t we observe R_{t+1} and
 S_{t+1}. An :class:`Episode` stores ``states = [S_0, ..., S_T]`` (T+1 entries, the last one
 is where the episode stopped), ``actions = [A_0, ..., A_{T-1}]`` and
 ``rewards = [R_1, ..., R_T]`` (so ``rewards[t]`` follows ``actions[t]``).

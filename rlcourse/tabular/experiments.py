@@ -6,7 +6,7 @@ and the tour's check of it cannot drift apart.
 | function | reproduces | chapter |
 |---|---|---|
 | :func:`example_6_2_random_walk` | RMS error of MC and TD(0) on the 5-state random walk (Sutton & Barto, Example 6.2) | 03 |
-| :func:`minegrid_q_learning` | episodes until epsilon-greedy Q-learning acts optimally on deck 003's grid | 04 |
+| :func:`minegrid_q_learning` | episodes until epsilon-greedy Q-learning acts optimally on [D003]'s grid | 04 |
 | :func:`example_6_6_cliff_walking` | SARSA vs Q-learning on the cliff (Sutton & Barto, Example 6.6) | 04 |
 | :func:`example_9_1_random_walk` | the 1000-state random walk for linear prediction (Sutton & Barto, Example 9.1) | 05 |
 """
@@ -67,10 +67,11 @@ def example_6_2_random_walk(methods: Mapping[str, tuple[str, float | None]], *,
 
 def minegrid_q_learning(seeds: Iterable[int] = range(5), *, n_episodes: int = 500,
                         alpha: float = 0.5, gamma: float = 0.9, epsilon: float = 0.1,
-                        check_every: int = 10, layout: str = "default") -> list[ControlResult]:
-    """Q-learning on deck 003's robot grid until its greedy policy is optimal where it goes.
+                        check_every: int = 1, layout: str = "default") -> list[ControlResult]:
+    """Q-learning on [D003]'s robot grid until its greedy policy is optimal where it goes.
 
-    One run per seed; each stops the first time (checked every ``check_every`` episodes) the
+    One run per seed; each stops the first time (checked after every ``check_every`` episodes,
+    default every episode: a greedy policy can be optimal for a while and then lose it) the
     greedy policy of Q takes an optimal action, by value iteration's Q*, in every state it
     reaches from the start (``greedy_is_optimal``). ``result.stopped_at`` is that episode count,
     or None when ``n_episodes`` were not enough.

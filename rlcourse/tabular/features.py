@@ -1,6 +1,6 @@
-"""Feature maps phi(s) for linear value-function approximation (deck 001).
+"""Feature maps phi(s) for linear value-function approximation ([D001]).
 
-Deck 001: phi(s) = (phi_1(s), ..., phi_n(s))^T encodes a state as a feature vector and
+[D001]: phi(s) = (phi_1(s), ..., phi_n(s))^T encodes a state as a feature vector and
 v_hat(s, w) = phi(s)^T w. Here every feature map is a matrix ``Phi`` of shape (S, d) whose row
 s is phi(s), so ``Phi @ w`` is v_hat for all states at once.
 

@@ -1,6 +1,6 @@
-"""Linear value-function approximation: v_hat(s, w) = phi(s)^T w (deck 001).
+"""Linear value-function approximation: v_hat(s, w) = phi(s)^T w ([D001]).
 
-Deck 001 minimises J(w) = E_pi[(v_hat(s, w) - v_pi(s))^2] by gradient descent,
+[D001] minimises J(w) = E_pi[(v_hat(s, w) - v_pi(s))^2] by gradient descent,
 w <- w - alpha (v_hat(s, w) - v_pi(s)) grad_w v_hat(s, w), and for a linear v_hat the gradient
 is phi(s). v_pi(s) is unknown, so it is replaced by a sample target:
 
@@ -71,7 +71,7 @@ def v_hat(phi_s, w) -> float:
 
 def gradient_mc_update(w, phi_s, G: float, *, alpha: float,
                        out: np.ndarray | None = None) -> np.ndarray:
-    """w' = w - alpha [phi(s)^T w - G_t] phi(s) (deck 001).
+    """w' = w - alpha [phi(s)^T w - G_t] phi(s) ([D001]).
 
     Returns new weights (d,); ``w`` is not changed (pass ``out=w`` to update w itself).
     """
@@ -240,7 +240,7 @@ def train_gradient_mc(env_or_model, pi, phi, config: MCConfig | None = None, *,
                       seed: SeedLike, V_true=None, w0=None, start=None,
                       keep_history: bool = False, progress: bool = False,
                       **overrides) -> LinearPredictionResult:
-    """Gradient Monte Carlo prediction with v_hat(s, w) = phi(s)^T w (deck 001).
+    """Gradient Monte Carlo prediction with v_hat(s, w) = phi(s)^T w ([D001]).
 
     Samples episodes of ``pi`` exactly as :func:`~rlcourse.tabular.train_mc_prediction` (same
     config, same seed -> same episodes) and applies w <- w + alpha [G_t - phi(S_t)^T w] phi(S_t)
@@ -267,7 +267,7 @@ def train_semi_gradient_td0(env_or_model, pi, phi, config: TD0Config | None = No
                             seed: SeedLike, V_true=None, w0=None, start=None,
                             keep_history: bool = False, progress: bool = False,
                             **overrides) -> LinearPredictionResult:
-    """Semi-gradient TD(0) with v_hat(s, w) = phi(s)^T w (Sutton & Barto 9.3; deck 001's
+    """Semi-gradient TD(0) with v_hat(s, w) = phi(s)^T w (Sutton & Barto 9.3; [D001]'s
     update with a TD target).
 
     w <- w + alpha [R_{t+1} + gamma phi(S_{t+1})^T w - phi(S_t)^T w] phi(S_t) for every step,

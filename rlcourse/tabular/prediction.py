@@ -1,4 +1,4 @@
-"""Model-free prediction: estimate V^pi from sampled episodes (deck 001, "Policy evaluation").
+"""Model-free prediction: estimate V^pi from sampled episodes ([D001], "Policy evaluation").
 
 Monte Carlo waits for the end of the episode and moves V(S_t) toward the return G_t;
 TD(0) moves V(S_t) after one step toward the bootstrapped target R_{t+1} + gamma V(S_{t+1}).
@@ -6,7 +6,7 @@ TD(0) moves V(S_t) after one step toward the bootstrapped target R_{t+1} + gamma
     Monte Carlo:  V(S_t) <- V(S_t) + alpha [G_t - V(S_t)]
     TD(0):        V(S_t) <- V(S_t) + alpha [R_{t+1} + gamma V(S_{t+1}) - V(S_t)]
 
-The deck's worked numbers (V starts at 0, alpha = 0.1, gamma = 1):
+The worked numbers of [D001] (V starts at 0, alpha = 0.1, gamma = 1):
     G_0 = 1 + 0 + 0 + 0 + 0 + 0 + 1 + 1 + 0 + 0 = 3,  MC:  V(S_0) = 0 + 0.1 * (3 - 0) = 0.3
     R_1 = 1, V(S_1) = 0,                               TD:  V(S_0) = 0 + 0.1 * (1 + 1 * 0 - 0) = 0.1
 
@@ -77,7 +77,7 @@ def _target_array(V, out, name: str = "V", what: str = "an array of shape (S,), 
 # The two updates, exactly as on the slide.
 # ----------------------------------------------------------------------------------------
 def mc_update(V, s: int, G: float, *, alpha: float, out: np.ndarray | None = None) -> np.ndarray:
-    """Monte Carlo update V(S_t) <- V(S_t) + alpha [G_t - V(S_t)] (deck 001).
+    """Monte Carlo update V(S_t) <- V(S_t) + alpha [G_t - V(S_t)] ([D001]).
 
     Returns the updated values as a new (S,) array; ``V`` is not changed (pass ``out=V`` to
     update V itself). ``alpha = 1 / N(s)`` makes V(s) the running mean of the returns.
@@ -92,7 +92,7 @@ def mc_update(V, s: int, G: float, *, alpha: float, out: np.ndarray | None = Non
 
 def td0_update(V, s: int, r: float, s_next: int, terminal: bool = False, *, alpha: float,
                gamma: float, out: np.ndarray | None = None) -> np.ndarray:
-    """TD(0) update V(S_t) <- V(S_t) + alpha [R_{t+1} + gamma V(S_{t+1}) - V(S_t)] (deck 001).
+    """TD(0) update V(S_t) <- V(S_t) + alpha [R_{t+1} + gamma V(S_{t+1}) - V(S_t)] ([D001]).
 
     ``terminal=True`` when S_{t+1} is terminal: its value is 0 by definition, so the target is
     R_{t+1} alone, whatever V holds there. Returns a new (S,) array; ``V`` is not changed (pass
@@ -147,7 +147,7 @@ def _mc_batch(episodes, n_states: int, gamma: float, first_visit: bool) -> np.nd
 
 def first_visit_mc(episodes, n_states: int, *, gamma: float) -> np.ndarray:
     """First-visit Monte Carlo: V(s) = the mean of the returns G_t from the first visit of s in
-    each episode (deck 001).
+    each episode ([D001]).
 
     ``episodes`` is a list of ``(states, rewards)`` pairs (S_0 .. S_T and R_1 .. R_T) or of
     :class:`~rlcourse.tabular.Episode`. Each episode's returns are computed backwards from its
@@ -190,7 +190,7 @@ def td0_episode(V, states, rewards, terminated: bool = True, *, alpha: float, ga
 # ----------------------------------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class MCConfig:
-    """Monte Carlo prediction (deck 001). Defaults estimate V^pi of a small chain in a blink."""
+    """Monte Carlo prediction ([D001]). Defaults estimate V^pi of a small chain in a blink."""
 
     n_episodes: int = 100
     """number of episodes sampled with pi"""
@@ -216,12 +216,12 @@ class MCConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class TD0Config:
-    """TD(0) prediction (deck 001)."""
+    """TD(0) prediction ([D001])."""
 
     n_episodes: int = 100
     """number of episodes sampled with pi"""
     alpha: float = 0.1
-    """constant step size in (0, 1] (the deck uses 0.1)"""
+    """constant step size in (0, 1] ([D001] uses 0.1)"""
     gamma: float | None = None
     """discount factor; None = the model's gamma (1.0, undiscounted, for a gymnasium env)"""
     max_steps: int = 1000
@@ -311,7 +311,7 @@ def train_mc_prediction(env_or_model, pi=None, config: MCConfig | None = None, *
                         seed: SeedLike, V_true=None, V0=None, start=None,
                         keep_history: bool = False, progress: bool = False,
                         **overrides) -> PredictionResult:
-    """Monte Carlo prediction of V^pi: V(S_t) <- V(S_t) + alpha [G_t - V(S_t)] (deck 001).
+    """Monte Carlo prediction of V^pi: V(S_t) <- V(S_t) + alpha [G_t - V(S_t)] ([D001]).
 
     Samples ``n_episodes`` episodes of ``pi`` (S, A) in ``env_or_model`` (a gymnasium env with
     Discrete spaces, or an rlcourse MRP / MDP sampled directly; ``pi`` may be omitted for an

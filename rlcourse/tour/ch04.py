@@ -52,7 +52,7 @@ def demo(out_dir: Path) -> TourRow:
     fig, axes = plt.subplots(1, 3, figsize=(17, 4.4), gridspec_kw={"wspace": 0.45})
     for ax, mask, when in ((axes[0], 0, "before"), (axes[1], 1, "after")):
         plot_values(env, shown.Q.max(axis=1), policy=shown.policy, ax=ax, mask=mask,
-                    visited=shown.N.sum(axis=1),
+                    visited=shown.N.sum(axis=1), cbar_label=r"$\max_a Q(s,a)$",
                     title=f"learned $\\max_a Q(s,a)$ and greedy policy,\n{when} collecting the "
                           "power at (1, 2)")
     for name, rs in runs.items():

@@ -1,6 +1,6 @@
 """Chapter 02 (dynamic programming): the graded items of ``exercises/02_dynamic_programming``.
 
-Every student function works on plain numpy arrays (deck 001 notation) and has exactly the
+Every student function works on plain numpy arrays ([D001] notation) and has exactly the
 contract of the package's function of the same name in :mod:`rlcourse.mdp`:
 
     induced_mrp(P, R, pi)                                   -> (P_pi, R_pi)
@@ -384,6 +384,29 @@ def q_is_zero_at_terminal_states(q_from_v):
     V[terminal] = 0.0
     Q = _call(q_from_v, "q_from_v", QV_ARGS, P, R, V, terminal, gamma=0.8)
     assert_array_close(Q, _q_loops(P, R, 0.8, V, terminal), name="Q", hint=TERMINAL_HINT)
+
+
+@qv.test
+def terminal_states_are_worth_zero_whatever_V_holds(q_from_v):
+    """V is read as 0 at terminal states: a junk V(terminal) must not leak into Q."""
+    # 3 states, 2 actions, state 2 terminal; gamma = 0.5, V = [4, 2, 100] (100 is junk).
+    # Q(0, 0) = 1 + 0.5 * V(2)                     = 1 + 0.5 * 0 = 1    (junk V: 51)
+    # Q(0, 1) = 0 + 0.5 * V(1)                     = 0 + 0.5 * 2 = 1
+    # Q(1, 0) = 2 + 0.5 * (0.5 V(2) + 0.5 V(1))   = 2 + 0.5 * 1 = 2.5  (junk V: 27.5)
+    # Q(1, 1) = -1 + 0.5 * V(0)                    = -1 + 2 = 1
+    # Q(2, .) = 0 (terminal)
+    P = np.zeros((3, 2, 3))
+    P[0, 0, 2] = P[0, 1, 1] = P[1, 1, 0] = 1.0
+    P[1, 0, 1] = P[1, 0, 2] = 0.5
+    P[2, :, 2] = 1.0
+    R = np.array([[1.0, 0.0], [2.0, -1.0], [5.0, 5.0]])
+    terminal = np.array([False, False, True])
+    V = np.array([4.0, 2.0, 100.0])
+    Q = _call(q_from_v, "q_from_v", QV_ARGS, P, R, V, terminal, gamma=0.5)
+    assert_array_close(Q, [[1.0, 1.0], [2.5, 1.0], [0.0, 0.0]], name="Q",
+                       hint="a terminal state is worth 0 whatever V holds there: read V as 0 at "
+                       "terminal states before computing P @ V, e.g. "
+                       "V = np.where(terminal, 0.0, V).")
 
 
 @qv.test

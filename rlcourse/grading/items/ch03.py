@@ -84,7 +84,7 @@ mc_item = item("03.mc_update", function="mc_update", points=1,
 
 @mc_item.test
 def mc_deck_example(mc_update):
-    """the deck's example: V(S_0) = 0, G = 3, alpha = 0.1."""
+    """the lecture's example [D001]: V(S_0) = 0, G = 3, alpha = 0.1."""
     # 0 + 0.1 * (3 - 0) = 0.3; the other states keep their 0
     V = _call(mc_update, "mc_update", np.zeros(3), 0, 3.0, alpha=0.1)
     assert_array_close(V, [0.3, 0.0, 0.0], name="mc_update(zeros(3), s=0, G=3, alpha=0.1)",
@@ -126,7 +126,7 @@ td_item = item("03.td0_update", function="td0_update", points=2,
 
 @td_item.test
 def td_deck_example(td0_update):
-    """the deck's example: R = 1, V(S_1) = 0, gamma = 1, alpha = 0.1."""
+    """the lecture's example [D001]: R = 1, V(S_1) = 0, gamma = 1, alpha = 0.1."""
     # 0 + 0.1 * (1 + 1 * 0 - 0) = 0.1; terminal left at its default, False
     V = _call(td0_update, "td0_update", np.zeros(2), 0, 1.0, 1, alpha=0.1, gamma=1.0)
     assert_array_close(V, [0.1, 0.0], name="td0_update(zeros(2), s=0, r=1, s_next=1, "

@@ -1,4 +1,4 @@
-"""Chapter 04 (Q-learning and SARSA, deck 003): epsilon-greedy action selection, the two TD
+"""Chapter 04 (Q-learning and SARSA, [D003]): epsilon-greedy action selection, the two TD
 control updates, the epsilon-greedy policy of a Q-table and a whole Q-learning loop.
 
 The contract is the package's (``rlcourse.tabular``): data positional, hyperparameters
@@ -199,7 +199,7 @@ def no_bootstrap_from_terminal(q_learning_update):
 
 @qu.test
 def step_size_and_discount(q_learning_update):
-    """alpha and gamma enter as in the deck: alpha = 0.1, gamma = 0.5 on a second entry."""
+    """alpha and gamma enter as in the update of [D003]: alpha = 0.1, gamma = 0.5 on a second entry."""
     # target = -1 + 0.5 * max(5, 7) = 2.5; Q(1, 1) = -3 + 0.1 * (2.5 + 3) = -2.45
     Q = _updated(q_learning_update(Q_HAND.copy(), 1, 1, -1.0, 2, False, alpha=0.1, gamma=0.5),
                  "q_learning_update")
@@ -377,7 +377,7 @@ def does_not_modify_Q(epsilon_greedy_policy):
 
 # --------------------------------------------------------------------------- 04.q_learning
 ql = item("04.q_learning", function="q_learning", points=3,
-          description="a whole epsilon-greedy Q-learning loop (deck 003, Algorithm 1)")
+          description="a whole epsilon-greedy Q-learning loop ([D003], Algorithm 1)")
 
 _SMALL = {}
 

@@ -214,7 +214,7 @@ def returns_a_new_array(gradient_mc_update):
 def one_hot_is_the_tabular_update(gradient_mc_update):
     """with phi(s) = e_s only w[s] moves: w[s] + alpha (G - w[s]), the tabular MC update."""
     w = np.array([0.0, 0.0, 0.0, 0.0])
-    # the deck's worked example: G_0 = 3, alpha = 0.1, V(S_0) = 0 + 0.1 * (3 - 0) = 0.3
+    # the worked example of [D001]: G_0 = 3, alpha = 0.1, V(S_0) = 0 + 0.1 * (3 - 0) = 0.3
     new_w = _call(
         gradient_mc_update, GMC_HEADER, w.copy(), np.array([0.0, 1.0, 0.0, 0.0]), 3.0, alpha=0.1
     )
