@@ -8,6 +8,7 @@ Parts (one sub-package each): ``rlcourse.mdp`` (Part I, known model), ``rlcourse
 Importing the package registers the course's gymnasium environments (``rlcourse/MineGrid-v0``)
 and nothing else; torch is only imported by the parts that need it.
 """
+
 __version__ = "0.1.0"
 
 from rlcourse import envs as _envs  # noqa: F401  (registers rlcourse/* gymnasium ids)

@@ -5,6 +5,7 @@ this command only finds and runs them, passing ``ARGS`` on, e.g. ``rlcourse benc
 (``rlcourse bench dp --help`` shows the script's own options). The ``benchmarks/`` folder is
 looked for in the current directory, its parents, then next to the installed package.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,7 @@ def available_benchmarks(folder: Path | None = None) -> dict[str, Path]:
     folder = benchmarks_folder() if folder is None else folder
     if folder is None:
         return {}
-    return {p.stem[len("bench_"):]: p for p in sorted(folder.glob("bench_*.py"))}
+    return {p.stem[len("bench_") :]: p for p in sorted(folder.glob("bench_*.py"))}
 
 
 def _summary(script: Path) -> str:
@@ -44,9 +45,13 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     found = available_benchmarks(folder)
     names = "{" + ",".join(found) + "}" if found else "NAME"
     parser.add_argument("name", metavar=names, help="the benchmark to run")
-    rest = parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
-                               help="passed on to the benchmark script (e.g. --quick; "
-                                    "`rlcourse bench NAME --help` shows them)")
+    rest = parser.add_argument(
+        "args",
+        nargs=argparse.REMAINDER,
+        metavar="ARGS",
+        help="passed on to the benchmark script (e.g. --quick; "
+        "`rlcourse bench NAME --help` shows them)",
+    )
     rest.required = False  # argparse marks REMAINDER required: `rlcourse bench` names only NAME
     parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the epilog's table
     parser.usage = f"%(prog)s [-h] {names} [ARGS ...]"
@@ -55,8 +60,10 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
         lines = [f"  {n.ljust(width)}  {_summary(p)}" for n, p in found.items()]
         parser.epilog = f"benchmarks in {folder}:\n" + "\n".join(lines)
     else:
-        parser.epilog = ("no benchmarks/ folder found: run `rlcourse bench` from a course "
-                         "checkout (the folder that holds benchmarks/bench_*.py).")
+        parser.epilog = (
+            "no benchmarks/ folder found: run `rlcourse bench` from a course "
+            "checkout (the folder that holds benchmarks/bench_*.py)."
+        )
 
 
 def bench_command(args: argparse.Namespace) -> int:
@@ -64,8 +71,11 @@ def bench_command(args: argparse.Namespace) -> int:
     folder = benchmarks_folder()
     found = available_benchmarks(folder)
     if args.name not in found:
-        where = (f"benchmarks in {folder}: {', '.join(found) or 'none'}" if folder else
-                 "no benchmarks/ folder found: run from a course checkout")
+        where = (
+            f"benchmarks in {folder}: {', '.join(found) or 'none'}"
+            if folder
+            else "no benchmarks/ folder found: run from a course checkout"
+        )
         print(f"rlcourse bench: no benchmark {args.name!r}; {where}", file=sys.stderr)
         return 2
     script = found[args.name]

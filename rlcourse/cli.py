@@ -11,11 +11,12 @@ top level (numpy, matplotlib, Jupyter and the chapters are imported when a comma
 so ``rlcourse --help`` stays instant. :func:`main` returns the exit status: 0 success,
 1 a check failed (``tour``, ``exercises --check``), 2 a usage error.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 _HINT = "Run `rlcourse COMMAND --help` for everything a command takes."
 
@@ -23,19 +24,39 @@ _HINT = "Run `rlcourse COMMAND --help` for everything a command takes."
 def _subcommands() -> list[tuple[str, str, Callable, Callable]]:
     """(name, one-line summary, add_arguments(parser), command(args) -> int) per subcommand."""
     from rlcourse.bench import add_bench_arguments, bench_command
-    from rlcourse.grading.cli import (add_exercises_arguments, add_grade_arguments,
-                                      exercises_command, grade_command)
+    from rlcourse.grading.cli import (
+        add_exercises_arguments,
+        add_grade_arguments,
+        exercises_command,
+        grade_command,
+    )
     from rlcourse.tour import add_tour_arguments, tour_command
 
     return [
-        ("tour", "run every finished chapter's demo briefly and check its answers",
-         add_tour_arguments, tour_command),
-        ("grade", "grade submitted exercise notebooks (files, or folders of *.ipynb)",
-         add_grade_arguments, grade_command),
-        ("exercises", "regenerate exercises/ from solutions/ (or --check that they agree)",
-         add_exercises_arguments, exercises_command),
-        ("bench", "run a benchmark script benchmarks/bench_NAME.py of the course checkout",
-         add_bench_arguments, bench_command),
+        (
+            "tour",
+            "run every finished chapter's demo briefly and check its answers",
+            add_tour_arguments,
+            tour_command,
+        ),
+        (
+            "grade",
+            "grade submitted exercise notebooks (files, or folders of *.ipynb)",
+            add_grade_arguments,
+            grade_command,
+        ),
+        (
+            "exercises",
+            "regenerate exercises/ from solutions/ (or --check that they agree)",
+            add_exercises_arguments,
+            exercises_command,
+        ),
+        (
+            "bench",
+            "run a benchmark script benchmarks/bench_NAME.py of the course checkout",
+            add_bench_arguments,
+            bench_command,
+        ),
     ]
 
 
@@ -44,18 +65,25 @@ def build_parser() -> argparse.ArgumentParser:
     from rlcourse import __version__
 
     parser = argparse.ArgumentParser(
-        prog="rlcourse", usage="rlcourse [-h] [--version] COMMAND ...",
+        prog="rlcourse",
+        usage="rlcourse [-h] [--version] COMMAND ...",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="The course's command line: lecture demos, grading, exercises, benchmarks.")
-    parser.add_argument("--version", action="version", version=f"rlcourse {__version__}",
-                        help="print the version and exit")
+        description="The course's command line: lecture demos, grading, exercises, benchmarks.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"rlcourse {__version__}",
+        help="print the version and exit",
+    )
     # the commands are listed in the epilog, each with its full usage, instead of argparse's
     # list of bare names
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", help=argparse.SUPPRESS)
     commands = []
     for name, summary, add_arguments, command in _subcommands():
-        p = sub.add_parser(name, prog=f"rlcourse {name}",
-                           description=summary[0].upper() + summary[1:] + ".")
+        p = sub.add_parser(
+            name, prog=f"rlcourse {name}", description=summary[0].upper() + summary[1:] + "."
+        )
         add_arguments(p)
         p.set_defaults(command_function=command)
         usage = " ".join(p.format_usage().split()).removeprefix("usage: ").replace(" [-h]", "")

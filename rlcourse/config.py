@@ -7,6 +7,7 @@ every notebook still runs top to bottom but in seconds. Cells whose printed numb
 the budget carry ``# NBVAL_IGNORE_OUTPUT`` so the stored (full-budget) outputs stay in the
 notebook for readers while the test run checks everything else.
 """
+
 from __future__ import annotations
 
 import os

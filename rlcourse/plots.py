@@ -5,6 +5,7 @@ Every function draws on an ``ax`` you pass (or a new figure's), returns that ``A
 calls ``plt.show()`` or ``matplotlib.use()``: notebooks show the figure, tests inspect it.
 matplotlib is imported when a function is called, not when ``rlcourse`` is imported.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -15,8 +16,14 @@ import numpy as np
 from rlcourse.grid import ACTION_NAMES, ARROWS
 from rlcourse.validation import check_array, check_positive_int
 
-__all__ = ["plot_values", "plot_convergence", "plot_learning_curve", "plot_q_table",
-           "moving_average", "TILE_KEY"]
+__all__ = [
+    "plot_values",
+    "plot_convergence",
+    "plot_learning_curve",
+    "plot_q_table",
+    "moving_average",
+    "TILE_KEY",
+]
 
 TILE_KEY = "S start   P power (+1 once)   M mine (-100, ends)   E end (+100, ends)"
 """The caption plot_values writes under a MineGrid, so a figure explains its own letters."""
@@ -61,7 +68,7 @@ def plot_values(
     cmap: str = "viridis",
     fmt: str = "{:.1f}",
 ):
-    """Heat map of V over the grid, with the value in each cell and arrows for a policy.
+    r"""Heat map of V over the grid, with the value in each cell and arrows for a policy.
 
     env_or_shape:
         * a ``MineGrid``: V has one value per state (``env.n_states``); the cells show the
@@ -132,21 +139,42 @@ def plot_values(
     for r in range(H):
         for c in range(W):
             if walls[r, c]:
-                ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="0.35",
-                                       hatch="//", edgecolor="0.2"))
+                ax.add_patch(
+                    Rectangle(
+                        (c - 0.5, r - 0.5), 1, 1, facecolor="0.35", hatch="//", edgecolor="0.2"
+                    )
+                )
                 continue
             colour = "black" if grid[r, c] > mid else "white"
             if not seen[r, c]:
-                ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="white", alpha=0.6,
-                                       edgecolor="none"))
+                ax.add_patch(
+                    Rectangle(
+                        (c - 0.5, r - 0.5), 1, 1, facecolor="white", alpha=0.6, edgecolor="none"
+                    )
+                )
                 colour = "0.4"
             label = tiles[r, c] if tiles[r, c] in "MEPS" else ""
             if label:
-                ax.text(c, r - 0.3, label, ha="center", va="center", fontsize=9,
-                        fontweight="bold", color=colour)
+                ax.text(
+                    c,
+                    r - 0.3,
+                    label,
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    fontweight="bold",
+                    color=colour,
+                )
             if annotate:
-                ax.text(c, r + 0.3, fmt.format(grid[r, c]), ha="center", va="center",
-                        fontsize=7, color=colour)
+                ax.text(
+                    c,
+                    r + 0.3,
+                    fmt.format(grid[r, c]),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color=colour,
+                )
 
     if policy is not None:
         pi = np.asarray(policy, dtype=float)
@@ -156,13 +184,12 @@ def plot_values(
                 f"left), got shape {pi.shape}."
             )
         if env is not None and pi.shape[0] == env.n_states:
-            pi_cells = pi[mask * env.n_cells:(mask + 1) * env.n_cells]  # (H*W, 4)
+            pi_cells = pi[mask * env.n_cells : (mask + 1) * env.n_cells]  # (H*W, 4)
         elif pi.shape[0] == H * W:
             pi_cells = pi  # (H*W, 4)
         else:
             raise ValueError(
-                f"policy has {pi.shape[0]} rows but V has {V.size} states; pass one row per "
-                "state."
+                f"policy has {pi.shape[0]} rows but V has {V.size} states; pass one row per state."
             )
         for r in range(H):
             for c in range(W):
@@ -171,9 +198,17 @@ def plot_values(
                 row = pi_cells[r * W + c]
                 for a in np.flatnonzero(row >= row.max() - 1e-9):
                     dx, dy = ARROWS[int(a)]
-                    ax.arrow(c - 0.18 * dx, r - 0.18 * dy, 0.3 * dx, 0.3 * dy,
-                             width=0.03, head_width=0.15, head_length=0.1,
-                             length_includes_head=True, color="red")
+                    ax.arrow(
+                        c - 0.18 * dx,
+                        r - 0.18 * dy,
+                        0.3 * dx,
+                        0.3 * dy,
+                        width=0.03,
+                        head_width=0.15,
+                        head_length=0.1,
+                        length_includes_head=True,
+                        color="red",
+                    )
 
     ax.set_xticks(range(W))
     ax.set_yticks(range(H))
@@ -195,8 +230,10 @@ def _series(history, key: str) -> np.ndarray:
             raise ValueError(f"history has no key {key!r}; its keys are {sorted(history)}.")
         return check_array(history[key], f"history[{key!r}]", "one number per iteration")
     if history is None or isinstance(history, str) or not hasattr(history, "__iter__"):
-        raise TypeError(f"history must be a solver's result, a list of dicts, a dict of "
-                        f"sequences or a sequence of numbers, got {type(history).__name__}.")
+        raise TypeError(
+            f"history must be a solver's result, a list of dicts, a dict of "
+            f"sequences or a sequence of numbers, got {type(history).__name__}."
+        )
     history = list(history)
     if history and isinstance(history[0], Mapping):
         if key not in history[0]:
@@ -204,13 +241,20 @@ def _series(history, key: str) -> np.ndarray:
                 f"history entries have no key {key!r}; they have {sorted(history[0])}. "
                 "Pass key=... to choose the quantity to plot."
             )
-        return check_array([h[key] for h in history], f"history[...][{key!r}]",
-                           "one number per iteration")
+        return check_array(
+            [h[key] for h in history], f"history[...][{key!r}]", "one number per iteration"
+        )
     return check_array(history, "history", "one number per iteration")
 
 
-def plot_convergence(history, key: str = "delta", ax=None, log: bool = True,
-                     label: str | None = None, **line_kwargs: Any):
+def plot_convergence(
+    history,
+    key: str = "delta",
+    ax=None,
+    log: bool = True,
+    label: str | None = None,
+    **line_kwargs: Any,
+):
     """Plot a per-iteration quantity, e.g. delta_k = max_s |V_{k+1}(s) - V_k(s)|.
 
     history: a DPResult / EvaluationResult (its ``.history``), a list of dicts (one per
@@ -222,8 +266,10 @@ def plot_convergence(history, key: str = "delta", ax=None, log: bool = True,
     """
     y = _series(history, key)  # (K,)
     if y.ndim != 1 or y.size == 0:
-        raise ValueError(f"history must hold one number per iteration, got {y.size} values of "
-                         f"shape {y.shape}; pass e.g. result.history of a solver.")
+        raise ValueError(
+            f"history must hold one number per iteration, got {y.size} values of "
+            f"shape {y.shape}; pass e.g. result.history of a solver."
+        )
     ax = _axes(ax)
     k = np.arange(1, y.size + 1)
     if log:  # an exact 0 (deterministic worlds converge exactly) has no place on a log axis
@@ -239,14 +285,18 @@ def plot_convergence(history, key: str = "delta", ax=None, log: bool = True,
 
 
 def _per_episode(values) -> np.ndarray:
-    y = check_array(values, "values", "one number per episode (e.g. result.history[\"return\"])")
+    y = check_array(values, "values", 'one number per episode (e.g. result.history["return"])')
     if y.ndim != 1:
-        raise ValueError(f"values must be one number per episode, a 1-D array, got shape "
-                         f"{y.shape}; for several runs (rows) plot their mean, "
-                         "values.mean(axis=0), or call once per run.")
+        raise ValueError(
+            f"values must be one number per episode, a 1-D array, got shape "
+            f"{y.shape}; for several runs (rows) plot their mean, "
+            "values.mean(axis=0), or call once per run."
+        )
     if y.size == 0:
-        raise ValueError("values is empty; pass one number per episode (e.g. "
-                         "result.history[\"return\"] of a trainer).")
+        raise ValueError(
+            "values is empty; pass one number per episode (e.g. "
+            'result.history["return"] of a trainer).'
+        )
     return y
 
 
@@ -260,8 +310,15 @@ def moving_average(values, window: int) -> np.ndarray:
     return np.convolve(x, kernel, mode="valid")  # (T - window + 1,)
 
 
-def plot_learning_curve(values, ax=None, window: int | None = None, label: str | None = None,
-                        xlabel: str = "episode", ylabel: str = "return", **line_kwargs: Any):
+def plot_learning_curve(
+    values,
+    ax=None,
+    window: int | None = None,
+    label: str | None = None,
+    xlabel: str = "episode",
+    ylabel: str = "return",
+    **line_kwargs: Any,
+):
     """Raw per-episode values drawn faint, and their moving average over ``window`` episodes.
 
     ``window=None`` picks max(1, len(values) // 20). The average at episode t is the mean of
@@ -276,14 +333,16 @@ def plot_learning_curve(values, ax=None, window: int | None = None, label: str |
     window = check_positive_int(window, "window", 10)
     ax = _axes(ax)
     if not 1 <= window <= y.size:
-        raise ValueError(
-            f"window={window} must be between 1 and the number of values ({y.size})."
-        )
+        raise ValueError(f"window={window} must be between 1 and the number of values ({y.size}).")
     t = np.arange(y.size)
     (raw,) = ax.plot(t, y, alpha=0.25, linewidth=0.8, **line_kwargs)
     if window > 1:
-        ax.plot(t[window - 1:], moving_average(y, window), color=raw.get_color(),
-                label=None if label is None else f"{label} ({window}-episode moving average)")
+        ax.plot(
+            t[window - 1 :],
+            moving_average(y, window),
+            color=raw.get_color(),
+            label=None if label is None else f"{label} ({window}-episode moving average)",
+        )
     elif label is not None:
         raw.set_label(label)
         raw.set_alpha(1.0)
@@ -294,9 +353,16 @@ def plot_learning_curve(values, ax=None, window: int | None = None, label: str |
     return ax
 
 
-def plot_q_table(Q, states: Sequence[str] | None = None, actions: Sequence[str] | None = None,
-                 ax=None, title: str | None = None, annotate: bool | None = None,
-                 fmt: str = "{:.1f}", cmap: str = "coolwarm"):
+def plot_q_table(
+    Q,
+    states: Sequence[str] | None = None,
+    actions: Sequence[str] | None = None,
+    ax=None,
+    title: str | None = None,
+    annotate: bool | None = None,
+    fmt: str = "{:.1f}",
+    cmap: str = "coolwarm",
+):
     """The Q-table of [D003]: one row per state S_i, one column per action A_j, Q(S_i, A_j).
 
     ``states`` / ``actions`` name the rows / columns (e.g. ``env.state_names`` and
@@ -331,8 +397,9 @@ def plot_q_table(Q, states: Sequence[str] | None = None, actions: Sequence[str] 
     for i, j in enumerate(Q.argmax(axis=1)):
         if np.ptp(Q[i]) == 0:
             continue  # all actions equal (e.g. a terminal state): no best action to mark
-        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black",
-                               linewidth=1.2))
+        ax.add_patch(
+            Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=1.2)
+        )
     ax.set_xticks(range(A), labels=list(actions))
     ax.set_yticks(range(S), labels=list(states), fontsize=7 if S > 20 else None)
     ax.set_xlabel("action")

@@ -1,4 +1,5 @@
 """Small helpers shared by every part of the course."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -28,6 +28,7 @@ The checks of numbers and indices run inside the update functions, once per step
 Python float or int returns after one type test and one comparison (about 0.1 microseconds);
 everything else takes the full check.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -39,10 +40,25 @@ from typing import Any, TypeVar
 import numpy as np
 
 __all__ = [
-    "ROW_SUM_TOL", "check_number", "check_alpha", "check_gamma", "check_epsilon", "check_lam",
-    "check_beta", "check_tol", "check_probability", "check_positive_int",
-    "check_nonnegative_int", "check_policy", "check_rows", "check_terminal", "check_state",
-    "check_action", "check_vector", "check_array", "make_config",
+    "ROW_SUM_TOL",
+    "check_number",
+    "check_alpha",
+    "check_gamma",
+    "check_epsilon",
+    "check_lam",
+    "check_beta",
+    "check_tol",
+    "check_probability",
+    "check_positive_int",
+    "check_nonnegative_int",
+    "check_policy",
+    "check_rows",
+    "check_terminal",
+    "check_state",
+    "check_action",
+    "check_vector",
+    "check_array",
+    "make_config",
 ]
 
 ROW_SUM_TOL = 1e-8
@@ -72,8 +88,10 @@ def check_number(value: Any, name: str, example: str) -> float:
     if isinstance(value, np.ndarray) and value.shape == ():
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {_kind(value)}; pass e.g. {example} "
-                        "(a float, not a string).")
+        raise TypeError(
+            f"{name} must be a number, got {_kind(value)}; pass e.g. {example} "
+            "(a float, not a string)."
+        )
     x = float(value)
     if not np.isfinite(x):
         raise ValueError(f"{name} must be a finite number, got {value!r}; pass e.g. {example}.")
@@ -88,7 +106,8 @@ def check_alpha(alpha: Any, name: str = "alpha") -> float:
     if not 0.0 < a <= 1.0:
         raise ValueError(
             f"{name} (the step size) must be in (0, 1], got {alpha!r}; try {name}=0.1 (larger "
-            f"learns faster but noisier, {name}=1 overwrites the old estimate).")
+            f"learns faster but noisier, {name}=1 overwrites the old estimate)."
+        )
     return a
 
 
@@ -101,7 +120,8 @@ def check_gamma(gamma: Any, name: str = "gamma") -> float:
         raise ValueError(
             f"{name} (the discount factor) must be in [0, 1], got {gamma!r}; use e.g. {name}=0.9, "
             f"or {name}=1.0 for an undiscounted task in which every state reaches a terminal "
-            "state.")
+            "state."
+        )
     return g
 
 
@@ -113,7 +133,8 @@ def check_epsilon(epsilon: Any, name: str = "epsilon") -> float:
     if not 0.0 <= e <= 1.0:
         raise ValueError(
             f"{name} (the exploration probability) must be in [0, 1], got {epsilon!r}; "
-            f"{name}=0.1 explores a random action 10% of the time, {name}=0 is purely greedy.")
+            f"{name}=0.1 explores a random action 10% of the time, {name}=0 is purely greedy."
+        )
     return e
 
 
@@ -121,8 +142,10 @@ def check_lam(lam: Any, name: str = "lam") -> float:
     """The trace / GAE parameter lambda in [0, 1]; returns it as a float."""
     x = check_number(lam, name, f"{name}=0.95")
     if not 0.0 <= x <= 1.0:
-        raise ValueError(f"{name} (lambda) must be in [0, 1], got {lam!r}; {name}=0 is the "
-                         f"one-step TD target, {name}=1 the Monte Carlo return, e.g. {name}=0.95.")
+        raise ValueError(
+            f"{name} (lambda) must be in [0, 1], got {lam!r}; {name}=0 is the "
+            f"one-step TD target, {name}=1 the Monte Carlo return, e.g. {name}=0.95."
+        )
     return x
 
 
@@ -130,8 +153,10 @@ def check_beta(beta: Any, name: str = "beta") -> float:
     """The KL coefficient beta > 0; returns it as a float."""
     x = check_number(beta, name, f"{name}=0.1")
     if not x > 0.0:
-        raise ValueError(f"{name} (the KL coefficient) must be > 0, got {beta!r}; e.g. {name}=0.1 "
-                         "(larger keeps the policy closer to the reference).")
+        raise ValueError(
+            f"{name} (the KL coefficient) must be > 0, got {beta!r}; e.g. {name}=0.1 "
+            "(larger keeps the policy closer to the reference)."
+        )
     return x
 
 
@@ -139,8 +164,10 @@ def check_tol(tol: Any, name: str = "tol") -> float:
     """A convergence tolerance > 0; returns it as a float."""
     x = check_number(tol, name, f"{name}=1e-8")
     if not x > 0.0:
-        raise ValueError(f"{name} must be > 0, got {tol!r}; e.g. {name}=1e-8 (an exact 0 is never "
-                         "reached in floating point).")
+        raise ValueError(
+            f"{name} must be > 0, got {tol!r}; e.g. {name}=1e-8 (an exact 0 is never "
+            "reached in floating point)."
+        )
     return x
 
 
@@ -148,8 +175,9 @@ def check_probability(p: Any, name: str, example: str = "0.1") -> float:
     """A probability in [0, 1]; returns it as a float."""
     x = check_number(p, name, f"{name}={example}")
     if not 0.0 <= x <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}; "
-                         f"e.g. {name}={example}.")
+        raise ValueError(
+            f"{name} must be a probability in [0, 1], got {p!r}; e.g. {name}={example}."
+        )
     return x
 
 
@@ -157,14 +185,19 @@ def _check_int(value: Any, name: str, example: int, low: int) -> int:
     if isinstance(value, np.ndarray) and value.shape == ():
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        hint = (f" ({value!r} is not a whole number)"
-                if isinstance(value, numbers.Real) and not isinstance(value, bool) else "")
-        raise TypeError(f"{name} must be an integer{hint}, got {_kind(value)}; "
-                        f"pass e.g. {name}={example}.")
+        hint = (
+            f" ({value!r} is not a whole number)"
+            if isinstance(value, numbers.Real) and not isinstance(value, bool)
+            else ""
+        )
+        raise TypeError(
+            f"{name} must be an integer{hint}, got {_kind(value)}; pass e.g. {name}={example}."
+        )
     if value < low:
         what = "positive" if low == 1 else "non-negative"
-        raise ValueError(f"{name} must be a {what} integer (>= {low}), got {value}; "
-                         f"e.g. {name}={example}.")
+        raise ValueError(
+            f"{name} must be a {what} integer (>= {low}), got {value}; e.g. {name}={example}."
+        )
     return int(value)
 
 
@@ -200,38 +233,53 @@ def check_rows(
         bad = np.flatnonzero(~np.isfinite(data))
         if bad.size:
             k = bad[0]
-            raise ValueError(f"{what} for {row_label(row_of(k))}, {col_label(cols[k])} is "
-                             f"{data[k]}; every probability must be a finite number. {fix}")
+            raise ValueError(
+                f"{what} for {row_label(row_of(k))}, {col_label(cols[k])} is "
+                f"{data[k]}; every probability must be a finite number. {fix}"
+            )
         bad = np.flatnonzero(data < 0)
         if bad.size:
             k = bad[0]
-            raise ValueError(f"{what} for {row_label(row_of(k))}, {col_label(cols[k])} is "
-                             f"{data[k]:g} < 0; probabilities must be >= 0. {fix}")
+            raise ValueError(
+                f"{what} for {row_label(row_of(k))}, {col_label(cols[k])} is "
+                f"{data[k]:g} < 0; probabilities must be >= 0. {fix}"
+            )
         sums = np.asarray(M.sum(axis=1)).ravel()  # (rows,) stays sparse, no densify
     else:
         bad = np.argwhere(~np.isfinite(M))
         if bad.size:
             i, j = bad[0]
-            raise ValueError(f"{what} for {row_label(i)}, {col_label(j)} is {M[i, j]}; "
-                             f"every probability must be a finite number. {fix}")
+            raise ValueError(
+                f"{what} for {row_label(i)}, {col_label(j)} is {M[i, j]}; "
+                f"every probability must be a finite number. {fix}"
+            )
         bad = np.argwhere(M < 0)
         if bad.size:
             i, j = bad[0]
-            raise ValueError(f"{what} for {row_label(i)}, {col_label(j)} is {M[i, j]:g} < 0; "
-                             f"probabilities must be >= 0. {fix}")
+            raise ValueError(
+                f"{what} for {row_label(i)}, {col_label(j)} is {M[i, j]:g} < 0; "
+                f"probabilities must be >= 0. {fix}"
+            )
         sums = M.sum(axis=1)
     wrong = np.abs(sums - 1.0) > ROW_SUM_TOL
     if allow_zero_rows is not None:
         wrong &= ~(allow_zero_rows & (sums == 0.0))
     if wrong.any():
         i = int(np.flatnonzero(wrong)[0])
-        raise ValueError(f"{what} for {row_label(i)} sum to {sums[i]:.12g} instead of 1 "
-                         f"(tolerance {ROW_SUM_TOL:g}); {fix}")
+        raise ValueError(
+            f"{what} for {row_label(i)} sum to {sums[i]:.12g} instead of 1 "
+            f"(tolerance {ROW_SUM_TOL:g}); {fix}"
+        )
 
 
-def check_policy(pi: Any, n_states: int, n_actions: int, *,
-                 state_label: Callable[[int], str] | None = None,
-                 action_label: Callable[[int], str] | None = None) -> np.ndarray:
+def check_policy(
+    pi: Any,
+    n_states: int,
+    n_actions: int,
+    *,
+    state_label: Callable[[int], str] | None = None,
+    action_label: Callable[[int], str] | None = None,
+) -> np.ndarray:
     """``pi`` as a float (S, A) array whose rows are distributions pi(. | s).
 
     ``state_label`` / ``action_label`` name states and actions in messages (default
@@ -241,20 +289,28 @@ def check_policy(pi: Any, n_states: int, n_actions: int, *,
     try:
         arr = np.asarray(pi, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"the policy pi must be an (S, A) array of probabilities, got "
-                        f"{type(pi).__name__}; e.g. np.full((S, A), 1 / A) for the uniform "
-                        "policy.") from None
+        raise TypeError(
+            f"the policy pi must be an (S, A) array of probabilities, got "
+            f"{type(pi).__name__}; e.g. np.full((S, A), 1 / A) for the uniform "
+            "policy."
+        ) from None
     if arr.shape != (n_states, n_actions):
         raise ValueError(
             f"the policy pi has shape {arr.shape}, but the model has {n_states} states and "
             f"{n_actions} actions; pass an (S, A) = ({n_states}, {n_actions}) matrix with "
             "pi[s, a] = probability of action a in state s (np.full((S, A), 1 / A) is uniform; "
-            "np.eye(A)[actions] turns a list of actions into one-hot rows).")
+            "np.eye(A)[actions] turns a list of actions into one-hot rows)."
+        )
     state_label = state_label or (lambda s: f"state {s}")
     action_label = action_label or (lambda a: f"action {a}")
-    check_rows(arr, state_label, "the policy probabilities pi(.|s)",
-               "Fix: each row must be a distribution over the actions, e.g. "
-               "pi = pi / pi.sum(axis=1, keepdims=True).", col_label=action_label)
+    check_rows(
+        arr,
+        state_label,
+        "the policy probabilities pi(.|s)",
+        "Fix: each row must be a distribution over the actions, e.g. "
+        "pi = pi / pi.sum(axis=1, keepdims=True).",
+        col_label=action_label,
+    )
     return arr
 
 
@@ -271,33 +327,44 @@ def check_terminal(terminal: Any, n_states: int) -> np.ndarray:
     t = np.asarray(terminal)
     if t.dtype == bool:
         if t.shape != (S,):
-            raise ValueError(f"terminal must be a boolean mask of shape (S,) = ({S},) or a list "
-                             f"of state indices, got a boolean array of shape {t.shape}.")
+            raise ValueError(
+                f"terminal must be a boolean mask of shape (S,) = ({S},) or a list "
+                f"of state indices, got a boolean array of shape {t.shape}."
+            )
         return t.copy()
     if t.ndim == 0:
         if np.issubdtype(t.dtype, np.integer):  # one index: say how to write it
-            raise TypeError(f"terminal must be a boolean mask of shape ({S},) or a list of state "
-                            f"indices, got the single number {terminal!r}; for one terminal "
-                            f"state write terminal=[{terminal!r}].")
-        raise TypeError(f"terminal must be a boolean mask of shape ({S},) or a list of state "
-                        f"indices, got the single value {terminal!r}. (Was gamma passed in its "
-                        "place? gamma is keyword-only: write gamma=0.9.)")
+            raise TypeError(
+                f"terminal must be a boolean mask of shape ({S},) or a list of state "
+                f"indices, got the single number {terminal!r}; for one terminal "
+                f"state write terminal=[{terminal!r}]."
+            )
+        raise TypeError(
+            f"terminal must be a boolean mask of shape ({S},) or a list of state "
+            f"indices, got the single value {terminal!r}. (Was gamma passed in its "
+            "place? gamma is keyword-only: write gamma=0.9.)"
+        )
     if t.size == 0:
         return np.zeros(S, dtype=bool)
     if t.ndim != 1 or not np.issubdtype(t.dtype, np.integer):
         if t.ndim == 1 and np.issubdtype(t.dtype, np.floating) and np.all(t == np.round(t)):
             t = t.astype(np.int64)
         else:
-            raise TypeError(f"terminal must be a boolean mask of shape ({S},) or a list of state "
-                            f"indices, got an array of dtype {t.dtype} and shape {t.shape}.")
+            raise TypeError(
+                f"terminal must be a boolean mask of shape ({S},) or a list of state "
+                f"indices, got an array of dtype {t.dtype} and shape {t.shape}."
+            )
     if t.shape == (S,) and set(np.unique(t).tolist()) <= {0, 1}:
-        raise ValueError(f"terminal {t.tolist()} is ambiguous: a 0/1 mask or the state indices "
-                         f"{sorted(set(t.tolist()))}? Pass a boolean mask "
-                         "(np.array(..., dtype=bool)) or a list of the terminal state indices.")
+        raise ValueError(
+            f"terminal {t.tolist()} is ambiguous: a 0/1 mask or the state indices "
+            f"{sorted(set(t.tolist()))}? Pass a boolean mask "
+            "(np.array(..., dtype=bool)) or a list of the terminal state indices."
+        )
     bad = t[(t < 0) | (t >= S)]
     if bad.size:
-        raise ValueError(f"terminal state index {int(bad[0])} is out of range; the model has "
-                         f"states 0..{S - 1}.")
+        raise ValueError(
+            f"terminal state index {int(bad[0])} is out of range; the model has states 0..{S - 1}."
+        )
     mask = np.zeros(S, dtype=bool)
     mask[t] = True
     return mask
@@ -344,8 +411,9 @@ def check_action(a: Any, n_actions: int, name: str = "a") -> int:
     if isinstance(a, bool) or not isinstance(a, numbers.Integral):
         raise TypeError(f"{name} must be an action index (an int), got {_kind(a)}.")
     if not 0 <= a < n_actions:
-        raise ValueError(f"{name} {a} is out of range; valid action indices are "
-                         f"0..{n_actions - 1}.")
+        raise ValueError(
+            f"{name} {a} is out of range; valid action indices are 0..{n_actions - 1}."
+        )
     return int(a)
 
 
@@ -369,11 +437,14 @@ def make_config(cls: type[C], config: C | None, overrides: dict[str, Any]) -> C:
     fields = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
-        raise TypeError(f"unknown {cls.__name__} field(s) {unknown}; the fields are "
-                        f"{sorted(fields)}.")
+        raise TypeError(
+            f"unknown {cls.__name__} field(s) {unknown}; the fields are {sorted(fields)}."
+        )
     if config is None:
         return cls(**overrides)
     if not isinstance(config, cls):
-        raise TypeError(f"config must be a {cls.__name__}, got {type(config).__name__}; build one "
-                        f"with {cls.__name__}(...) or pass the fields as keywords.")
+        raise TypeError(
+            f"config must be a {cls.__name__}, got {type(config).__name__}; build one "
+            f"with {cls.__name__}(...) or pass the fields as keywords."
+        )
     return dataclasses.replace(config, **overrides) if overrides else config

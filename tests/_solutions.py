@@ -13,14 +13,15 @@ Top-level calls (``check(...)``, prints, demo runs) and loops are never executed
 It also holds what every chapter's item tests share: :class:`Planted` wrong answers, the
 :func:`stub`, and helpers to run check() and read its report.
 """
+
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 import numpy as np
@@ -32,8 +33,13 @@ SOLUTIONS = REPO / "solutions"
 MARK = "### BEGIN SOLUTION"
 
 _ALWAYS = (ast.Import, ast.ImportFrom)
-_DEFINITIONS = _ALWAYS + (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign,
-                          ast.AnnAssign)
+_DEFINITIONS = _ALWAYS + (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Assign,
+    ast.AnnAssign,
+)
 
 
 def solution_notebook(chapter: str) -> Path:
@@ -46,11 +52,12 @@ def solution_notebook(chapter: str) -> Path:
 
 def _python_only(source: str) -> str:
     """Drop IPython magics and shell lines (``%matplotlib``, ``!pip``), which ast can't parse."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_solutions(chapter: str) -> dict:
     """Namespace (name -> object) holding the solution notebook's definitions of ``chapter``."""
     path = solution_notebook(chapter)
@@ -131,10 +138,12 @@ _HEADER = re.compile(r"^check \d{2}\.\w+: \S+/\S+ points$")
 def printed_hints(printed: str) -> str:
     """check()'s text without its points header and the student's own quoted values (which may
     equal a correct entry elsewhere in the array by chance; that gives nothing away)."""
-    body = "\n".join(line for line in printed.splitlines()
-                     if not _HEADER.match(line))  # "check NN.x: 1.5/3 points"
-    return _OWN_VALUE.sub(lambda m: (m.group(1) or m.group(2)) + "<own>" + (m.group(3) or ")"),
-                          body)
+    body = "\n".join(
+        line for line in printed.splitlines() if not _HEADER.match(line)
+    )  # "check NN.x: 1.5/3 points"
+    return _OWN_VALUE.sub(
+        lambda m: (m.group(1) or m.group(2)) + "<own>" + (m.group(3) or ")"), body
+    )
 
 
 def answer_tokens(values, item_id: str) -> set[str]:
@@ -182,9 +191,11 @@ def same_contract(student, package) -> list[str]:
             continue
         q = theirs[i]
         if (p.name, p.kind, p.default) != (q.name, q.kind, q.default):
-            problems.append(f"parameter {i}: exercise {p} vs package {q} ({p.kind.description} "
-                            f"vs {q.kind.description})")
-    for q in theirs[len(mine):]:
+            problems.append(
+                f"parameter {i}: exercise {p} vs package {q} ({p.kind.description} "
+                f"vs {q.kind.description})"
+            )
+    for q in theirs[len(mine) :]:
         if q.default is inspect.Parameter.empty or q.kind is not inspect.Parameter.KEYWORD_ONLY:
             problems.append(f"the package has an extra required or positional parameter {q}")
     return problems
@@ -234,8 +245,10 @@ def item_tests(chapter: str, items, planted):
     @pytest.mark.parametrize("it", items, ids=lambda it: it.id)
     def test_package_function_has_the_exercise_signature(it):
         package = package_function(it.function)
-        assert package is not None, (f"the package has no `{it.function}` (looked in "
-                                     f"{PACKAGE_MODULES}): every exercise function has a twin")
+        assert package is not None, (
+            f"the package has no `{it.function}` (looked in "
+            f"{PACKAGE_MODULES}): every exercise function has a twin"
+        )
         problems = same_contract(solution_function(chapter, it.function), package)
         assert not problems, f"{it.function}: " + "; ".join(problems)
 
@@ -246,8 +259,12 @@ def item_tests(chapter: str, items, planted):
         report, printed = run_check(it.id, package, capsys)
         assert report.points == report.max_points > 0, printed
 
-    return (test_solution_scores_full_marks, test_stub_scores_zero,
-            test_every_item_has_a_planted_wrong_answer, test_planted_wrong_answer_loses_points,
-            test_wrong_answer_report_does_not_print_the_answer,
-            test_package_function_has_the_exercise_signature,
-            test_package_function_scores_full_marks)
+    return (
+        test_solution_scores_full_marks,
+        test_stub_scores_zero,
+        test_every_item_has_a_planted_wrong_answer,
+        test_planted_wrong_answer_loses_points,
+        test_wrong_answer_report_does_not_print_the_answer,
+        test_package_function_has_the_exercise_signature,
+        test_package_function_scores_full_marks,
+    )

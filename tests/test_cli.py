@@ -4,6 +4,7 @@ Almost everything goes through ``rlcourse.cli.main([...])`` in this process (it 
 status); a few checks run the installed console script. Only one test grades notebooks (it
 starts two Jupyter kernels); the tour's demos are run by test_course.py.
 """
+
 from __future__ import annotations
 
 import ast
@@ -26,8 +27,7 @@ from rlcourse.grading.items import chapter_modules
 from rlcourse.tour import available_chapters, parse_chapters, tour_main
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = sorted(p.stem.removeprefix("bench_")
-                    for p in (REPO / "benchmarks").glob("bench_*.py"))
+BENCHMARKS = sorted(p.stem.removeprefix("bench_") for p in (REPO / "benchmarks").glob("bench_*.py"))
 GRADE_OPTIONS = ["--json", "--out FILE", "--timeout SECONDS", "--chapter NN", "PATH"]
 CONSOLE_SCRIPT = Path(sys.executable).with_name("rlcourse")
 
@@ -52,9 +52,11 @@ def test_help_lists_every_command_and_every_option_of_grade(capsys):
     code, out, err = run(["--help"], capsys)
     assert (code, err) == (0, "")
     assert out.startswith("usage: rlcourse [-h] [--version] COMMAND ...")
-    for line in ("rlcourse tour [--quick] [--out DIR] [--chapters NN,NN]",
-                 "rlcourse exercises [--check] [--root DIR]",
-                 "rlcourse bench {" + ",".join(BENCHMARKS) + "} [ARGS ...]"):
+    for line in (
+        "rlcourse tour [--quick] [--out DIR] [--chapters NN,NN]",
+        "rlcourse exercises [--check] [--root DIR]",
+        "rlcourse bench {" + ",".join(BENCHMARKS) + "} [ARGS ...]",
+    ):
         assert line in out
     grade = next(line for line in out.splitlines() if line.strip().startswith("rlcourse grade"))
     for option in GRADE_OPTIONS:
@@ -80,12 +82,15 @@ def test_unknown_command_is_argparse_one_line_error(capsys):
     assert error.startswith("rlcourse: error: argument COMMAND: invalid choice: 'frobnicate'")
 
 
-@pytest.mark.parametrize("command, options", [
-    ("tour", ["--quick", "--out DIR", "--chapters NN,NN"]),
-    ("grade", GRADE_OPTIONS),
-    ("exercises", ["--check", "--root DIR"]),
-    ("bench", ["ARGS", *BENCHMARKS]),
-])
+@pytest.mark.parametrize(
+    "command, options",
+    [
+        ("tour", ["--quick", "--out DIR", "--chapters NN,NN"]),
+        ("grade", GRADE_OPTIONS),
+        ("exercises", ["--check", "--root DIR"]),
+        ("bench", ["ARGS", *BENCHMARKS]),
+    ],
+)
 def test_every_command_has_its_own_help(command, options, capsys):
     code, out, err = run([command, "--help"], capsys)
     assert (code, err) == (0, "")
@@ -95,21 +100,28 @@ def test_every_command_has_its_own_help(command, options, capsys):
 
 
 def test_help_imports_nothing_heavy():
-    code = ("import sys\nfrom rlcourse.cli import main\nassert main(['--help']) == 0\n"
-            "heavy = {'matplotlib', 'torch', 'scipy', 'nbformat', 'nbclient', 'jupyter_client'}\n"
-            "loaded = {m.split('.')[0] for m in sys.modules} & heavy\n"
-            "loaded |= {m for m in sys.modules if m.startswith('rlcourse.tour.ch')}\n"
-            "assert not loaded, loaded\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, cwd=REPO)
+    code = (
+        "import sys\nfrom rlcourse.cli import main\nassert main(['--help']) == 0\n"
+        "heavy = {'matplotlib', 'torch', 'scipy', 'nbformat', 'nbclient', 'jupyter_client'}\n"
+        "loaded = {m.split('.')[0] for m in sys.modules} & heavy\n"
+        "loaded |= {m for m in sys.modules if m.startswith('rlcourse.tour.ch')}\n"
+        "assert not loaded, loaded\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO
+    )
     assert proc.returncode == 0, proc.stderr
 
 
 def test_parser_builds_without_running_anything():
     parser = build_parser()
     args = parser.parse_args(["grade", "a.ipynb", "b", "--chapter", "2", "--json"])
-    assert (args.command, args.paths, args.chapter, args.json) == ("grade", ["a.ipynb", "b"],
-                                                                   "2", True)
+    assert (args.command, args.paths, args.chapter, args.json) == (
+        "grade",
+        ["a.ipynb", "b"],
+        "2",
+        True,
+    )
 
 
 # ---------------------------------------------------------------- tour
@@ -126,8 +138,9 @@ def test_tour_rejects_bad_chapters_in_one_line(chapters, tmp_path, capsys):
 def test_tour_unknown_chapter_message():
     with pytest.raises(ValueError) as info:
         parse_chapters("07")
-    assert str(info.value) == ("no chapter 07; chapters with a tour: "
-                               + ", ".join(available_chapters()))
+    assert str(info.value) == (
+        "no chapter 07; chapters with a tour: " + ", ".join(available_chapters())
+    )
 
 
 def test_tour_chapter_numbers_are_normalised_deduplicated_and_keep_their_order():
@@ -165,12 +178,14 @@ def test_bench_without_a_known_name_is_a_usage_error(capsys):
 
 def test_bench_runs_the_script_with_its_arguments(tmp_path, monkeypatch, capsys):
     (tmp_path / "benchmarks").mkdir()
-    (tmp_path / "benchmarks" / "bench_echo.py").write_text(textwrap.dedent('''\
+    (tmp_path / "benchmarks" / "bench_echo.py").write_text(
+        textwrap.dedent('''\
         """Echo benchmark: prints its arguments."""
         import sys
         print("args:", sys.argv[1:])
         sys.exit(int(sys.argv[-1]))
-    '''))
+    ''')
+    )
     monkeypatch.chdir(tmp_path)  # the benchmarks/ folder is looked for from here upwards
     argv = list(sys.argv)
     code, out, _ = run(["bench", "echo", "--quick", "-n", "3"], capsys)
@@ -228,14 +243,25 @@ def test_grade_rejects_a_timeout_that_is_not_positive(tmp_path, capsys):
 def test_find_notebooks_expands_folders(tmp_path):
     (tmp_path / "class" / "bob").mkdir(parents=True)
     (tmp_path / "class" / ".ipynb_checkpoints").mkdir()
-    for rel in ("class/b.ipynb", "class/a.ipynb", "class/bob/02_dp.ipynb", "class/notes.txt",
-                "class/.ipynb_checkpoints/a-checkpoint.ipynb", "class/.hidden.ipynb",
-                "report.pdf"):
+    for rel in (
+        "class/b.ipynb",
+        "class/a.ipynb",
+        "class/bob/02_dp.ipynb",
+        "class/notes.txt",
+        "class/.ipynb_checkpoints/a-checkpoint.ipynb",
+        "class/.hidden.ipynb",
+        "report.pdf",
+    ):
         (tmp_path / rel).write_text("{}")
-    found = find_notebooks([tmp_path / "report.pdf", tmp_path / "class",
-                            tmp_path / "class" / "a.ipynb"])
+    found = find_notebooks(
+        [tmp_path / "report.pdf", tmp_path / "class", tmp_path / "class" / "a.ipynb"]
+    )
     assert [p.relative_to(tmp_path).as_posix() for p in found] == [
-        "report.pdf", "class/a.ipynb", "class/b.ipynb", "class/bob/02_dp.ipynb"]
+        "report.pdf",
+        "class/a.ipynb",
+        "class/b.ipynb",
+        "class/bob/02_dp.ipynb",
+    ]
 
 
 # ---------------------------------------------------------------- grade: a real run
@@ -247,8 +273,7 @@ NORMALIZE = "import numpy as np\n\ndef normalize(w):\n    return w / w.sum()"
 def write_notebook(path: Path, sources: list[str], chapter: str | None) -> Path:
     """A tiny submission: one code cell per source, chapter in the rlcourse metadata."""
     metadata = {"rlcourse": {"chapter": chapter, "kind": "exercise"}} if chapter else {}
-    nbformat.write(new_notebook(cells=[new_code_cell(s) for s in sources], metadata=metadata),
-                   path)
+    nbformat.write(new_notebook(cells=[new_code_cell(s) for s in sources], metadata=metadata), path)
     return path
 
 
@@ -261,28 +286,35 @@ def test_grade_a_folder_with_an_explicit_chapter(tmp_path, capsys):
     (folder / ".ipynb_checkpoints" / "b-checkpoint.ipynb").write_text("not graded")
     not_a_notebook = tmp_path / "essay.txt"  # exists, so it is graded: 0 points with an error
     not_a_notebook.write_text("I did the homework in my head.")
-    code, out, err = run(["grade", str(folder), str(not_a_notebook), "--chapter", "0",
-                          "--json", "--timeout", "30"], capsys)
+    code, out, err = run(
+        ["grade", str(folder), str(not_a_notebook), "--chapter", "0", "--json", "--timeout", "30"],
+        capsys,
+    )
     assert code == 0, err
     graded = json.loads(out)["notebooks"]
     assert [Path(r["notebook"]).name for r in graded] == ["03_a.ipynb", "b.ipynb", "essay.txt"]
     assert [r["chapter"] for r in graded] == ["00", "00", "00"]
-    assert [(r["points"], r["max_points"]) for r in graded] == [(1.0, 5.0), (5.0, 5.0),
-                                                                (0.0, 5.0)]
+    assert [(r["points"], r["max_points"]) for r in graded] == [(1.0, 5.0), (5.0, 5.0), (0.0, 5.0)]
     assert any("could not read the notebook" in e for e in graded[2]["errors"])
 
 
 # ---------------------------------------------------------------- the installed command
-@pytest.mark.skipif(not CONSOLE_SCRIPT.exists(),
-                    reason="the rlcourse console script is not installed next to this python")
+@pytest.mark.skipif(
+    not CONSOLE_SCRIPT.exists(),
+    reason="the rlcourse console script is not installed next to this python",
+)
 def test_console_script_exit_statuses(tmp_path):
     def rlcourse_cmd(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(CONSOLE_SCRIPT), *args], capture_output=True, text=True,
-                              timeout=120, cwd=tmp_path)
+        return subprocess.run(
+            [str(CONSOLE_SCRIPT), *args], capture_output=True, text=True, timeout=120, cwd=tmp_path
+        )
 
     proc = rlcourse_cmd("grade", "missing.ipynb")
     assert (proc.returncode, proc.stdout, proc.stderr) == (
-        2, "", "rlcourse grade: missing.ipynb: no such file or folder\n")
+        2,
+        "",
+        "rlcourse grade: missing.ipynb: no such file or folder\n",
+    )
     proc = rlcourse_cmd("--version")
     assert (proc.returncode, proc.stdout) == (0, "rlcourse 0.1.0\n")
     proc = rlcourse_cmd()

@@ -2,6 +2,7 @@
 
 The command line's own behaviour (usage errors, help, exit statuses) is tested in test_cli.py.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -87,25 +88,36 @@ GOOD_DEMO = """
 
 
 def test_a_broken_tour_module_gives_a_failed_row_and_the_others_still_run(
-        tmp_path, extra_tour_modules, capsys):
+    tmp_path, extra_tour_modules, capsys
+):
     extra_tour_modules("95", "raise RuntimeError('this chapter module is broken')\n")
     extra_tour_modules("96", GOOD_DEMO.replace("{nn}", "96"))
-    extra_tour_modules("97", """
+    extra_tour_modules(
+        "97",
+        """
         TOPIC = "a demo that raises"
 
         def demo(out_dir):
             return 1 / 0
-    """)
+    """,
+    )
     extra_tour_modules("98", "TOPIC = 'no demo function'\n")
     extra_tour_modules("99", GOOD_DEMO.replace("{nn}", "99"))
     assert available_chapters()[-5:] == ["95", "96", "97", "98", "99"]
     rows = run_tour(tmp_path / "out", ["95", "96", "97", "98", "99"])
     assert [(r.chapter, r.check) for r in rows] == [
-        ("95", "FAILED"), ("96", "ok"), ("97", "FAILED"), ("98", "FAILED"), ("99", "ok")]
+        ("95", "FAILED"),
+        ("96", "ok"),
+        ("97", "FAILED"),
+        ("98", "FAILED"),
+        ("99", "ok"),
+    ]
     assert "import failed: RuntimeError: this chapter module is broken" in rows[0].result
     assert "ch95.py did not import" in rows[0].topic
     assert (rows[2].topic, rows[2].result) == (
-        "a demo that raises", "demo failed: ZeroDivisionError: division by zero")
+        "a demo that raises",
+        "demo failed: ZeroDivisionError: division by zero",
+    )
     assert "defines no demo(out_dir) function" in rows[3].result
     err = capsys.readouterr().err
     assert "RuntimeError: this chapter module is broken" in err and "ZeroDivisionError" in err
@@ -125,8 +137,12 @@ def test_console_script_runs_the_tour(tmp_path):
     exe = Path(sys.executable).with_name("rlcourse")
     if not exe.exists():
         pytest.skip("the rlcourse console script is not installed next to this python")
-    proc = subprocess.run([str(exe), "tour", "--quick", "--chapters", "1", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(exe), "tour", "--quick", "--chapters", "1", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "| 01 |" in proc.stdout and (tmp_path / "01_mrp_convergence.png").exists()
 
@@ -139,7 +155,9 @@ def test_every_solution_has_an_exercise_and_at_least_four_graded_items():
         assert (REPO / "exercises" / sol.name).exists(), f"exercises/{sol.name} missing"
         assert ch in chapter_modules(), f"chapter {ch} has no rlcourse/grading/items/ch{ch}.py"
         assert len(items_for_chapter(ch)) >= 4, f"chapter {ch} has fewer than 4 graded items"
-        assert (REPO / "notebooks" / sol.name).exists(), f"notebooks/{sol.name} (the lecture) missing"
+        assert (REPO / "notebooks" / sol.name).exists(), (
+            f"notebooks/{sol.name} (the lecture) missing"
+        )
 
 
 LECTURES = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -150,9 +168,11 @@ def test_every_lecture_has_a_tour_module_and_graded_items(lecture):
     nn = lecture.name[:2]
     assert nn in available_chapters(), (
         f"notebooks/{lecture.name} has no tour demo: add rlcourse/tour/ch{nn}.py "
-        "(see the docstring of rlcourse/tour/__init__.py)")
+        "(see the docstring of rlcourse/tour/__init__.py)"
+    )
     assert nn in chapter_modules(), (
-        f"notebooks/{lecture.name} has no graded items: add rlcourse/grading/items/ch{nn}.py")
+        f"notebooks/{lecture.name} has no graded items: add rlcourse/grading/items/ch{nn}.py"
+    )
 
 
 def test_every_tour_chapter_has_its_lecture_notebook():

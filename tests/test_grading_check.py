@@ -1,11 +1,20 @@
 """check(), the item registry and the assertion helpers (no kernels; the demo chapter 00)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rlcourse.grading import (CheckReport, assert_array_close, assert_array_equal,
-                              assert_scalar_close, check, get_item, item, items_for_chapter)
+from rlcourse.grading import (
+    CheckReport,
+    assert_array_close,
+    assert_array_equal,
+    assert_scalar_close,
+    check,
+    get_item,
+    item,
+    items_for_chapter,
+)
 from rlcourse.grading.check import BoundedBuffer, format_report, run_item
 from rlcourse.grading.items import chapter_modules
 from rlcourse.grading.registry import _REGISTRY
@@ -24,6 +33,7 @@ def good_normalize(w):
 
 
 # -- the registry ------------------------------------------------------------------------------
+
 
 def test_demo_chapter_is_discovered_and_ordered():
     assert "00" in chapter_modules()
@@ -49,6 +59,7 @@ def test_item_declaration_validates_and_weights_tests():
         item("99.x", function="not a name")
     it = item("99.weighted", function="f", points=3)
     try:
+
         @it.test
         def first(f):
             """f(1) is 1."""
@@ -67,6 +78,7 @@ def test_item_declaration_validates_and_weights_tests():
 
 
 # -- check(): output format and points ---------------------------------------------------------
+
 
 def test_check_full_marks(capsys):
     report = check("00.normalize", good_normalize)
@@ -177,8 +189,14 @@ def test_check_is_skipped_while_grading(capsys, monkeypatch):
 def test_format_report_is_deterministic():
     a = format_report(run_item(get_item("00.mean"), good_mean))
     b = format_report(run_item(get_item("00.mean"), good_mean))
-    assert a == b == ("check 00.mean: 2/2 points\n  PASS  mean of a short list.\n"
-                      "  PASS  mean of a single element is that element.")
+    assert (
+        a
+        == b
+        == (
+            "check 00.mean: 2/2 points\n  PASS  mean of a short list.\n"
+            "  PASS  mean of a single element is that element."
+        )
+    )
 
 
 def test_bounded_buffer_counts_what_it_drops():
@@ -190,6 +208,7 @@ def test_bounded_buffer_counts_what_it_drops():
 
 # -- assertion helpers -------------------------------------------------------------------------
 
+
 def test_assert_array_close_never_prints_expected_values():
     expected = np.array([0.123456, 7.654321])
     with pytest.raises(AssertionError) as e:
@@ -199,13 +218,16 @@ def test_assert_array_close_never_prints_expected_values():
     assert "0.123" not in msg and "7.65" not in msg
 
 
-@pytest.mark.parametrize("actual, fragment", [
-    ([0.1, 0.2], "got list (wrap it in np.asarray(...))"),
-    (np.zeros((2, 1)), "has shape (2, 1), expected shape (2,)"),
-    (np.array([np.nan, 1.0]), "contains NaN or inf (first at V[0])"),
-    (np.array(["a", "b"]), "has dtype <U1"),
-    (None, "got NoneType"),
-])
+@pytest.mark.parametrize(
+    "actual, fragment",
+    [
+        ([0.1, 0.2], "got list (wrap it in np.asarray(...))"),
+        (np.zeros((2, 1)), "has shape (2, 1), expected shape (2,)"),
+        (np.array([np.nan, 1.0]), "contains NaN or inf (first at V[0])"),
+        (np.array(["a", "b"]), "has dtype <U1"),
+        (None, "got NoneType"),
+    ],
+)
 def test_assert_array_close_explains_each_kind_of_mistake(actual, fragment):
     with pytest.raises(AssertionError, match=None) as e:
         assert_array_close(actual, np.array([1.0, 2.0]), name="V")

@@ -5,6 +5,7 @@ One case per ``solutions/NN_*.ipynb`` whose chapter has graded items; each execu
 and the exercise in fresh kernels, so it costs about twice the notebook's run time (the suite sets
 RLCOURSE_QUICK=1, which the kernels inherit).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

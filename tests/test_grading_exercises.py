@@ -1,4 +1,5 @@
 """The exercise generator: solutions/NN_name.ipynb -> exercises/NN_name.ipynb."""
+
 from __future__ import annotations
 
 import json
@@ -9,35 +10,51 @@ import nbformat
 import pytest
 
 from rlcourse.grading.cli import exercises_main
-from rlcourse.grading.exercises import (ExerciseMarkupError, find_root, generate_exercise,
-                                        stub_source)
+from rlcourse.grading.exercises import (
+    ExerciseMarkupError,
+    find_root,
+    generate_exercise,
+    stub_source,
+)
 
 FIXTURE_REPO = Path(__file__).parent / "fixtures" / "grading" / "repo"
 REPO = Path(__file__).resolve().parent.parent
 
 
 def test_region_inside_a_function_becomes_a_stub_and_the_rest_stays():
-    source = ('def mean(xs):\n    """Average."""\n    n = len(xs)\n'
-              "    ### BEGIN SOLUTION\n    total = sum(xs)\n    ### END SOLUTION\n"
-              "    return total / n")
+    source = (
+        'def mean(xs):\n    """Average."""\n    n = len(xs)\n'
+        "    ### BEGIN SOLUTION\n    total = sum(xs)\n    ### END SOLUTION\n"
+        "    return total / n"
+    )
     assert stub_source(source, "03") == (
         'def mean(xs):\n    """Average."""\n    n = len(xs)\n'
         "    # YOUR CODE HERE\n"
         '    raise NotImplementedError("Exercise 03: implement mean")\n'
-        "    return total / n")
+        "    return total / n"
+    )
 
 
 def test_stub_indentation_description_and_several_regions():
-    source = ("class Agent:\n    def act(self, s):\n        if s:\n"
-              "            ### BEGIN SOLUTION: the greedy action\n            return 1\n"
-              "            ### END SOLUTION\n        return 0\n\n"
-              "x = 1\n### BEGIN SOLUTION\ny = x + 1\n### END SOLUTION\n")
+    source = (
+        "class Agent:\n    def act(self, s):\n        if s:\n"
+        "            ### BEGIN SOLUTION: the greedy action\n            return 1\n"
+        "            ### END SOLUTION\n        return 0\n\n"
+        "x = 1\n### BEGIN SOLUTION\ny = x + 1\n### END SOLUTION\n"
+    )
     assert stub_source(source, "04").split("\n") == [
-        "class Agent:", "    def act(self, s):", "        if s:",
+        "class Agent:",
+        "    def act(self, s):",
+        "        if s:",
         "            # YOUR CODE HERE",
         '            raise NotImplementedError("Exercise 04: implement the greedy action")',
-        "        return 0", "", "x = 1", "# YOUR CODE HERE",
-        'raise NotImplementedError("Exercise 04: implement this cell")', ""]
+        "        return 0",
+        "",
+        "x = 1",
+        "# YOUR CODE HERE",
+        'raise NotImplementedError("Exercise 04: implement this cell")',
+        "",
+    ]
 
 
 def test_unmarked_code_is_untouched():
@@ -45,11 +62,14 @@ def test_unmarked_code_is_untouched():
     assert stub_source(source, "01") == source
 
 
-@pytest.mark.parametrize("source, fragment", [
-    ("### BEGIN SOLUTION\nx = 1\n", "no matching '### END SOLUTION'"),
-    ("x = 1\n### END SOLUTION\n", "without a '### BEGIN SOLUTION'"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "nested"),
-])
+@pytest.mark.parametrize(
+    "source, fragment",
+    [
+        ("### BEGIN SOLUTION\nx = 1\n", "no matching '### END SOLUTION'"),
+        ("x = 1\n### END SOLUTION\n", "without a '### BEGIN SOLUTION'"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "nested"),
+    ],
+)
 def test_unpaired_markers_are_errors_naming_the_cell(source, fragment):
     with pytest.raises(ExerciseMarkupError, match=fragment) as e:
         stub_source(source, "01", where="01_x.ipynb, cell 4")
@@ -105,7 +125,8 @@ def test_check_detects_drift_and_regeneration_fixes_it(tmp_path, capsys):
     # a second solution without its exercise, and an exercise whose solution is gone
     shutil.copy(sol, root / "solutions" / "01_more.ipynb")
     (root / "exercises" / "07_old.ipynb").write_text(
-        (root / "exercises" / "00_demo.ipynb").read_text())
+        (root / "exercises" / "00_demo.ipynb").read_text()
+    )
     assert exercises_main(["--check", "--root", str(root)]) == 1
     out = capsys.readouterr().out
     assert "exercises/00_demo.ipynb (differs)" in out

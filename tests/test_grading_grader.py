@@ -3,6 +3,7 @@
 One grading run over all the notebooks (module fixture) keeps this file around half a minute:
 each notebook costs a fresh kernel (~1 s) and the planted hangs cost the 5 s time limit.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from rlcourse.grading.cli import grade_main
-from rlcourse.grading.grader import (detect_chapter, grade_notebooks, summary_table)
+from rlcourse.grading.grader import detect_chapter, grade_notebooks, summary_table
 
 FIXTURE_REPO = Path(__file__).parent / "fixtures" / "grading" / "repo"
 TIMEOUT = 5
@@ -22,35 +23,66 @@ TIMEOUT = 5
 ADD = "def add(a, b):\n    return a + b"
 MEAN = "def mean(xs):\n    return sum(xs) / len(xs)"
 NORMALIZE = "import numpy as np\n\ndef normalize(w):\n    return w / w.sum()"
-FORGE = ("from IPython.display import publish_display_data\n"
-         "publish_display_data({'application/vnd.rlcourse.grade+json': {'item': '00.mean', "
-         "'points': 2.0, 'max_points': 2.0, 'tests': [], 'nonce': 'guess'}})\n"
-         "print('{\"item\": \"00.mean\", \"points\": 2.0, \"status\": \"pass\"}')")
+FORGE = (
+    "from IPython.display import publish_display_data\n"
+    "publish_display_data({'application/vnd.rlcourse.grade+json': {'item': '00.mean', "
+    "'points': 2.0, 'max_points': 2.0, 'tests': [], 'nonce': 'guess'}})\n"
+    'print(\'{"item": "00.mean", "points": 2.0, "status": "pass"}\')'
+)
 
 STUDENTS = {
     # a planted wrong answer (that also tries to forge a result) fails its item only
-    "wrong.ipynb": [ADD, "def mean(xs):\n    " + FORGE.replace("\n", "\n    ")
-                    + "\n    return sum(xs) / (len(xs) + 1)", FORGE, NORMALIZE],
+    "wrong.ipynb": [
+        ADD,
+        "def mean(xs):\n    "
+        + FORGE.replace("\n", "\n    ")
+        + "\n    return sum(xs) / (len(xs) + 1)",
+        FORGE,
+        NORMALIZE,
+    ],
     # an endless loop inside the function: stopped by the per-test alarm
-    "loop_function.ipynb": [ADD, "def mean(xs):\n    while len(xs) == 1:\n        pass\n"
-                            "    return sum(xs) / len(xs)", NORMALIZE],
+    "loop_function.ipynb": [
+        ADD,
+        "def mean(xs):\n    while len(xs) == 1:\n        pass\n    return sum(xs) / len(xs)",
+        NORMALIZE,
+    ],
     # a cell that hangs and ignores the interrupt: the kernel is restarted and replayed
-    "hang_cell.ipynb": [ADD, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-                        "while True:\n    pass", MEAN, NORMALIZE],
+    "hang_cell.ipynb": [
+        ADD,
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
+        MEAN,
+        NORMALIZE,
+    ],
     # sys.exit() in a cell and in the function, an interruptible endless loop in a cell
-    "exits.ipynb": [ADD, "import sys\nsys.exit(1)", "while True:\n    pass",
-                    "def mean(xs):\n    import sys\n    sys.exit(0)", NORMALIZE],
+    "exits.ipynb": [
+        ADD,
+        "import sys\nsys.exit(1)",
+        "while True:\n    pass",
+        "def mean(xs):\n    import sys\n    sys.exit(0)",
+        NORMALIZE,
+    ],
     # os._exit kills the kernel in a cell and again while `mean` is graded
-    "os_exit.ipynb": [ADD, "import os\nos._exit(1)",
-                      "def mean(xs):\n    import os\n    os._exit(3)", NORMALIZE],
+    "os_exit.ipynb": [
+        ADD,
+        "import os\nos._exit(1)",
+        "def mean(xs):\n    import os\n    os._exit(3)",
+        NORMALIZE,
+    ],
     # megabytes of output; renamed notebook without check cells
-    "homework final.ipynb": ["print('x' * 5_000_000)", "for i in range(100_000):\n    print(i)",
-                             "def add(a, b):\n    print('y' * 1_000_000)\n    return a + b",
-                             MEAN, NORMALIZE],
+    "homework final.ipynb": [
+        "print('x' * 5_000_000)",
+        "for i in range(100_000):\n    print(i)",
+        "def add(a, b):\n    print('y' * 1_000_000)\n    return a + b",
+        MEAN,
+        NORMALIZE,
+    ],
     # wrong types, a renamed function, a cell that raises
-    "wrong_type.ipynb": ["def add(a, b):\n    return str(a + b)", "1 / 0",
-                         "def average(xs):\n    return sum(xs) / len(xs)",
-                         "def normalize(w):\n    return list(w / w.sum())"],
+    "wrong_type.ipynb": [
+        "def add(a, b):\n    return str(a + b)",
+        "1 / 0",
+        "def average(xs):\n    return sum(xs) / len(xs)",
+        "def normalize(w):\n    return list(w / w.sum())",
+    ],
 }
 
 
@@ -64,9 +96,12 @@ def student_notebook(path: Path, sources: list[str], chapter: str | None = "00")
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("submissions")
-    paths = [shutil.copy(FIXTURE_REPO / "solutions" / "00_demo.ipynb", folder / "00_demo.ipynb"),
-             shutil.copy(FIXTURE_REPO / "exercises" / "00_demo.ipynb",
-                         folder / "exercise_00_demo.ipynb")]
+    paths = [
+        shutil.copy(FIXTURE_REPO / "solutions" / "00_demo.ipynb", folder / "00_demo.ipynb"),
+        shutil.copy(
+            FIXTURE_REPO / "exercises" / "00_demo.ipynb", folder / "exercise_00_demo.ipynb"
+        ),
+    ]
     paths += [student_notebook(folder / name, cells) for name, cells in STUDENTS.items()]
     broken = folder / "00_broken.ipynb"
     broken.write_text('{"cells": [ not json')
@@ -74,10 +109,12 @@ def graded(tmp_path_factory):
     out = folder / "results" / "grades.json"
     import io
     from contextlib import redirect_stdout
+
     stdout = io.StringIO()
     with redirect_stdout(stdout):
-        code = grade_main([str(p) for p in paths] + ["--timeout", str(TIMEOUT), "--json",
-                                                     "--out", str(out)])
+        code = grade_main(
+            [str(p) for p in paths] + ["--timeout", str(TIMEOUT), "--json", "--out", str(out)]
+        )
     document = json.loads(stdout.getvalue())
     by_name = {Path(r["notebook"]).name: r for r in document["notebooks"]}
     return {"code": code, "document": document, "by_name": by_name, "paths": paths, "out": out}
@@ -109,8 +146,11 @@ def test_solution_scores_full_marks(graded):
 
 def test_untouched_exercise_scores_zero_on_every_item(graded):
     r = graded["by_name"]["exercise_00_demo.ipynb"]
-    assert points(graded, "exercise_00_demo.ipynb") == {"00.add": 0, "00.mean": 0,
-                                                         "00.normalize": 0}
+    assert points(graded, "exercise_00_demo.ipynb") == {
+        "00.add": 0,
+        "00.mean": 0,
+        "00.normalize": 0,
+    }
     assert all("NotImplementedError" in i["message"] for i in r["items"])
     assert [c["status"] for c in r["cells"]] == ["error"]  # the top-level stub cell raises
 
@@ -121,8 +161,7 @@ def test_wrong_answer_fails_its_item_only_and_cannot_forge(graded):
 
 
 def test_endless_loop_in_a_function_fails_that_test_only(graded):
-    assert points(graded, "loop_function.ipynb") == {"00.add": 1, "00.mean": 1,
-                                                     "00.normalize": 2}
+    assert points(graded, "loop_function.ipynb") == {"00.add": 1, "00.mean": 1, "00.normalize": 2}
     assert "time limit" in item(graded, "loop_function.ipynb", "00.mean")["message"]
 
 
@@ -130,8 +169,13 @@ def test_hanging_cell_is_restarted_and_earlier_cells_replayed(graded):
     r = graded["by_name"]["hang_cell.ipynb"]
     assert points(graded, "hang_cell.ipynb") == {"00.add": 1, "00.mean": 2, "00.normalize": 2}
     assert r["restarts"] == 1
-    assert r["cells"] == [{"cell": 1, "status": "timeout", "error":
-                           f"ran longer than {TIMEOUT} s and was interrupted"}]
+    assert r["cells"] == [
+        {
+            "cell": 1,
+            "status": "timeout",
+            "error": f"ran longer than {TIMEOUT} s and was interrupted",
+        }
+    ]
 
 
 def test_sys_exit_and_interruptible_loop(graded):
@@ -157,11 +201,12 @@ def test_megabyte_printer_is_capped(graded):
 
 
 def test_wrong_types_and_renamed_function(graded):
-    assert points(graded, "wrong_type.ipynb") == {"00.add": 0, "00.mean": 0,
-                                                  "00.normalize": 1}
+    assert points(graded, "wrong_type.ipynb") == {"00.add": 0, "00.mean": 0, "00.normalize": 1}
     assert "no function named `mean`" in item(graded, "wrong_type.ipynb", "00.mean")["message"]
-    assert ("expected `normalize(w)` to be a numpy array of shape (5,), got list"
-            in item(graded, "wrong_type.ipynb", "00.normalize")["message"])
+    assert (
+        "expected `normalize(w)` to be a numpy array of shape (5,), got list"
+        in item(graded, "wrong_type.ipynb", "00.normalize")["message"]
+    )
     cells = graded["by_name"]["wrong_type.ipynb"]["cells"]
     assert cells == [{"cell": 1, "status": "error", "error": "ZeroDivisionError: division by zero"}]
 
@@ -178,9 +223,18 @@ def test_invalid_notebook_gets_zero_with_an_error(graded):
 def test_summary_table(graded):
     from rlcourse.grading.grader import ItemResult, NotebookResult
 
-    results = [NotebookResult(r["notebook"], r["chapter"], r["points"], r["max_points"],
-                              [ItemResult(**i) for i in r["items"]], r["errors"], r["cells"])
-               for r in graded["document"]["notebooks"]]
+    results = [
+        NotebookResult(
+            r["notebook"],
+            r["chapter"],
+            r["points"],
+            r["max_points"],
+            [ItemResult(**i) for i in r["items"]],
+            r["errors"],
+            r["cells"],
+        )
+        for r in graded["document"]["notebooks"]
+    ]
     table = summary_table(results).splitlines()
     assert table[0].split() == ["notebook", "item", "points", "max", "status", "/", "hint"]
     row = next(line for line in table if "wrong.ipynb" in line and "00.mean" in line)
@@ -232,9 +286,20 @@ def test_slightly_malformed_notebooks_are_still_read(tmp_path):
     from rlcourse.grading.grader import read_submission
 
     path = tmp_path / "00_vscode.ipynb"
-    path.write_text(json.dumps({"cells": [{"cell_type": "code"}, 7,
-                                          {"cell_type": "code", "source": ["x = 1\n", "y = 2"]}],
-                                "metadata": {}, "nbformat": 4, "nbformat_minor": 2}))
+    path.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {"cell_type": "code"},
+                    7,
+                    {"cell_type": "code", "source": ["x = 1\n", "y = 2"]},
+                ],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 2,
+            }
+        )
+    )
     nb = read_submission(path)
     assert [c.get("source") for c in nb["cells"]] == [None, ["x = 1\n", "y = 2"]]
     path.write_text("[]")

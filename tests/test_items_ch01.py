@@ -4,14 +4,16 @@ The solution notebook's functions score full marks, the exercise stub scores 0, 
 wrong answer below (a mistake students really make) loses points, caught by the item's test that
 is aimed at it, without check() printing the correct value.
 """
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from _solutions import Planted, answer_tokens, item_tests, printed_hints
 
 from rlcourse.grading import items_for_chapter
+
+from _solutions import Planted, answer_tokens, item_tests, printed_hints
 
 CHAPTER = "01"
 ITEMS = items_for_chapter(CHAPTER)
@@ -101,7 +103,7 @@ def n_step_one_short(P, mu0, n):
 
 def n_step_elementwise_power(P, mu0, n):
     """P ** n is the entry-wise power, not the matrix power."""
-    return np.asarray(mu0, dtype=float) @ (P ** n)
+    return np.asarray(mu0, dtype=float) @ (P**n)
 
 
 # ----------------------------------------------------------------------- 01.stationary_distribution
@@ -260,63 +262,133 @@ V_WALK_INNER = np.arange(1, 6) / 6  # the random walk A..E with gamma = 1: v(k) 
 V_JUNK_INNER = (0.28 / 0.361, -0.92 / 0.361)  # the junk-terminal model (ch01.py, by hand)
 
 PLANTED = [
-    Planted("01.discounted_return", discounted_from_gamma_1, "first_reward_is_not_discounted",
-            answer=(1.875,)),
-    Planted("01.discounted_return", discounted_reversed, "first_reward_is_not_discounted",
-            answer=(1.875,)),
-    Planted("01.discounted_return", discounted_terms_not_summed, "worked_example",
-            answer=(1.875,)),
+    Planted(
+        "01.discounted_return",
+        discounted_from_gamma_1,
+        "first_reward_is_not_discounted",
+        answer=(1.875,),
+    ),
+    Planted(
+        "01.discounted_return",
+        discounted_reversed,
+        "first_reward_is_not_discounted",
+        answer=(1.875,),
+    ),
+    Planted("01.discounted_return", discounted_terms_not_summed, "worked_example", answer=(1.875,)),
     Planted("01.discounted_return", discounted_recursive_no_base_case, "edge_cases"),
-    Planted("01.returns", returns_discounted_from_start, "returns_restart_discounting_at_t",
-            answer=(1.875, 1.75, 3.5)),
+    Planted(
+        "01.returns",
+        returns_discounted_from_start,
+        "returns_restart_discounting_at_t",
+        answer=(1.875, 1.75, 3.5),
+    ),
     Planted("01.returns", returns_in_place, "long_episode_matches_direct_sum"),
-    Planted("01.returns", returns_forward_recursion, "worked_example_all_steps",
-            answer=(1.875, 1.75, 3.5)),
+    Planted(
+        "01.returns",
+        returns_forward_recursion,
+        "worked_example_all_steps",
+        answer=(1.875, 1.75, 3.5),
+    ),
     Planted("01.returns", returns_as_list, "worked_example_all_steps"),
-    Planted("01.n_step_distribution", n_step_P_mu, "row_vector_times_P",
-            answer=np.concatenate([[0.5, 0.0, 0.5] @ P_WEATHER, P_WEATHER[0]])),
-    Planted("01.n_step_distribution", n_step_one_short, "matches_matrix_power",
-            answer=[0.5, 0.0, 0.5] @ P_WEATHER),
-    Planted("01.n_step_distribution", n_step_elementwise_power, "matches_matrix_power",
-            answer=[0.5, 0.0, 0.5] @ np.linalg.matrix_power(P_WEATHER, 2)),
-    Planted("01.stationary_distribution", stationary_right_eigenvector, "three_state_chain",
-            answer=MU_WEATHER),
-    Planted("01.stationary_distribution", stationary_unit_norm, "two_state_closed_form",
-            answer=(0.25, 0.75)),
-    Planted("01.stationary_distribution", stationary_by_power, "periodic_chain",
-            answer=(1 / 3,)),
+    Planted(
+        "01.n_step_distribution",
+        n_step_P_mu,
+        "row_vector_times_P",
+        answer=np.concatenate([[0.5, 0.0, 0.5] @ P_WEATHER, P_WEATHER[0]]),
+    ),
+    Planted(
+        "01.n_step_distribution",
+        n_step_one_short,
+        "matches_matrix_power",
+        answer=[0.5, 0.0, 0.5] @ P_WEATHER,
+    ),
+    Planted(
+        "01.n_step_distribution",
+        n_step_elementwise_power,
+        "matches_matrix_power",
+        answer=[0.5, 0.0, 0.5] @ np.linalg.matrix_power(P_WEATHER, 2),
+    ),
+    Planted(
+        "01.stationary_distribution",
+        stationary_right_eigenvector,
+        "three_state_chain",
+        answer=MU_WEATHER,
+    ),
+    Planted(
+        "01.stationary_distribution",
+        stationary_unit_norm,
+        "two_state_closed_form",
+        answer=(0.25, 0.75),
+    ),
+    Planted("01.stationary_distribution", stationary_by_power, "periodic_chain", answer=(1 / 3,)),
     Planted("01.mrp_value", mrp_value_transposed, "two_state_by_hand", answer=V_TWO_STATE),
     Planted("01.mrp_value", mrp_value_one_backup, "one_absorbing_state", answer=(10.0,)),
     Planted("01.mrp_value", mrp_value_as_list, "one_absorbing_state"),
-    Planted("01.mrp_value", mrp_value_ignores_terminal, "random_walk_with_terminal_states",
-            answer=V_WALK_INNER),
-    Planted("01.mrp_value", mrp_value_zeroes_terminal_afterwards, "terminal_rows_are_ignored",
-            answer=V_JUNK_INNER),
-    Planted("01.mrp_value", mrp_value_keeps_terminal_rewards, "terminal_rows_are_ignored",
-            answer=V_JUNK_INNER),
+    Planted(
+        "01.mrp_value",
+        mrp_value_ignores_terminal,
+        "random_walk_with_terminal_states",
+        answer=V_WALK_INNER,
+    ),
+    Planted(
+        "01.mrp_value",
+        mrp_value_zeroes_terminal_afterwards,
+        "terminal_rows_are_ignored",
+        answer=V_JUNK_INNER,
+    ),
+    Planted(
+        "01.mrp_value",
+        mrp_value_keeps_terminal_rewards,
+        "terminal_rows_are_ignored",
+        answer=V_JUNK_INNER,
+    ),
     Planted("01.mrp_value", mrp_value_overwrites_inputs, "terminal_rows_are_ignored"),
-    Planted("01.mrp_value_iterative", iterative_fixed_sweeps, "runs_until_tol_not_a_fixed_count",
-            answer=(100.0,)),
+    Planted(
+        "01.mrp_value_iterative",
+        iterative_fixed_sweeps,
+        "runs_until_tol_not_a_fixed_count",
+        answer=(100.0,),
+    ),
     Planted("01.mrp_value_iterative", iterative_by_linear_solve, "matches_closed_form"),
     Planted("01.mrp_value_iterative", iterative_transposed, "weather_chain", answer=V_WEATHER),
-    Planted("01.mrp_value_iterative", iterative_stop_test_inverted, "matches_closed_form",
-            answer=V_TWO_STATE),
-    Planted("01.mrp_value_iterative", iterative_ignores_terminal, "terminal_values_stay_zero",
-            answer=V_JUNK_INNER),
-    Planted("01.mrp_value_iterative", iterative_zeroes_terminal_at_the_end,
-            "terminal_values_stay_zero", answer=V_JUNK_INNER),
+    Planted(
+        "01.mrp_value_iterative",
+        iterative_stop_test_inverted,
+        "matches_closed_form",
+        answer=V_TWO_STATE,
+    ),
+    Planted(
+        "01.mrp_value_iterative",
+        iterative_ignores_terminal,
+        "terminal_values_stay_zero",
+        answer=V_JUNK_INNER,
+    ),
+    Planted(
+        "01.mrp_value_iterative",
+        iterative_zeroes_terminal_at_the_end,
+        "terminal_values_stay_zero",
+        answer=V_JUNK_INNER,
+    ),
     Planted("01.mrp_value_iterative", iterative_writes_into_R, "terminal_values_stay_zero"),
-    Planted("01.mrp_value_iterative", iterative_sweeps_from_gamma, "random_walk_gamma_1",
-            answer=V_WALK_INNER),
+    Planted(
+        "01.mrp_value_iterative",
+        iterative_sweeps_from_gamma,
+        "random_walk_gamma_1",
+        answer=V_WALK_INNER,
+    ),
 ]
 
 
 # -------------------------------------------------------------------------------------------- tests
-(test_solution_scores_full_marks, test_stub_scores_zero,
- test_every_item_has_a_planted_wrong_answer, test_planted_wrong_answer_loses_points,
- test_wrong_answer_report_does_not_print_the_answer,
- test_package_function_has_the_exercise_signature,
- test_package_function_scores_full_marks) = item_tests(CHAPTER, ITEMS, PLANTED)
+(
+    test_solution_scores_full_marks,
+    test_stub_scores_zero,
+    test_every_item_has_a_planted_wrong_answer,
+    test_planted_wrong_answer_loses_points,
+    test_wrong_answer_report_does_not_print_the_answer,
+    test_package_function_has_the_exercise_signature,
+    test_package_function_scores_full_marks,
+) = item_tests(CHAPTER, ITEMS, PLANTED)
 
 
 def test_answer_check_would_see_a_printed_answer():

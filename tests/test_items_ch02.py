@@ -5,14 +5,16 @@ wrong answer below (a mistake students really make in dynamic programming) loses
 by the item's test aimed at it, without check() printing the correct values. The package's
 functions of the same names (rlcourse.mdp) have the exercises' signatures and score full marks.
 """
+
 from __future__ import annotations
 
 import numpy as np
-from _solutions import Planted, item_tests
 
 from rlcourse.grading import items_for_chapter
 from rlcourse.grading.items.ch02 import _grid, _random_model, _random_policy  # the items' models
 from rlcourse.mdp import MDP, evaluate_policy, solve_value_iteration
+
+from _solutions import Planted, item_tests
 
 CHAPTER = "02"
 ITEMS = items_for_chapter(CHAPTER)
@@ -336,60 +338,111 @@ def _answers():
 ANSWERS = _answers()
 
 PLANTED = [
-    Planted("02.induced_mrp", induced_mrp_averages_rewards,
-            "induced_mrp_of_a_stochastic_policy"),
+    Planted("02.induced_mrp", induced_mrp_averages_rewards, "induced_mrp_of_a_stochastic_policy"),
     Planted("02.induced_mrp", induced_mrp_sums_rows, "induced_transitions_are_distributions"),
     Planted("02.induced_mrp", induced_mrp_swapped, "induced_mrp_of_a_stochastic_policy"),
-    Planted("02.induced_mrp", induced_mrp_weights_p_in_place,
-            "induced_mrp_of_a_stochastic_policy"),
-    Planted("02.policy_evaluation", policy_evaluation_no_terminal_mask,
-            "keeps_terminal_values_at_zero", answer=ANSWERS["V_junk"]),
+    Planted("02.induced_mrp", induced_mrp_weights_p_in_place, "induced_mrp_of_a_stochastic_policy"),
+    Planted(
+        "02.policy_evaluation",
+        policy_evaluation_no_terminal_mask,
+        "keeps_terminal_values_at_zero",
+        answer=ANSWERS["V_junk"],
+    ),
     Planted("02.policy_evaluation", policy_evaluation_fixed_gamma, "uses_gamma_and_the_policy"),
-    Planted("02.policy_evaluation", policy_evaluation_one_sweep,
-            "evaluates_the_uniform_policy_on_minegrid", answer=ANSWERS["V_uniform_small"]),
-    Planted("02.policy_evaluation", policy_evaluation_value_iteration_stop,
-            "works_with_gamma_one"),
-    Planted("02.policy_evaluation", policy_evaluation_max_over_actions,
-            "evaluates_the_uniform_policy_on_minegrid", answer=ANSWERS["V_uniform_small"]),
-    Planted("02.policy_evaluation", policy_evaluation_indexes_with_none,
-            "evaluates_a_model_without_terminal_states", answer=ANSWERS["V_no_terminal"]),
+    Planted(
+        "02.policy_evaluation",
+        policy_evaluation_one_sweep,
+        "evaluates_the_uniform_policy_on_minegrid",
+        answer=ANSWERS["V_uniform_small"],
+    ),
+    Planted("02.policy_evaluation", policy_evaluation_value_iteration_stop, "works_with_gamma_one"),
+    Planted(
+        "02.policy_evaluation",
+        policy_evaluation_max_over_actions,
+        "evaluates_the_uniform_policy_on_minegrid",
+        answer=ANSWERS["V_uniform_small"],
+    ),
+    Planted(
+        "02.policy_evaluation",
+        policy_evaluation_indexes_with_none,
+        "evaluates_a_model_without_terminal_states",
+        answer=ANSWERS["V_no_terminal"],
+    ),
     Planted("02.q_from_v", q_from_v_no_terminal_mask, "q_is_zero_at_terminal_states"),
     Planted("02.q_from_v", q_from_v_wrong_axis, "q_from_v_on_a_random_mdp"),
     Planted("02.q_from_v", q_from_v_no_reward, "max_of_q_star_is_v_star"),
     Planted("02.q_from_v", q_from_v_aliases_r, "q_from_v_on_a_random_mdp"),
     Planted("02.q_from_v", q_from_v_indexes_with_none, "q_from_v_without_terminal_states"),
-    Planted("02.q_from_v", q_from_v_trusts_V_at_terminals,
-            "terminal_states_are_worth_zero_whatever_V_holds", answer=(1.0, 2.5)),
-    Planted("02.greedy_policy", greedy_policy_argmax_axis0,
-            "greedy_policy_uses_q_not_a_transpose"),
+    Planted(
+        "02.q_from_v",
+        q_from_v_trusts_V_at_terminals,
+        "terminal_states_are_worth_zero_whatever_V_holds",
+        answer=(1.0, 2.5),
+    ),
+    Planted("02.greedy_policy", greedy_policy_argmax_axis0, "greedy_policy_uses_q_not_a_transpose"),
     Planted("02.greedy_policy", greedy_policy_indices, "greedy_policy_is_one_hot_argmax"),
-    Planted("02.greedy_policy", greedy_policy_splits_ties,
-            "greedy_policy_breaks_ties_to_the_lowest_action"),
-    Planted("02.greedy_policy", greedy_policy_ties_to_highest,
-            "greedy_policy_breaks_ties_to_the_lowest_action"),
+    Planted(
+        "02.greedy_policy",
+        greedy_policy_splits_ties,
+        "greedy_policy_breaks_ties_to_the_lowest_action",
+    ),
+    Planted(
+        "02.greedy_policy",
+        greedy_policy_ties_to_highest,
+        "greedy_policy_breaks_ties_to_the_lowest_action",
+    ),
     Planted("02.greedy_policy", greedy_policy_reuses_q, "greedy_policy_is_one_hot_argmax"),
-    Planted("02.policy_iteration", policy_iteration_no_terminal_mask,
-            "policy_iteration_ignores_terminal_junk", answer=ANSWERS["V_star_pi_junk"]),
-    Planted("02.policy_iteration", policy_iteration_one_improvement,
-            "policy_iteration_on_minegrid_small", answer=ANSWERS["V_star_small"]),
-    Planted("02.policy_iteration", policy_iteration_pi_first,
-            "policy_iteration_on_minegrid_small"),
-    Planted("02.policy_iteration", policy_iteration_needs_terminal,
-            "policy_iteration_without_terminal_states"),
-    Planted("02.value_iteration", value_iteration_plain_stop,
-            "value_iteration_stopping_rule_guarantees_tol", answer=(20.0,)),
-    Planted("02.value_iteration", value_iteration_no_terminal_mask,
-            "value_iteration_ignores_terminal_junk", answer=ANSWERS["V_star_vi_junk"]),
-    Planted("02.value_iteration", value_iteration_greedy_on_next_v,
-            "value_iteration_on_the_slippery_default_grid"),
-    Planted("02.value_iteration", value_iteration_indexes_with_none,
-            "value_iteration_without_terminal_states", answer=ANSWERS["V_star_vi_no_terminal"]),
+    Planted(
+        "02.policy_iteration",
+        policy_iteration_no_terminal_mask,
+        "policy_iteration_ignores_terminal_junk",
+        answer=ANSWERS["V_star_pi_junk"],
+    ),
+    Planted(
+        "02.policy_iteration",
+        policy_iteration_one_improvement,
+        "policy_iteration_on_minegrid_small",
+        answer=ANSWERS["V_star_small"],
+    ),
+    Planted("02.policy_iteration", policy_iteration_pi_first, "policy_iteration_on_minegrid_small"),
+    Planted(
+        "02.policy_iteration",
+        policy_iteration_needs_terminal,
+        "policy_iteration_without_terminal_states",
+    ),
+    Planted(
+        "02.value_iteration",
+        value_iteration_plain_stop,
+        "value_iteration_stopping_rule_guarantees_tol",
+        answer=(20.0,),
+    ),
+    Planted(
+        "02.value_iteration",
+        value_iteration_no_terminal_mask,
+        "value_iteration_ignores_terminal_junk",
+        answer=ANSWERS["V_star_vi_junk"],
+    ),
+    Planted(
+        "02.value_iteration",
+        value_iteration_greedy_on_next_v,
+        "value_iteration_on_the_slippery_default_grid",
+    ),
+    Planted(
+        "02.value_iteration",
+        value_iteration_indexes_with_none,
+        "value_iteration_without_terminal_states",
+        answer=ANSWERS["V_star_vi_no_terminal"],
+    ),
 ]
 
 
 # ----------------------------------------------------------------------------- tests
-(test_solution_scores_full_marks, test_stub_scores_zero,
- test_every_item_has_a_planted_wrong_answer, test_planted_wrong_answer_loses_points,
- test_wrong_answer_report_does_not_print_the_answer,
- test_package_function_has_the_exercise_signature,
- test_package_function_scores_full_marks) = item_tests(CHAPTER, ITEMS, PLANTED)
+(
+    test_solution_scores_full_marks,
+    test_stub_scores_zero,
+    test_every_item_has_a_planted_wrong_answer,
+    test_planted_wrong_answer_loses_points,
+    test_wrong_answer_report_does_not_print_the_answer,
+    test_package_function_has_the_exercise_signature,
+    test_package_function_scores_full_marks,
+) = item_tests(CHAPTER, ITEMS, PLANTED)

@@ -4,12 +4,14 @@ The solution notebook's functions score full marks, the exercise stub scores 0, 
 wrong answer below (a mistake students really make in MC and TD prediction) loses points, caught
 by the item's test aimed at it, without check() printing the correct values.
 """
+
 from __future__ import annotations
 
 import numpy as np
-from _solutions import Planted, item_tests
 
 from rlcourse.grading import items_for_chapter
+
+from _solutions import Planted, item_tests
 
 CHAPTER = "03"
 ITEMS = items_for_chapter(CHAPTER)
@@ -118,7 +120,7 @@ def mc_last_visit(episodes, n_states, *, gamma):
         G = 0.0
         for t in reversed(range(len(rewards))):
             G = rewards[t] + gamma * G
-            if states[t] not in states[t + 1:len(rewards)]:
+            if states[t] not in states[t + 1 : len(rewards)]:
                 G_sum[states[t]] += G
                 N[states[t]] += 1
     return _average(G_sum, N)
@@ -278,43 +280,67 @@ PLANTED = [
     Planted("03.mc_update", mc_update_in_place, "only_state_s_moves"),
     Planted("03.mc_update", mc_update_sign_error, "moves_toward_G", answer=(0.3, 3.0, -2.0)),
     Planted("03.mc_update", mc_update_returns_scalar, "mc_deck_example"),
-    Planted("03.td0_update", td0_update_discounts_reward, "gamma_discounts_only_the_next_value",
-            answer=(3.5,)),
-    Planted("03.td0_update", td0_update_bootstraps_terminal, "no_bootstrap_from_terminal",
-            answer=(1.5,)),
+    Planted(
+        "03.td0_update",
+        td0_update_discounts_reward,
+        "gamma_discounts_only_the_next_value",
+        answer=(3.5,),
+    ),
+    Planted(
+        "03.td0_update", td0_update_bootstraps_terminal, "no_bootstrap_from_terminal", answer=(1.5,)
+    ),
     Planted("03.td0_update", td0_update_two_steps, "self_loop_uses_old_value", answer=(3.0,)),
     Planted("03.td0_update", td0_update_in_place, "no_bootstrap_from_terminal"),
     Planted("03.td0_update", td0_update_old_signature, "td_deck_example", answer=(0.1,)),
     Planted("03.first_visit_mc", mc_every_visit, "revisits", answer=(2.0, 4.0)),
     Planted("03.first_visit_mc", mc_last_visit, "revisits", answer=(2.0, 4.0)),
-    Planted("03.first_visit_mc", mc_first_visit_G_carried_over, "two_episodes",
-            answer=(2.25, 1.5)),
-    Planted("03.first_visit_mc", mc_first_visit_per_episode_count, "two_episodes",
-            answer=(2.25, 1.5)),
+    Planted("03.first_visit_mc", mc_first_visit_G_carried_over, "two_episodes", answer=(2.25, 1.5)),
+    Planted(
+        "03.first_visit_mc", mc_first_visit_per_episode_count, "two_episodes", answer=(2.25, 1.5)
+    ),
     Planted("03.first_visit_mc", mc_first_visit_discount_all, "discounting", answer=(2.71, 1.9)),
     Planted("03.every_visit_mc", mc_first_visit, "revisits", answer=(3.0, 2.0, 4.0)),
     Planted("03.every_visit_mc", mc_every_visit_mean_of_episode_means, "random_episodes"),
-    Planted("03.every_visit_mc", mc_every_visit_G_carried_over, "two_episodes",
-            answer=(3.0, 2.25, 1.5)),
-    Planted("03.every_visit_mc", mc_every_visit_discounted_from_start, "discounting",
-            answer=(2.71, 1.9)),
+    Planted(
+        "03.every_visit_mc", mc_every_visit_G_carried_over, "two_episodes", answer=(3.0, 2.25, 1.5)
+    ),
+    Planted(
+        "03.every_visit_mc", mc_every_visit_discounted_from_start, "discounting", answer=(2.71, 1.9)
+    ),
     Planted("03.every_visit_mc", mc_every_visit_as_list, "revisits"),
     Planted("03.td0_episode", td0_episode_old_targets, "updates_in_time_order", answer=(2.0,)),
-    Planted("03.td0_episode", td0_episode_bootstraps_terminal, "random_walk_episode",
-            answer=(0.55,)),
-    Planted("03.td0_episode", td0_episode_discounts_reward, "gamma_and_reward_of_each_step",
-            answer=(4.0,)),
+    Planted(
+        "03.td0_episode", td0_episode_bootstraps_terminal, "random_walk_episode", answer=(0.55,)
+    ),
+    Planted(
+        "03.td0_episode",
+        td0_episode_discounts_reward,
+        "gamma_and_reward_of_each_step",
+        answer=(4.0,),
+    ),
     Planted("03.td0_episode", td0_episode_in_place, "random_walk_episode"),
-    Planted("03.td0_episode", td0_episode_ignores_terminated, "truncated_episode_bootstraps",
-            answer=(1.5, 2.5)),
-    Planted("03.td0_episode", td0_episode_skips_truncated_step, "truncated_episode_bootstraps",
-            answer=(1.5, 2.5)),
+    Planted(
+        "03.td0_episode",
+        td0_episode_ignores_terminated,
+        "truncated_episode_bootstraps",
+        answer=(1.5, 2.5),
+    ),
+    Planted(
+        "03.td0_episode",
+        td0_episode_skips_truncated_step,
+        "truncated_episode_bootstraps",
+        answer=(1.5, 2.5),
+    ),
 ]
 
 
 # ----------------------------------------------------------------------------- tests
-(test_solution_scores_full_marks, test_stub_scores_zero,
- test_every_item_has_a_planted_wrong_answer, test_planted_wrong_answer_loses_points,
- test_wrong_answer_report_does_not_print_the_answer,
- test_package_function_has_the_exercise_signature,
- test_package_function_scores_full_marks) = item_tests(CHAPTER, ITEMS, PLANTED)
+(
+    test_solution_scores_full_marks,
+    test_stub_scores_zero,
+    test_every_item_has_a_planted_wrong_answer,
+    test_planted_wrong_answer_loses_points,
+    test_wrong_answer_report_does_not_print_the_answer,
+    test_package_function_has_the_exercise_signature,
+    test_package_function_scores_full_marks,
+) = item_tests(CHAPTER, ITEMS, PLANTED)

@@ -5,12 +5,14 @@ functions of the same names have the exercises' signatures and score full marks 
 planted wrong answer below (a mistake students really make in Q-learning and SARSA) loses points,
 caught by the item's test aimed at it, without check() printing the correct values.
 """
+
 from __future__ import annotations
 
 import numpy as np
-from _solutions import Planted, item_tests, run_check
 
 from rlcourse.grading import items_for_chapter
+
+from _solutions import Planted, item_tests, run_check
 
 CHAPTER = "04"
 ITEMS = items_for_chapter(CHAPTER)
@@ -179,9 +181,24 @@ def eg_policy_in_place(Q, *, epsilon):
 
 
 # ----------------------------------------------------------------------------- 04.q_learning
-def _q_learning(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed,
-                rng=None, target="max", use_gamma=True, cut_is_terminal=False,
-                ignore_max_steps=False):
+def _q_learning(
+    P,
+    R,
+    terminal,
+    start,
+    *,
+    alpha,
+    gamma,
+    epsilon,
+    n_episodes,
+    max_steps=100,
+    seed,
+    rng=None,
+    target="max",
+    use_gamma=True,
+    cut_is_terminal=False,
+    ignore_max_steps=False,
+):
     """Q-learning with one slip selected by the keyword arguments after ``seed`` (defaults:
     correct)."""
     rng = np.random.default_rng(seed) if rng is None else rng
@@ -209,49 +226,117 @@ def _explore(q, epsilon, rng):
     return int(rng.integers(len(q))) if rng.random() < epsilon else int(np.argmax(q))
 
 
-def q_learning_unseeded(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes,
-                        max_steps=100, seed):
+def q_learning_unseeded(
+    P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
+):
     """np.random.default_rng() without the seed: runs are not reproducible."""
-    return _q_learning(P, R, terminal, start, alpha=alpha, gamma=gamma, epsilon=epsilon,
-                       n_episodes=n_episodes, max_steps=max_steps, seed=seed,
-                       rng=np.random.default_rng())
+    return _q_learning(
+        P,
+        R,
+        terminal,
+        start,
+        alpha=alpha,
+        gamma=gamma,
+        epsilon=epsilon,
+        n_episodes=n_episodes,
+        max_steps=max_steps,
+        seed=seed,
+        rng=np.random.default_rng(),
+    )
 
 
-def q_learning_without_gamma(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes,
-                             max_steps=100, seed):
+def q_learning_without_gamma(
+    P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
+):
     """R + max Q(s', .): the discount left out of the target."""
-    return _q_learning(P, R, terminal, start, alpha=alpha, gamma=gamma, epsilon=epsilon,
-                       n_episodes=n_episodes, max_steps=max_steps, seed=seed, use_gamma=False)
+    return _q_learning(
+        P,
+        R,
+        terminal,
+        start,
+        alpha=alpha,
+        gamma=gamma,
+        epsilon=epsilon,
+        n_episodes=n_episodes,
+        max_steps=max_steps,
+        seed=seed,
+        use_gamma=False,
+    )
 
 
-def q_learning_sarsa_target(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes,
-                            max_steps=100, seed):
+def q_learning_sarsa_target(
+    P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
+):
     """Bootstraps from the epsilon-greedy next action (SARSA), not the max."""
-    return _q_learning(P, R, terminal, start, alpha=alpha, gamma=gamma, epsilon=epsilon,
-                       n_episodes=n_episodes, max_steps=max_steps, seed=seed, target="sarsa")
+    return _q_learning(
+        P,
+        R,
+        terminal,
+        start,
+        alpha=alpha,
+        gamma=gamma,
+        epsilon=epsilon,
+        n_episodes=n_episodes,
+        max_steps=max_steps,
+        seed=seed,
+        target="sarsa",
+    )
 
 
-def q_learning_returns_V(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes,
-                         max_steps=100, seed):
+def q_learning_returns_V(
+    P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
+):
     """Returns V = max_a Q (S,) instead of the Q-table."""
-    return _q_learning(P, R, terminal, start, alpha=alpha, gamma=gamma, epsilon=epsilon,
-                       n_episodes=n_episodes, max_steps=max_steps, seed=seed).max(axis=1)
+    return _q_learning(
+        P,
+        R,
+        terminal,
+        start,
+        alpha=alpha,
+        gamma=gamma,
+        epsilon=epsilon,
+        n_episodes=n_episodes,
+        max_steps=max_steps,
+        seed=seed,
+    ).max(axis=1)
 
 
-def q_learning_ignores_max_steps(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes,
-                                 max_steps=100, seed):
+def q_learning_ignores_max_steps(
+    P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
+):
     """`while not terminal`: every episode runs to a mine or the end, max_steps never used."""
-    return _q_learning(P, R, terminal, start, alpha=alpha, gamma=gamma, epsilon=epsilon,
-                       n_episodes=n_episodes, max_steps=max_steps, seed=seed,
-                       ignore_max_steps=True)
+    return _q_learning(
+        P,
+        R,
+        terminal,
+        start,
+        alpha=alpha,
+        gamma=gamma,
+        epsilon=epsilon,
+        n_episodes=n_episodes,
+        max_steps=max_steps,
+        seed=seed,
+        ignore_max_steps=True,
+    )
 
 
-def q_learning_cut_is_terminal(P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes,
-                               max_steps=100, seed):
+def q_learning_cut_is_terminal(
+    P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
+):
     """Treats the step where max_steps cuts the episode as terminal (target R alone)."""
-    return _q_learning(P, R, terminal, start, alpha=alpha, gamma=gamma, epsilon=epsilon,
-                       n_episodes=n_episodes, max_steps=max_steps, seed=seed,
-                       cut_is_terminal=True)
+    return _q_learning(
+        P,
+        R,
+        terminal,
+        start,
+        alpha=alpha,
+        gamma=gamma,
+        epsilon=epsilon,
+        n_episodes=n_episodes,
+        max_steps=max_steps,
+        seed=seed,
+        cut_is_terminal=True,
+    )
 
 
 # ----------------------------------------------------------------------------- the planted cases
@@ -259,56 +344,109 @@ def q_learning_cut_is_terminal(P, R, terminal, start, *, alpha, gamma, epsilon, 
 V_STAR_START = -1 + 0.9 - 0.81 + 72.9  # MineGrid "small": right, right (power), down, down
 
 PLANTED = [
-    Planted("04.epsilon_greedy", epsilon_greedy_explores_other_actions,
-            "epsilon_one_is_uniform_over_all_actions"),
+    Planted(
+        "04.epsilon_greedy",
+        epsilon_greedy_explores_other_actions,
+        "epsilon_one_is_uniform_over_all_actions",
+    ),
     Planted("04.epsilon_greedy", epsilon_greedy_global_random, "uses_the_rng_it_is_given"),
     Planted("04.epsilon_greedy", epsilon_greedy_argmin, "epsilon_zero_is_greedy"),
     Planted("04.epsilon_greedy", epsilon_greedy_inverted_test, "epsilon_zero_is_greedy"),
     Planted("04.epsilon_greedy", epsilon_greedy_returns_value, "epsilon_zero_is_greedy"),
     Planted("04.epsilon_greedy", epsilon_greedy_random_ties, "ties_go_to_the_lowest_index"),
     Planted("04.q_learning_update", q_learning_update_in_place, "returns_a_new_table"),
-    Planted("04.q_learning_update", q_learning_update_bootstraps_terminal,
-            "no_bootstrap_from_terminal", answer=(7.0,)),
-    Planted("04.q_learning_update", q_learning_update_same_action, "hand_worked_update",
-            answer=(3.3,)),
+    Planted(
+        "04.q_learning_update",
+        q_learning_update_bootstraps_terminal,
+        "no_bootstrap_from_terminal",
+        answer=(7.0,),
+    ),
+    Planted(
+        "04.q_learning_update", q_learning_update_same_action, "hand_worked_update", answer=(3.3,)
+    ),
     Planted("04.q_learning_update", q_learning_update_no_return, "hand_worked_update"),
-    Planted("04.q_learning_update", q_learning_update_alpha_on_target, "step_size_and_discount",
-            answer=(-2.45, 3.3, 7.0)),
+    Planted(
+        "04.q_learning_update",
+        q_learning_update_alpha_on_target,
+        "step_size_and_discount",
+        answer=(-2.45, 3.3, 7.0),
+    ),
     Planted("04.sarsa_update", sarsa_update_in_place, "sarsa_returns_a_new_table"),
-    Planted("04.sarsa_update", sarsa_update_with_max, "uses_the_next_action_not_the_max",
-            answer=(-0.35, -2.45)),
-    Planted("04.sarsa_update", sarsa_update_same_action, "uses_the_next_action_not_the_max",
-            answer=(-0.35, -2.45)),
-    Planted("04.sarsa_update", sarsa_update_bootstraps_terminal, "sarsa_no_bootstrap_from_terminal",
-            answer=(-49.0,)),
-    Planted("04.epsilon_greedy_policy", eg_policy_forgets_exploring_share,
-            "rows_are_probabilities", answer=(0.85, 0.7)),
-    Planted("04.epsilon_greedy_policy", eg_policy_explores_other_actions,
-            "greedy_probability_formula", answer=(0.85, 0.05, 0.7, 0.1)),
+    Planted(
+        "04.sarsa_update",
+        sarsa_update_with_max,
+        "uses_the_next_action_not_the_max",
+        answer=(-0.35, -2.45),
+    ),
+    Planted(
+        "04.sarsa_update",
+        sarsa_update_same_action,
+        "uses_the_next_action_not_the_max",
+        answer=(-0.35, -2.45),
+    ),
+    Planted(
+        "04.sarsa_update",
+        sarsa_update_bootstraps_terminal,
+        "sarsa_no_bootstrap_from_terminal",
+        answer=(-49.0,),
+    ),
+    Planted(
+        "04.epsilon_greedy_policy",
+        eg_policy_forgets_exploring_share,
+        "rows_are_probabilities",
+        answer=(0.85, 0.7),
+    ),
+    Planted(
+        "04.epsilon_greedy_policy",
+        eg_policy_explores_other_actions,
+        "greedy_probability_formula",
+        answer=(0.85, 0.05, 0.7, 0.1),
+    ),
     Planted("04.epsilon_greedy_policy", eg_policy_indices, "greedy_probability_formula"),
     Planted("04.epsilon_greedy_policy", eg_policy_random_ties, "ties_go_to_the_lowest_action"),
-    Planted("04.epsilon_greedy_policy", eg_policy_splits_ties, "ties_go_to_the_lowest_action",
-            answer=(0.85,)),
+    Planted(
+        "04.epsilon_greedy_policy",
+        eg_policy_splits_ties,
+        "ties_go_to_the_lowest_action",
+        answer=(0.85,),
+    ),
     Planted("04.epsilon_greedy_policy", eg_policy_in_place, "does_not_modify_Q"),
     Planted("04.q_learning", q_learning_unseeded, "terminal_rows_stay_zero_and_seed_reproduces"),
-    Planted("04.q_learning", q_learning_without_gamma, "value_of_the_start_matches_dp",
-            answer=(V_STAR_START,)),
-    Planted("04.q_learning", q_learning_sarsa_target, "value_of_the_start_matches_dp",
-            answer=(V_STAR_START,)),
+    Planted(
+        "04.q_learning",
+        q_learning_without_gamma,
+        "value_of_the_start_matches_dp",
+        answer=(V_STAR_START,),
+    ),
+    Planted(
+        "04.q_learning",
+        q_learning_sarsa_target,
+        "value_of_the_start_matches_dp",
+        answer=(V_STAR_START,),
+    ),
     Planted("04.q_learning", q_learning_returns_V, "greedy_policy_is_optimal_on_small_minegrid"),
-    Planted("04.q_learning", q_learning_ignores_max_steps,
-            "max_steps_cuts_episodes_and_bootstraps"),
-    Planted("04.q_learning", q_learning_cut_is_terminal, "max_steps_cuts_episodes_and_bootstraps",
-            answer=(-1.9,)),
+    Planted(
+        "04.q_learning", q_learning_ignores_max_steps, "max_steps_cuts_episodes_and_bootstraps"
+    ),
+    Planted(
+        "04.q_learning",
+        q_learning_cut_is_terminal,
+        "max_steps_cuts_episodes_and_bootstraps",
+        answer=(-1.9,),
+    ),
 ]
 
 
 # ----------------------------------------------------------------------------- tests
-(test_solution_scores_full_marks, test_stub_scores_zero,
- test_every_item_has_a_planted_wrong_answer, test_planted_wrong_answer_loses_points,
- test_wrong_answer_report_does_not_print_the_answer,
- test_package_function_has_the_exercise_signature,
- test_package_function_scores_full_marks) = item_tests(CHAPTER, ITEMS, PLANTED)
+(
+    test_solution_scores_full_marks,
+    test_stub_scores_zero,
+    test_every_item_has_a_planted_wrong_answer,
+    test_planted_wrong_answer_loses_points,
+    test_wrong_answer_report_does_not_print_the_answer,
+    test_package_function_has_the_exercise_signature,
+    test_package_function_scores_full_marks,
+) = item_tests(CHAPTER, ITEMS, PLANTED)
 
 
 def test_planted_q_learning_is_correct_without_its_slip(capsys):
@@ -321,8 +459,10 @@ def test_planted_q_learning_is_correct_without_its_slip(capsys):
 def test_planted_in_place_updates_have_the_right_values(capsys):
     """The in-place planted updates compute the right entries: they lose points only because they
     write into the caller's table (the new contract), not because of their arithmetic."""
-    for item_id, fn in (("04.q_learning_update", q_learning_update_in_place),
-                        ("04.sarsa_update", sarsa_update_in_place)):
+    for item_id, fn in (
+        ("04.q_learning_update", q_learning_update_in_place),
+        ("04.sarsa_update", sarsa_update_in_place),
+    ):
         report, printed = run_check(item_id, fn, capsys)
         failed = [r.name for r in report.results if not r.passed]
         assert len(failed) == 1 and "new table" in failed[0], printed

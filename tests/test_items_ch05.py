@@ -8,9 +8,10 @@ points, caught by the item's test aimed at it, without check() printing the corr
 from __future__ import annotations
 
 import numpy as np
-from _solutions import Planted, item_tests
 
 from rlcourse.grading import items_for_chapter
+
+from _solutions import Planted, item_tests
 
 CHAPTER = "05"
 ITEMS = items_for_chapter(CHAPTER)

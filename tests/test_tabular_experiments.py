@@ -55,10 +55,13 @@ def test_example_9_1_random_walk_exact_answers():
 
 
 def test_minegrid_q_learning_stops_when_optimal():
-    runs = minegrid_q_learning(range(2), n_episodes=300)
-    for run in runs:
-        assert run.stopped_at is not None and run.stopped_at % 10 == 0
-        assert MineGrid().greedy_route(run.Q).arrows == "→→↓↓↓→→↓"
+    every = minegrid_q_learning(range(2), n_episodes=300)  # checked after every episode
+    tens = minegrid_q_learning(range(2), n_episodes=300, check_every=10)
+    for run, run10 in zip(every, tens):
+        assert run.stopped_at is not None and run10.stopped_at % 10 == 0
+        assert run.stopped_at <= run10.stopped_at  # same seed, same episodes until it stops
+        for r in (run, run10):
+            assert MineGrid().greedy_route(r.Q).arrows == "→→↓↓↓→→↓"
 
 
 def test_example_6_6_cliff_walking_runs_both_methods_per_seed():

@@ -7,19 +7,39 @@
 
 Importing this package registers both ids; registering twice is a no-op.
 """
+
 import gymnasium as _gym
 
-from rlcourse.envs.minegrid import (ACTION_NAMES, LAYOUTS, TILES, MineGrid, Outcome, Route,
-                                     parse_layout)
+from rlcourse.envs.minegrid import (
+    ACTION_NAMES,
+    LAYOUTS,
+    TILES,
+    MineGrid,
+    Outcome,
+    Route,
+    parse_layout,
+)
 from rlcourse.envs.random_walk import RandomWalk
 
-__all__ = ["MineGrid", "LAYOUTS", "ACTION_NAMES", "TILES", "Outcome", "Route", "parse_layout",
-           "RandomWalk", "MINEGRID_ID", "RANDOM_WALK_ID"]
+__all__ = [
+    "MineGrid",
+    "LAYOUTS",
+    "ACTION_NAMES",
+    "TILES",
+    "Outcome",
+    "Route",
+    "parse_layout",
+    "RandomWalk",
+    "MINEGRID_ID",
+    "RANDOM_WALK_ID",
+]
 
 MINEGRID_ID = "rlcourse/MineGrid-v0"
 RANDOM_WALK_ID = "rlcourse/RandomWalk-v0"
 
-for _id, _entry in ((MINEGRID_ID, "rlcourse.envs.minegrid:MineGrid"),
-                    (RANDOM_WALK_ID, "rlcourse.envs.random_walk:RandomWalk")):
+for _id, _entry in (
+    (MINEGRID_ID, "rlcourse.envs.minegrid:MineGrid"),
+    (RANDOM_WALK_ID, "rlcourse.envs.random_walk:RandomWalk"),
+):
     if _id not in _gym.registry:
         _gym.register(id=_id, entry_point=_entry)

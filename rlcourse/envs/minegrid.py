@@ -4,6 +4,7 @@ One small world threads through the tabular chapters: DP solves it exactly (``to
 MC / TD / SARSA / Q-learning learn it from ``step``, and ``rlcourse.plots.plot_values`` draws
 its values and policies.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -89,8 +90,10 @@ def parse_layout(layout: str) -> np.ndarray:
     required; the allowed characters are the keys of ``TILES``.
     """
     if not isinstance(layout, str):
-        raise TypeError(f"the layout must be a str (an ASCII map, rows separated by newlines), "
-                        f"got {type(layout).__name__}.")
+        raise TypeError(
+            f"the layout must be a str (an ASCII map, rows separated by newlines), "
+            f"got {type(layout).__name__}."
+        )
     rows = ["".join(line.split()) for line in layout.splitlines()]
     rows = [row for row in rows if row]
     if not rows:
@@ -123,7 +126,9 @@ def parse_layout(layout: str) -> np.ndarray:
             + "; mark a single start tile with 'S'."
         )
     if not (grid == "E").any():
-        raise ValueError("the layout has no end tile 'E'; add at least one 'E' so episodes can end.")
+        raise ValueError(
+            "the layout has no end tile 'E'; add at least one 'E' so episodes can end."
+        )
     n_power = int((grid == "P").sum())
     if n_power > MAX_POWER_TILES:
         raise ValueError(
@@ -138,12 +143,15 @@ def _check_options(options) -> None:
     if options is None:
         return
     if not isinstance(options, dict):
-        raise TypeError(f"options must be a dict such as {{'state': s}}, got "
-                        f"{type(options).__name__}.")
+        raise TypeError(
+            f"options must be a dict such as {{'state': s}}, got {type(options).__name__}."
+        )
     unknown = sorted(set(options) - {"state"})
     if unknown:
-        raise ValueError(f"unknown reset option(s) {unknown}; the only option is 'state' "
-                         "(start there instead of the usual start state).")
+        raise ValueError(
+            f"unknown reset option(s) {unknown}; the only option is 'state' "
+            "(start there instead of the usual start state)."
+        )
 
 
 @dataclass(frozen=True)
@@ -275,7 +283,8 @@ class MineGrid(gym.Env):
     ):
         if not isinstance(layout, str):
             raise TypeError(
-                f"layout must be a str (a key of LAYOUTS or an ASCII map), got {type(layout).__name__}."
+                "layout must be a str (a key of LAYOUTS or an ASCII map), got "
+                f"{type(layout).__name__}."
             )
         if layout in LAYOUTS:
             self.layout_name: str | None = layout
@@ -381,8 +390,11 @@ class MineGrid(gym.Env):
     def _check_state(self, s) -> None:
         if type(s) is int and 0 <= s < self.n_states:  # the common case, fast
             return
-        if (isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer))
-                or not 0 <= s < self.n_states):
+        if (
+            isinstance(s, (bool, np.bool_))
+            or not isinstance(s, (int, np.integer))
+            or not 0 <= s < self.n_states
+        ):
             raise ValueError(
                 f"state {s!r} is not a valid state index; states are integers in "
                 f"[0, {self.n_states}) (use env.encode(row, col, mask))."
@@ -398,8 +410,10 @@ class MineGrid(gym.Env):
         row, col, mask = self.decode(s)
         direction = check_action(direction, self.n_actions, "direction")
         if (row, col) in self._ends:
-            raise ValueError(f"state {self.state_name(s)!r} (index {s}) is terminal (a mine or the "
-                             "end): the episode is over there, nothing moves.")
+            raise ValueError(
+                f"state {self.state_name(s)!r} (index {s}) is terminal (a mine or the "
+                "end): the episode is over there, nothing moves."
+            )
         d_row, d_col = MOVES[direction]
         r2, c2 = row + int(d_row), col + int(d_col)
         if not (0 <= r2 < self.n_rows and 0 <= c2 < self.n_cols) or self.grid[r2, c2] == "#":
@@ -425,9 +439,7 @@ class MineGrid(gym.Env):
 
     def outcomes(self, s: int, action: int) -> list[Outcome]:
         """All results of taking ``action`` in non-terminal state s, with probabilities."""
-        return [
-            self.move(s, d)._replace(prob=p) for d, p in self.direction_probs(action).items()
-        ]
+        return [self.move(s, d)._replace(prob=p) for d, p in self.direction_probs(action).items()]
 
     DENSE_LIMIT_BYTES = 2**30
     """to_mdp() refuses a dense P larger than this (1 GiB) and suggests sparse=True."""
@@ -459,7 +471,8 @@ class MineGrid(gym.Env):
                 f"which power tiles are collected) takes {self.n_cells} cells x 2**"
                 f"{len(self.power_tiles)} masks = {S:,} values, and a dense P (S, A, S') would "
                 f"need {dense_bytes / 2**30:.1f} GiB. Use to_mdp(sparse=True) (a CSR matrix of "
-                f"about {S * A * 3 * 12 / 2**20:.0f} MiB) or a layout with fewer power tiles.")
+                f"about {S * A * 3 * 12 / 2**20:.0f} MiB) or a layout with fewer power tiles."
+            )
         rows, cols, vals = [], [], []  # (s * A + a, s', p) triples
         R = np.zeros((S, A))  # (S, A)
         terminal = np.array([self.is_terminal(s) for s in range(S)])  # (S,)
@@ -474,8 +487,7 @@ class MineGrid(gym.Env):
         P = sp.csr_matrix((vals, (rows, cols)), shape=(S * A, S))  # duplicates are summed
         if not sparse:
             P = P.toarray().reshape(S, A, S)  # (S, A, S')
-        return MDP(P, R, terminal, gamma=gamma, states=self.state_names,
-                   actions=list(ACTION_NAMES))
+        return MDP(P, R, terminal, gamma=gamma, states=self.state_names, actions=list(ACTION_NAMES))
 
     def greedy_route(self, Q_or_pi, *, max_steps: int = 40) -> Route:
         """Follow argmax_a Q(s, a) (or a policy's most likely action) from the start.
@@ -490,9 +502,17 @@ class MineGrid(gym.Env):
         max_steps = check_positive_int(max_steps, "max_steps", 40)
         pi = greedy_policy(Q_or_pi)  # (S, A) one-hot, ties to the lowest index
         if pi.shape != (self.n_states, self.n_actions):
-            raise ValueError(f"Q_or_pi must have shape (S, A) = ({self.n_states}, "
-                             f"{self.n_actions}), got {pi.shape}.")
-        s, states, actions, rewards, terminated = self.start_state, [self.start_state], [], [], False
+            raise ValueError(
+                f"Q_or_pi must have shape (S, A) = ({self.n_states}, "
+                f"{self.n_actions}), got {pi.shape}."
+            )
+        s, states, actions, rewards, terminated = (
+            self.start_state,
+            [self.start_state],
+            [],
+            [],
+            False,
+        )
         for _ in range(max_steps):
             a = int(pi[s].argmax())
             o = self.move(s, a)
@@ -529,8 +549,12 @@ class MineGrid(gym.Env):
         self._done = False
         self.last_action = None
         row, col, mask = self.decode(self.s)
-        return self.s, {"tile": self.tile_at(row, col, mask), "position": (row, col),
-                        "power_mask": mask, "steps": 0}
+        return self.s, {
+            "tile": self.tile_at(row, col, mask),
+            "position": (row, col),
+            "power_mask": mask,
+            "steps": 0,
+        }
 
     def step(self, action):
         """Move (maybe slipping); returns (obs, reward, terminated, truncated, info)."""
@@ -565,7 +589,7 @@ class MineGrid(gym.Env):
 
     # ------------------------------------------------------------------ rendering
     def render(self):
-        """"ansi": the grid as text; "rgb_array": a (H*32, W*32, 3) uint8 image."""
+        """ "ansi": the grid as text; "rgb_array": a (H*32, W*32, 3) uint8 image."""
         if self.render_mode is None:
             gym.logger.warn(
                 "render() called without a render_mode; create the env with "
@@ -595,10 +619,10 @@ class MineGrid(gym.Env):
     COLOURS = {
         "S": (170, 200, 255),  # light blue
         ".": (235, 235, 235),  # light grey
-        "P": (250, 210, 40),   # yellow
-        "M": (200, 40, 40),    # red
-        "E": (60, 170, 80),    # green
-        "#": (70, 70, 70),     # dark grey
+        "P": (250, 210, 40),  # yellow
+        "M": (200, 40, 40),  # red
+        "E": (60, 170, 80),  # green
+        "#": (70, 70, 70),  # dark grey
     }
     ROBOT_COLOUR = (30, 60, 200)
 
@@ -611,7 +635,7 @@ class MineGrid(gym.Env):
         for r in range(self.n_rows):
             for c in range(self.n_cols):
                 tile = self.tile_at(r, c, mask)
-                cell = img[r * k:(r + 1) * k, c * k:(c + 1) * k]  # (k, k, 3) view
+                cell = img[r * k : (r + 1) * k, c * k : (c + 1) * k]  # (k, k, 3) view
                 cell[:] = self.COLOURS[tile]
                 if tile == "M":  # a black disc marks a mine
                     cell[(yy - centre) ** 2 + (xx - centre) ** 2 <= (k / 5) ** 2] = (0, 0, 0)

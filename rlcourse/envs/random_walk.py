@@ -5,6 +5,7 @@ sampling the model ``rlcourse.mdp.examples.random_walk_mrp`` (whose R(s) is the 
 reward, 1/2 on leaving the rightmost state), this environment pays the actual +1 on reaching
 the right end, so the returns are 0 or 1 as in the book.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -71,14 +72,21 @@ class RandomWalk(gym.Env):
     CELL = 32  # pixels per state in "rgb_array"
 
     def __init__(self, n_states: int = 5, render_mode: str | None = None):
-        if not isinstance(n_states, (int, np.integer)) or isinstance(n_states, bool) or n_states < 1:
-            raise ValueError(f"n_states must be an integer >= 1 (the inner states), got {n_states!r}; "
-                             "e.g. n_states=5 for the book's A..E.")
+        if (
+            not isinstance(n_states, (int, np.integer))
+            or isinstance(n_states, bool)
+            or n_states < 1
+        ):
+            raise ValueError(
+                f"n_states must be an integer >= 1 (the inner states), got {n_states!r}; "
+                "e.g. n_states=5 for the book's A..E."
+            )
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode {render_mode!r} is not supported; use None, 'ansi' or "
-                             "'rgb_array'.")
+            raise ValueError(
+                f"render_mode {render_mode!r} is not supported; use None, 'ansi' or 'rgb_array'."
+            )
         self.n = int(n_states)
-        self.n_states = self.n + 2          # terminals included
+        self.n_states = self.n + 2  # terminals included
         self.n_actions = 1
         self.start_state = (self.n + 1) // 2
         self.render_mode = render_mode
@@ -91,7 +99,7 @@ class RandomWalk(gym.Env):
     # ------------------------------------------------------------------ states
     @property
     def state_names(self) -> list[str]:
-        """"T_left", A .. E (n = 5) or s1 .. sn, "T_right"."""
+        """ "T_left", A .. E (n = 5) or s1 .. sn, "T_right"."""
         inner = list("ABCDE") if self.n == 5 else [f"s{k}" for k in range(1, self.n + 1)]
         return ["T_left", *inner, "T_right"]
 
@@ -101,11 +109,16 @@ class RandomWalk(gym.Env):
 
     def outcomes(self, s: int) -> list[tuple[float, int, float, bool]]:
         """(probability, next state, reward, terminated) of the two moves from inner state s."""
-        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) or not (
-                1 <= s <= self.n):
+        if (
+            isinstance(s, (bool, np.bool_))
+            or not isinstance(s, (int, np.integer))
+            or not (1 <= s <= self.n)
+        ):
             raise ValueError(f"state {s} is not an inner state; inner states are 1..{self.n}.")
-        return [(0.5, s2, 1.0 if s2 == self.n + 1 else 0.0, self.is_terminal(s2))
-                for s2 in (s - 1, s + 1)]
+        return [
+            (0.5, s2, 1.0 if s2 == self.n + 1 else 0.0, self.is_terminal(s2))
+            for s2 in (s - 1, s + 1)
+        ]
 
     # ------------------------------------------------------------------ exact model
     def to_mrp(self, *, gamma: float = 1.0):
@@ -125,8 +138,14 @@ class RandomWalk(gym.Env):
         from rlcourse.mdp import MDP
 
         mrp = self.to_mrp(gamma=gamma)
-        return MDP(mrp.P[:, None, :], mrp.R[:, None], mrp.terminal, gamma=gamma,
-                   states=self.state_names, actions=["walk"])
+        return MDP(
+            mrp.P[:, None, :],
+            mrp.R[:, None],
+            mrp.terminal,
+            gamma=gamma,
+            states=self.state_names,
+            actions=["walk"],
+        )
 
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -144,10 +163,15 @@ class RandomWalk(gym.Env):
         return self.s, {"steps": 0}
 
     def step(self, action):
-        """Walk one state left or right (probability 1/2 each); returns (obs, reward, terminated, truncated, info)."""
+        """Walk one state left or right (probability 1/2 each).
+
+        Returns (obs, reward, terminated, truncated, info).
+        """
         if self._done:
-            raise RuntimeError("the episode has ended (or reset() was never called); call env.reset() "
-                               "before env.step().")
+            raise RuntimeError(
+                "the episode has ended (or reset() was never called); call env.reset() "
+                "before env.step()."
+            )
         if not self.action_space.contains(action):
             raise ValueError(f"action {action!r} is not valid; the random walk has one action, 0.")
         # all randomness through self.np_random (seeded by reset(seed=...))
@@ -160,10 +184,12 @@ class RandomWalk(gym.Env):
 
     # ------------------------------------------------------------------ rendering
     def render(self):
-        """"ansi": the row of states with the walker '*'; "rgb_array": an image of the row."""
+        """ "ansi": the row of states with the walker '*'; "rgb_array": an image of the row."""
         if self.render_mode is None:
-            gym.logger.warn('render() called without a render_mode; create the env with '
-                            'render_mode="ansi" or render_mode="rgb_array".')
+            gym.logger.warn(
+                "render() called without a render_mode; create the env with "
+                'render_mode="ansi" or render_mode="rgb_array".'
+            )
             return None
         if self.render_mode == "ansi":
             names = ["|"] + (list("ABCDE") if self.n == 5 else ["o"] * self.n) + ["|"]
@@ -172,12 +198,12 @@ class RandomWalk(gym.Env):
             return " ".join(names) + "\n"
         c = self.CELL
         img = np.full((c, c * self.n_states, 3), 230, dtype=np.uint8)  # (H, W, 3)
-        img[:, :c] = (200, 60, 60)                    # left end
-        img[:, -c:] = (60, 160, 60)                   # right end (+1)
-        img[:, ::c] = 120                             # cell borders
+        img[:, :c] = (200, 60, 60)  # left end
+        img[:, -c:] = (60, 160, 60)  # right end (+1)
+        img[:, ::c] = 120  # cell borders
         if self.s is not None:
             x0 = self.s * c
-            img[c // 4: 3 * c // 4, x0 + c // 4: x0 + 3 * c // 4] = (40, 40, 200)  # walker
+            img[c // 4 : 3 * c // 4, x0 + c // 4 : x0 + 3 * c // 4] = (40, 40, 200)  # walker
         return img
 
     def close(self):

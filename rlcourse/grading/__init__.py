@@ -51,9 +51,20 @@ Exercises are generated from solutions (``rlcourse exercises``, see
 :mod:`rlcourse.grading.exercises`): mark the student's part of a solution cell with
 ``### BEGIN SOLUTION`` / ``### END SOLUTION``.
 """
+
 from rlcourse.grading.asserts import assert_array_close, assert_array_equal, assert_scalar_close
 from rlcourse.grading.check import CheckReport, TestResult, check
 from rlcourse.grading.registry import Item, get_item, item, items_for_chapter
 
-__all__ = ["check", "CheckReport", "TestResult", "item", "Item", "get_item", "items_for_chapter",
-           "assert_array_close", "assert_array_equal", "assert_scalar_close"]
+__all__ = [
+    "check",
+    "CheckReport",
+    "TestResult",
+    "item",
+    "Item",
+    "get_item",
+    "items_for_chapter",
+    "assert_array_close",
+    "assert_array_equal",
+    "assert_scalar_close",
+]

@@ -5,6 +5,7 @@ says what kind of mistake it is (type, shape, NaN, values) and ends with the aut
 Reference values are never put in a message: at most the position of the first wrong entry
 and the student's own value there.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -18,15 +19,25 @@ def _fail(message: str, hint: str | None) -> None:
 
 def _type_name(x) -> str:
     t = type(x)
-    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__.split('.')[0]}.{t.__name__}"
+    return (
+        t.__name__ if t.__module__ == "builtins" else f"{t.__module__.split('.')[0]}.{t.__name__}"
+    )
 
 
 def _index(idx) -> str:
     return "[" + ", ".join(str(int(i)) for i in idx) + "]" if len(idx) else "[()]"
 
 
-def assert_array_close(actual, expected, name: str = "result", hint: str | None = None, *,
-                       rtol: float = 1e-6, atol: float = 1e-8, allow_list: bool = False) -> None:
+def assert_array_close(
+    actual,
+    expected,
+    name: str = "result",
+    hint: str | None = None,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    allow_list: bool = False,
+) -> None:
     """Check that ``actual`` is a numpy array like ``expected``: type, shape, finite, values.
 
     ``allow_list=True`` also accepts lists/tuples (converted with ``np.asarray``). Values are
@@ -38,10 +49,13 @@ def assert_array_close(actual, expected, name: str = "result", hint: str | None 
         if allow_list and isinstance(actual, (list, tuple)):
             actual = np.asarray(actual)
         else:
-            _fail(f"expected `{name}` to be a numpy array of shape {shape}, got "
-                  f"{_type_name(actual)}" + (" (wrap it in np.asarray(...))"
-                                             if isinstance(actual, (list, tuple)) else "") + ".",
-                  hint)
+            _fail(
+                f"expected `{name}` to be a numpy array of shape {shape}, got "
+                f"{_type_name(actual)}"
+                + (" (wrap it in np.asarray(...))" if isinstance(actual, (list, tuple)) else "")
+                + ".",
+                hint,
+            )
     if actual.shape != shape:
         _fail(f"`{name}` has shape {actual.shape}, expected shape {shape}.", hint)
     if not (np.issubdtype(actual.dtype, np.number) or actual.dtype == bool):
@@ -53,18 +67,29 @@ def assert_array_close(actual, expected, name: str = "result", hint: str | None 
     wrong = ~np.isclose(actual.astype(float), expected.astype(float), rtol=rtol, atol=atol)
     if wrong.any():
         first = tuple(np.argwhere(wrong)[0])
-        _fail(f"`{name}` is wrong at {int(wrong.sum())} of {wrong.size} entries (first: "
-              f"{name}{_index(first)} = {float(actual[first]):.6g}).", hint)
+        _fail(
+            f"`{name}` is wrong at {int(wrong.sum())} of {wrong.size} entries (first: "
+            f"{name}{_index(first)} = {float(actual[first]):.6g}).",
+            hint,
+        )
 
 
-def assert_array_equal(actual, expected, name: str = "result", hint: str | None = None, *,
-                       allow_list: bool = False) -> None:
+def assert_array_equal(
+    actual, expected, name: str = "result", hint: str | None = None, *, allow_list: bool = False
+) -> None:
     """Like :func:`assert_array_close` but exact (for integer actions, one-hot policies, masks)."""
     assert_array_close(actual, expected, name, hint, rtol=0.0, atol=0.0, allow_list=allow_list)
 
 
-def assert_scalar_close(actual, expected, name: str = "result", hint: str | None = None, *,
-                        rtol: float = 1e-6, atol: float = 1e-8) -> None:
+def assert_scalar_close(
+    actual,
+    expected,
+    name: str = "result",
+    hint: str | None = None,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+) -> None:
     """Check that ``actual`` is one finite real number close to ``expected``.
 
     Accepts Python and numpy numbers and 0-d / one-element arrays (``np.float64(3.0)``).

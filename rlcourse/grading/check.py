@@ -27,6 +27,7 @@ Grading mode. When the environment variable ``RLCOURSE_GRADING=1`` is set (the g
 the kernel that executes a submission), ``check`` does nothing but print
 ``check NN.name: (grading: skipped)``: the grader runs the tests itself afterwards.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,8 +37,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from rlcourse.grading.registry import Item, get_item
 
@@ -91,11 +92,23 @@ class CheckReport:
         return f"CheckReport({self.item!r}, points={self.points:g}/{self.max_points:g})"
 
     def to_dict(self) -> dict:
-        return {"item": self.item, "points": self.points, "max_points": self.max_points,
-                "skipped": self.skipped,
-                "tests": [{"name": r.name, "passed": r.passed, "message": r.message,
-                           "output": r.output, "seconds": round(r.seconds, 3),
-                           "weight": r.weight} for r in self.results]}
+        return {
+            "item": self.item,
+            "points": self.points,
+            "max_points": self.max_points,
+            "skipped": self.skipped,
+            "tests": [
+                {
+                    "name": r.name,
+                    "passed": r.passed,
+                    "message": r.message,
+                    "output": r.output,
+                    "seconds": round(r.seconds, 3),
+                    "weight": r.weight,
+                }
+                for r in self.results
+            ],
+        }
 
 
 class TestTimeout(BaseException):
@@ -133,8 +146,12 @@ class BoundedBuffer(io.TextIOBase):
 @contextlib.contextmanager
 def time_limit(seconds: float | None):
     """Raise :class:`TestTimeout` in the body after ``seconds`` (main thread, POSIX only)."""
-    usable = (seconds is not None and seconds > 0 and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
+    usable = (
+        seconds is not None
+        and seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
     if not usable:
         yield False
         return
@@ -163,16 +180,24 @@ def _raised_in_student_code(exc: BaseException, fn: Callable) -> bool:
     tb = exc.__traceback__
     while tb is not None:
         f = tb.tb_frame.f_code.co_filename
-        if f == filename or "ipykernel_" in f or f.startswith(("<ipython-input", "<stdin>",
-                                                               "<string>")):
+        if (
+            f == filename
+            or "ipykernel_" in f
+            or f.startswith(("<ipython-input", "<stdin>", "<string>"))
+        ):
             return True
         tb = tb.tb_next
     return False
 
 
-_CALL_MISMATCH = ("got an unexpected keyword argument", "required positional argument",
-                  "required keyword-only argument", "positional argument but",
-                  "positional arguments but", "got multiple values for argument")
+_CALL_MISMATCH = (
+    "got an unexpected keyword argument",
+    "required positional argument",
+    "required keyword-only argument",
+    "positional argument but",
+    "positional arguments but",
+    "got multiple values for argument",
+)
 
 
 def _is_call_mismatch(exc: BaseException, fn: Callable) -> bool:
@@ -196,54 +221,76 @@ def _is_call_mismatch(exc: BaseException, fn: Callable) -> bool:
 def explain_exception(exc: BaseException, fn: Callable, seconds: float | None = None) -> str:
     """A student-facing sentence for an exception raised while a test ran."""
     if isinstance(exc, TestTimeout):
-        return (f"stopped after {exc.args[0]:g} s (time limit): look for a loop that never ends "
-                "or an episode that never terminates.")
+        return (
+            f"stopped after {exc.args[0]:g} s (time limit): look for a loop that never ends "
+            "or an episode that never terminates."
+        )
     if isinstance(exc, AssertionError):
         return _short(str(exc)) or "the result is not right (this test gives no hint)."
     if isinstance(exc, NotImplementedError):
-        return ("your function raised NotImplementedError: replace the stub "
-                "`raise NotImplementedError(...)` with your implementation.")
+        return (
+            "your function raised NotImplementedError: replace the stub "
+            "`raise NotImplementedError(...)` with your implementation."
+        )
     if isinstance(exc, SystemExit):
         return "your code called sys.exit() / exit(): return a value instead of exiting."
     what = f"{type(exc).__name__}: {_short(str(exc), 300)}" if str(exc) else type(exc).__name__
     if _is_call_mismatch(exc, fn):
-        return (f"the test could not call your function ({_short(str(exc), 200)}): keep the "
-                f"header line `def {getattr(fn, '__name__', 'f')}(...)` exactly as the exercise "
-                "gives it (same arguments, in the same order; those after `*` are keyword-only).")
+        return (
+            f"the test could not call your function ({_short(str(exc), 200)}): keep the "
+            f"header line `def {getattr(fn, '__name__', 'f')}(...)` exactly as the exercise "
+            "gives it (same arguments, in the same order; those after `*` are keyword-only)."
+        )
     if _raised_in_student_code(exc, fn):
         return f"your function raised {what}"
-    return (f"{what} while checking the value your function returned: is it of the right type "
-            "and shape?")
+    return (
+        f"{what} while checking the value your function returned: is it of the right type "
+        "and shape?"
+    )
 
 
-def run_item(it: Item, fn, time_limit_s: float | None = None,
-             output_limit: int = OUTPUT_LIMIT) -> CheckReport:
+def run_item(
+    it: Item, fn, time_limit_s: float | None = None, output_limit: int = OUTPUT_LIMIT
+) -> CheckReport:
     """Run every test of ``it`` on ``fn``; never raises (except KeyboardInterrupt)."""
     limit = it.time_limit if time_limit_s is None else time_limit_s
     results = []
     for t in it.tests:
         if fn is None:
-            results.append(TestResult(t.title, False, missing_function_message(it), weight=t.weight))
+            results.append(
+                TestResult(t.title, False, missing_function_message(it), weight=t.weight)
+            )
             continue
         if not callable(fn):
-            results.append(TestResult(
-                t.title, False, f"`{it.function}` is not a function (got {type(fn).__name__}): "
-                f"pass the function itself, e.g. check({it.id!r}, {it.function}).",
-                weight=t.weight))
+            results.append(
+                TestResult(
+                    t.title,
+                    False,
+                    f"`{it.function}` is not a function (got {type(fn).__name__}): "
+                    f"pass the function itself, e.g. check({it.id!r}, {it.function}).",
+                    weight=t.weight,
+                )
+            )
             continue
         buffer = BoundedBuffer(output_limit)
         start = time.perf_counter()
         try:
-            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-                with time_limit(limit):
-                    t.fn(fn)
+            with (
+                contextlib.redirect_stdout(buffer),
+                contextlib.redirect_stderr(buffer),
+                time_limit(limit),
+            ):
+                t.fn(fn)
             passed, message = True, ""
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # noqa: BLE001 - every failure is the student's to see
             passed, message = False, explain_exception(exc, fn)
-        results.append(TestResult(t.title, passed, message, buffer.getvalue(),
-                                  time.perf_counter() - start, t.weight))
+        results.append(
+            TestResult(
+                t.title, passed, message, buffer.getvalue(), time.perf_counter() - start, t.weight
+            )
+        )
     total = sum(r.weight for r in results)
     earned = sum(r.weight for r in results if r.passed)
     points = round(it.points * earned / total, 4) if total else 0.0
@@ -251,8 +298,10 @@ def run_item(it: Item, fn, time_limit_s: float | None = None,
 
 
 def missing_function_message(it: Item) -> str:
-    return (f"no function named `{it.function}` is defined in the notebook: define it with "
-            "exactly this name (was it renamed, or its cell not run?).")
+    return (
+        f"no function named `{it.function}` is defined in the notebook: define it with "
+        "exactly this name (was it renamed, or its cell not run?)."
+    )
 
 
 def format_report(report: CheckReport) -> str:
@@ -280,8 +329,9 @@ def grading_mode() -> bool:
     return os.environ.get("RLCOURSE_GRADING", "") == "1"
 
 
-def check(item_id: str, student_function, *, time_limit: float | None = None,
-          quiet: bool = False) -> CheckReport:
+def check(
+    item_id: str, student_function, *, time_limit: float | None = None, quiet: bool = False
+) -> CheckReport:
     """Run the checks of item ``item_id`` (e.g. ``"02.policy_evaluation"``) on your function.
 
     Prints ``PASS``/``FAIL`` per test with a hint and returns a :class:`CheckReport`

@@ -31,6 +31,7 @@ Cell ids are the solution's (stable), or derived from the chapter and position w
 Output is written with ``nbformat.writes`` (sorted keys, one-space indent) plus a newline:
 generating twice gives the same bytes, which is what ``rlcourse exercises --check`` relies on.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BEGIN = re.compile(r"^(?P<indent>[ \t]*)###\s*BEGIN SOLUTION\b[ \t]*[:\-\u2013\u2014]?[ \t]*(?P<what>.*?)\s*$")
+BEGIN = re.compile(
+    r"^(?P<indent>[ \t]*)###\s*BEGIN SOLUTION\b[ \t]*[:\-\u2013\u2014]?[ \t]*(?P<what>.*?)\s*$"
+)
 END = re.compile(r"^[ \t]*###\s*END SOLUTION\b")
 CODE_ONLY = re.compile(r"^\s*#\s*SOLUTION-ONLY\b")
 MD_ONLY = re.compile(r"^\s*<!--\s*SOLUTION-ONLY\s*-->")
@@ -74,19 +77,25 @@ def stub_source(source: str, chapter: str, where: str = "a cell") -> str:
     while i < len(lines):
         m = BEGIN.match(lines[i])
         if END.match(lines[i]):
-            raise ExerciseMarkupError(f"{where}: '### END SOLUTION' on line {i + 1} without a "
-                                      "'### BEGIN SOLUTION' before it.")
+            raise ExerciseMarkupError(
+                f"{where}: '### END SOLUTION' on line {i + 1} without a "
+                "'### BEGIN SOLUTION' before it."
+            )
         if not m:
             out.append(lines[i])
             i += 1
             continue
         end = next((j for j in range(i + 1, len(lines)) if END.match(lines[j])), None)
         if end is None:
-            raise ExerciseMarkupError(f"{where}: '### BEGIN SOLUTION' on line {i + 1} has no "
-                                      "matching '### END SOLUTION'; add one after the solution.")
-        if any(BEGIN.match(line) for line in lines[i + 1:end]):
-            raise ExerciseMarkupError(f"{where}: nested '### BEGIN SOLUTION' inside the region "
-                                      f"starting on line {i + 1}; regions cannot nest.")
+            raise ExerciseMarkupError(
+                f"{where}: '### BEGIN SOLUTION' on line {i + 1} has no "
+                "matching '### END SOLUTION'; add one after the solution."
+            )
+        if any(BEGIN.match(line) for line in lines[i + 1 : end]):
+            raise ExerciseMarkupError(
+                f"{where}: nested '### BEGIN SOLUTION' inside the region "
+                f"starting on line {i + 1}; regions cannot nest."
+            )
         indent = m.group("indent")
         what = m.group("what") or _enclosing_function(lines, i, indent) or "this cell"
         message = f"Exercise {chapter}: implement {what}".replace("\\", "\\\\").replace('"', '\\"')
@@ -125,10 +134,14 @@ def exercise_notebook(solution, chapter: str, name: str = "solution"):
         if _is_solution_only(cell):
             continue
         where = f"{name}, cell {index}"
-        metadata = {k: v for k, v in cell.get("metadata", {}).items()
-                    if k not in _DROPPED_CELL_METADATA}
-        new = nbformat.NotebookNode(cell_type=cell.cell_type, id=_cell_id(cell, chapter, index),
-                                    metadata=nbformat.from_dict(metadata))
+        metadata = {
+            k: v for k, v in cell.get("metadata", {}).items() if k not in _DROPPED_CELL_METADATA
+        }
+        new = nbformat.NotebookNode(
+            cell_type=cell.cell_type,
+            id=_cell_id(cell, chapter, index),
+            metadata=nbformat.from_dict(metadata),
+        )
         source = _source(cell)
         if cell.cell_type == "code":
             new.source = stub_source(source, chapter, where)
@@ -161,8 +174,10 @@ def generate_exercise(solution_path: str | Path) -> str:
     path = Path(solution_path)
     m = SOLUTION_NAME.match(path.name)
     if not m:
-        raise ValueError(f"{path.name}: solution notebooks are named NN_name.ipynb (two-digit "
-                         "chapter first) so the exercise knows its chapter; rename it.")
+        raise ValueError(
+            f"{path.name}: solution notebooks are named NN_name.ipynb (two-digit "
+            "chapter first) so the exercise knows its chapter; rename it."
+        )
     with open(path, encoding="utf-8") as f:
         solution = nbformat.read(f, as_version=4)
     nb = exercise_notebook(solution, m.group(1), name=path.name)
@@ -178,13 +193,15 @@ def find_root(start: str | Path | None = None, search_up: bool = True) -> Path:
     if not search_up:
         if (here / "solutions").is_dir():
             return here
-        raise FileNotFoundError(f"{here} has no solutions/ folder; --root must be the course "
-                                "repository's root.")
+        raise FileNotFoundError(
+            f"{here} has no solutions/ folder; --root must be the course repository's root."
+        )
     for folder in (here, *here.parents):
         if (folder / "solutions").is_dir():
             return folder
-    raise FileNotFoundError(f"no solutions/ folder in {here} or above; run from the course "
-                            "repository or pass --root.")
+    raise FileNotFoundError(
+        f"no solutions/ folder in {here} or above; run from the course repository or pass --root."
+    )
 
 
 @dataclass
@@ -202,8 +219,11 @@ def sync_exercises(root: str | Path, check: bool = False) -> SyncReport:
     root = Path(root)
     solutions, exercises = root / "solutions", root / "exercises"
     report = SyncReport()
-    expected = {p.name: generate_exercise(p) for p in sorted(solutions.glob("*.ipynb"))
-                if SOLUTION_NAME.match(p.name)}
+    expected = {
+        p.name: generate_exercise(p)
+        for p in sorted(solutions.glob("*.ipynb"))
+        if SOLUTION_NAME.match(p.name)
+    }
     for name, text in expected.items():
         target = exercises / name
         data = text.encode("utf-8")
@@ -221,7 +241,9 @@ def sync_exercises(root: str | Path, check: bool = False) -> SyncReport:
             continue
         rel = str(stale.relative_to(root))
         report.drifted.append(rel + " (no solution)")
-        if not check and '"kind": "exercise"' in stale.read_text(encoding="utf-8", errors="replace"):
+        if not check and '"kind": "exercise"' in stale.read_text(
+            encoding="utf-8", errors="replace"
+        ):
             stale.unlink()
             report.removed.append(rel)
     return report

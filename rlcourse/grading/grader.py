@@ -26,6 +26,7 @@ Output of cells and tests is truncated (bounded buffers), so a student printing 
 only time. Results are :class:`NotebookResult` dataclasses; :func:`grade_notebooks` writes them
 to ``out`` as JSON after every notebook (temporary file + atomic rename).
 """
+
 from __future__ import annotations
 
 import json
@@ -36,9 +37,9 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 DEFAULT_TIMEOUT = 60.0
 _FILENAME_CHAPTER = re.compile(r"(?<!\d)(\d{2})_")
@@ -77,7 +78,8 @@ class NotebookResult:
 
 
 def detect_chapter(nb, path: str | os.PathLike, fallback: str | None = None) -> str | None:
-    """Chapter "NN" from metadata rlcourse.chapter, else the file name's NN_ prefix, else fallback."""
+    """Chapter "NN" from metadata rlcourse.chapter, else the file name's NN_ prefix, else
+    ``fallback``."""
     try:
         meta = nb.get("metadata", {}).get("rlcourse", {}).get("chapter") if nb is not None else None
     except AttributeError:
@@ -109,11 +111,15 @@ def find_notebooks(paths: list[str | os.PathLike]) -> list[Path]:
             inside = []
             for folder, dirs, files in os.walk(path):
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
-                inside += [Path(folder) / f for f in files
-                           if f.endswith(".ipynb") and not f.startswith(".")]
+                inside += [
+                    Path(folder) / f
+                    for f in files
+                    if f.endswith(".ipynb") and not f.startswith(".")
+                ]
             if not inside:
-                raise FileNotFoundError(f"{os.fspath(given)}: no notebook (*.ipynb) in this "
-                                        "folder or its subfolders")
+                raise FileNotFoundError(
+                    f"{os.fspath(given)}: no notebook (*.ipynb) in this folder or its subfolders"
+                )
             found += sorted(inside)
         elif path.exists():
             found.append(path)
@@ -183,7 +189,7 @@ class _Submission:
             if run.status in ("ok", "error"):
                 self.finished.append(code)
             elif not run.responsive:
-                self.finished.extend(replay[i + 1:])
+                self.finished.extend(replay[i + 1 :])
                 return self.recover()
 
     def run_cells(self, nb) -> None:
@@ -203,28 +209,34 @@ class _Submission:
                 elif run.status == "timeout":
                     entry["error"] = f"ran longer than {self.timeout:g} s and was interrupted"
                 else:
-                    entry["error"] = "the kernel stopped (os._exit, exit() or a crash) and was restarted"
+                    entry["error"] = (
+                        "the kernel stopped (os._exit, exit() or a crash) and was restarted"
+                    )
                 self.result.cells.append(entry)
             if not run.responsive:
                 self.recover()
 
     def grade_item(self, it) -> ItemResult:
         nonce = secrets.token_hex(16)
-        code = ("__import__('rlcourse.grading.kernel_hook', fromlist=['grade_in_kernel'])"
-                f".grade_in_kernel({it.id!r}, {it.function!r}, {nonce!r}, globals(), "
-                f"{float(self.timeout)!r})")
+        code = (
+            "__import__('rlcourse.grading.kernel_hook', fromlist=['grade_in_kernel'])"
+            f".grade_in_kernel({it.id!r}, {it.function!r}, {nonce!r}, globals(), "
+            f"{float(self.timeout)!r})"
+        )
         budget = len(it.tests) * (self.timeout + 1.0) + 10.0
         run = self.session.execute(code, budget)
-        payload = next((p for p in run.results
-                        if p.get("nonce") == nonce and p.get("item") == it.id), None)
+        payload = next(
+            (p for p in run.results if p.get("nonce") == nonce and p.get("item") == it.id), None
+        )
         if not run.responsive:
             self.recover()
-        base = dict(item=it.id, function=it.function, max_points=it.points)
+        base = {"item": it.id, "function": it.function, "max_points": it.points}
         if payload is not None and "error" not in payload:
             tests = payload.get("tests", [])
             points = float(payload.get("points", 0.0))
-            status = ("pass" if points >= it.points and tests else
-                      "partial" if points > 0 else "fail")
+            status = (
+                "pass" if points >= it.points and tests else "partial" if points > 0 else "fail"
+            )
             message = next((t.get("message", "") for t in tests if not t.get("passed")), "")
             return ItemResult(points=points, status=status, message=message, tests=tests, **base)
         if payload is not None:
@@ -244,8 +256,9 @@ def _zero_items(items, message: str) -> list[ItemResult]:
     return [ItemResult(it.id, it.function, 0.0, it.points, "error", message) for it in items]
 
 
-def grade_notebook(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT,
-                   chapter: str | None = None) -> NotebookResult:
+def grade_notebook(
+    path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT, chapter: str | None = None
+) -> NotebookResult:
     """Execute and grade one notebook; never raises for anything in the notebook.
 
     ``chapter`` ("NN" or "N"), when given, is the chapter graded whatever the notebook's
@@ -265,8 +278,10 @@ def grade_notebook(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT,
     result.chapter = f"{int(chapter):02d}" if chapter is not None else detect_chapter(nb, path)
     items = []
     if result.chapter is None:
-        result.errors.append("cannot tell the chapter: no rlcourse.chapter metadata and no NN_ "
-                             "prefix in the file name; pass --chapter NN.")
+        result.errors.append(
+            "cannot tell the chapter: no rlcourse.chapter metadata and no NN_ "
+            "prefix in the file name; pass --chapter NN."
+        )
     else:
         try:
             items = items_for_chapter(result.chapter)
@@ -296,8 +311,12 @@ def grade_notebook(path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT,
 
 def results_document(results: list[NotebookResult], timeout: float) -> dict:
     """The JSON written by --json / --out."""
-    return {"format": "rlcourse-grades", "version": 1, "timeout": timeout,
-            "notebooks": [asdict(r) for r in results]}
+    return {
+        "format": "rlcourse-grades",
+        "version": 1,
+        "timeout": timeout,
+        "notebooks": [asdict(r) for r in results],
+    }
 
 
 def write_json_atomic(path: str | os.PathLike, document: dict) -> None:
@@ -316,9 +335,13 @@ def write_json_atomic(path: str | os.PathLike, document: dict) -> None:
         raise
 
 
-def grade_notebooks(paths, timeout: float = DEFAULT_TIMEOUT, chapter: str | None = None,
-                    out: str | os.PathLike | None = None,
-                    progress: Callable[[str], None] | None = None) -> list[NotebookResult]:
+def grade_notebooks(
+    paths,
+    timeout: float = DEFAULT_TIMEOUT,
+    chapter: str | None = None,
+    out: str | os.PathLike | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[NotebookResult]:
     """Grade each notebook in turn; ``out`` (JSON) is rewritten after every notebook.
 
     ``paths`` are notebook files (see :func:`find_notebooks` for folders); ``chapter``, when
@@ -331,8 +354,13 @@ def grade_notebooks(paths, timeout: float = DEFAULT_TIMEOUT, chapter: str | None
         try:
             r = grade_notebook(path, timeout=timeout, chapter=chapter)
         except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the other results
-            r = NotebookResult(str(path), None, 0.0, 0.0,
-                               errors=[f"internal grader error: {type(exc).__name__}: {exc}"])
+            r = NotebookResult(
+                str(path),
+                None,
+                0.0,
+                0.0,
+                errors=[f"internal grader error: {type(exc).__name__}: {exc}"],
+            )
             traceback.print_exc(file=sys.stderr)
         results.append(r)
         if progress:
@@ -352,14 +380,25 @@ def summary_table(results: list[NotebookResult], width: int = 70) -> str:
         for i in r.items:
             note = i.status if not i.message else f"{i.status}: {i.message}"
             rows.append((name, i.item, f"{i.points:g}", f"{i.max_points:g}", note))
-        rows.append((name, "TOTAL", f"{r.points:g}", f"{r.max_points:g}",
-                     f"{len(r.cells)} cell(s) failed" if r.cells else ""))
-    rows = [tuple(c if len(c) <= width else c[:width - 3] + "..." for c in row) for row in rows]
+        rows.append(
+            (
+                name,
+                "TOTAL",
+                f"{r.points:g}",
+                f"{r.max_points:g}",
+                f"{len(r.cells)} cell(s) failed" if r.cells else "",
+            )
+        )
+    rows = [tuple(c if len(c) <= width else c[: width - 3] + "..." for c in row) for row in rows]
     widths = [max(len(row[k]) for row in rows) for k in range(5)]
     lines = []
     for n, row in enumerate(rows):
-        lines.append("  ".join(c.ljust(w) if k in (0, 1, 4) else c.rjust(w)
-                               for k, (c, w) in enumerate(zip(row, widths))).rstrip())
+        lines.append(
+            "  ".join(
+                c.ljust(w) if k in (0, 1, 4) else c.rjust(w)
+                for k, (c, w) in enumerate(zip(row, widths))
+            ).rstrip()
+        )
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -12,8 +12,10 @@ is installed. :meth:`KernelSession.execute` runs one cell with a wall-clock limi
 
 Output is kept in a bounded buffer; ``display_data`` of :data:`RESULT_MIME` is collected apart.
 """
+
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import subprocess
@@ -56,10 +58,12 @@ def _kernel_spec_manager():
         """Every kernel name resolves to ipykernel on this very interpreter."""
 
         def get_kernel_spec(self, kernel_name):
-            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f",
-                                    "{connection_file}"],
-                              display_name="Python 3 (rlcourse grader)", language="python",
-                              resource_dir=str(Path(__file__).parent))
+            return KernelSpec(
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                display_name="Python 3 (rlcourse grader)",
+                language="python",
+                resource_dir=str(Path(__file__).parent),
+            )
 
     return CurrentEnvironment()
 
@@ -67,8 +71,13 @@ def _kernel_spec_manager():
 class KernelSession:
     """One ipykernel process plus a blocking client; restartable."""
 
-    def __init__(self, cwd: str | os.PathLike, env: dict[str, str] | None = None,
-                 startup_timeout: float = 60.0, output_limit: int = CELL_OUTPUT_LIMIT):
+    def __init__(
+        self,
+        cwd: str | os.PathLike,
+        env: dict[str, str] | None = None,
+        startup_timeout: float = 60.0,
+        output_limit: int = CELL_OUTPUT_LIMIT,
+    ):
         self.cwd, self.env = str(cwd), dict(os.environ if env is None else env)
         self.startup_timeout, self.output_limit = startup_timeout, output_limit
         self.km = self.kc = None
@@ -78,8 +87,9 @@ class KernelSession:
         from jupyter_client import KernelManager
 
         self.km = KernelManager(kernel_name="python3", kernel_spec_manager=_kernel_spec_manager())
-        self.km.start_kernel(env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+        self.km.start_kernel(
+            env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         self.kc = self.km.client()
         self.kc.start_channels()
         try:
@@ -95,10 +105,8 @@ class KernelSession:
         finally:
             self.kc = None
             if self.km is not None:
-                try:
+                with contextlib.suppress(Exception):  # already dead is fine
                     self.km.shutdown_kernel(now=True)
-                except Exception:  # noqa: BLE001 - already dead is fine
-                    pass
                 self.km = None
 
     def restart(self) -> None:
@@ -118,16 +126,16 @@ class KernelSession:
         start = time.monotonic()
         run = CellRun("ok")
         buffer = BoundedBuffer(self.output_limit)
-        msg_id = self.kc.execute(code, store_history=True, allow_stdin=False,
-                                 stop_on_error=False)
+        msg_id = self.kc.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
         deadline = start + timeout
         done = self._collect(msg_id, deadline, run, buffer)
         if done is None:  # the limit passed: interrupt, give it a moment to answer
             run.status = "timeout"
             try:
                 self.km.interrupt_kernel()
-                done = self._collect(msg_id, time.monotonic() + INTERRUPT_GRACE, run, buffer,
-                                     keep_errors=False)
+                done = self._collect(
+                    msg_id, time.monotonic() + INTERRUPT_GRACE, run, buffer, keep_errors=False
+                )
             except Exception:  # noqa: BLE001
                 done = None
             run.responsive = done == "idle"

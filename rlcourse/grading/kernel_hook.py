@@ -6,13 +6,15 @@ the student's cells. The result travels as a ``display_data`` message with the M
 reveals after the student's code has run; printing text cannot produce such a message, and an
 old or forged payload carries the wrong nonce.
 """
+
 from __future__ import annotations
 
 RESULT_MIME = "application/vnd.rlcourse.grade+json"
 
 
-def grade_in_kernel(item_id: str, function: str, nonce: str, namespace: dict,
-                    time_limit: float | None) -> None:
+def grade_in_kernel(
+    item_id: str, function: str, nonce: str, namespace: dict, time_limit: float | None
+) -> None:
     from rlcourse.grading.check import run_item
     from rlcourse.grading.registry import get_item
 

@@ -24,11 +24,12 @@ Declaring an item in ``rlcourse/grading/items/chNN.py``::
 Points are shared out over the tests (each test weighs 1 unless ``@add.test(weight=2)``), so
 an item whose tests half pass earns half of its points.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 ITEM_ID = re.compile(r"^(\d{2})\.([A-Za-z_][A-Za-z0-9_]*)$")
 
@@ -69,22 +70,32 @@ class Item:
     def chapter(self) -> str:
         return self.id.split(".", 1)[0]
 
-    def test(self, fn: TestFunction | None = None, *, title: str | None = None,
-             weight: float = 1.0):
+    def test(
+        self, fn: TestFunction | None = None, *, title: str | None = None, weight: float = 1.0
+    ):
         """Decorator adding a test: ``@my_item.test`` or ``@my_item.test(weight=2)``."""
+
         def register(f: TestFunction) -> TestFunction:
             doc = (f.__doc__ or "").strip().splitlines()
             name = title or (doc[0].strip() if doc else f.__name__.replace("_", " "))
             self.tests.append(Test(fn=f, title=name, weight=float(weight)))
             return f
+
         return register(fn) if fn is not None else register
 
 
 _REGISTRY: dict[str, Item] = {}
 
 
-def item(id: str, *, function: str, points: float = 1.0, description: str = "",
-         time_limit: float = 60.0, tests: list[TestFunction] | None = None) -> Item:
+def item(
+    id: str,
+    *,
+    function: str,
+    points: float = 1.0,
+    description: str = "",
+    time_limit: float = 60.0,
+    tests: list[TestFunction] | None = None,
+) -> Item:
     """Declare (register) a graded item and return it; add tests with ``@it.test``.
 
     ``id`` is ``"NN.name"``. Registering the same id twice replaces the earlier item (so that
@@ -93,14 +104,22 @@ def item(id: str, *, function: str, points: float = 1.0, description: str = "",
     if not ITEM_ID.match(id):
         raise ValueError(
             f"item id {id!r} is not of the form 'NN.name' (two-digit chapter, a dot, a Python "
-            "identifier), e.g. '02.policy_evaluation'.")
+            "identifier), e.g. '02.policy_evaluation'."
+        )
     if not function.isidentifier():
-        raise ValueError(f"item {id!r}: function={function!r} is not a Python identifier; give "
-                         "the name of the function the student defines.")
+        raise ValueError(
+            f"item {id!r}: function={function!r} is not a Python identifier; give "
+            "the name of the function the student defines."
+        )
     if points < 0:
         raise ValueError(f"item {id!r}: points must be >= 0, got {points}.")
-    it = Item(id=id, function=function, points=float(points), description=description,
-              time_limit=float(time_limit))
+    it = Item(
+        id=id,
+        function=function,
+        points=float(points),
+        description=description,
+        time_limit=float(time_limit),
+    )
     for fn in tests or []:
         it.test(fn)
     _REGISTRY[id] = it
@@ -113,14 +132,17 @@ def get_item(item_id: str) -> Item:
 
     m = ITEM_ID.match(item_id) if isinstance(item_id, str) else None
     if m is None:
-        raise ValueError(f"{item_id!r} is not an item id; item ids are 'NN.name', e.g. "
-                         "'02.policy_evaluation'.")
+        raise ValueError(
+            f"{item_id!r} is not an item id; item ids are 'NN.name', e.g. '02.policy_evaluation'."
+        )
     load_chapter(m.group(1))
     if item_id not in _REGISTRY:
         known = sorted(i for i in _REGISTRY if i.startswith(m.group(1) + "."))
         raise KeyError(
             f"no graded item {item_id!r}. Items of chapter {m.group(1)}: "
-            f"{', '.join(known) if known else '(none)'}. Check the spelling in your check(...) call.")
+            f"{', '.join(known) if known else '(none)'}. Check the spelling in your "
+            "check(...) call."
+        )
     return _REGISTRY[item_id]
 
 

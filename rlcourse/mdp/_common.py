@@ -5,6 +5,7 @@ policies and probability rows are in :mod:`rlcourse.validation`.
 Everything here works on dense arrays *and* on scipy.sparse CSR matrices without ever
 turning a sparse matrix into a dense one.
 """
+
 from __future__ import annotations
 
 import functools
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
+
 
 class Names(Sequence):
     """Names made on demand (10^6 states cost no memory): ``prefix0, prefix1, ...`` or,
@@ -49,8 +51,10 @@ def check_names(names, n: int, kind: str, prefix: str) -> Sequence:
         try:
             names = list(names)
         except TypeError:
-            raise TypeError(f"{kind}s must be a list of names, one per {kind}, got "
-                            f"{type(names).__name__} {names!r}.") from None
+            raise TypeError(
+                f"{kind}s must be a list of names, one per {kind}, got "
+                f"{type(names).__name__} {names!r}."
+            ) from None
     if len(names) != n:
         raise ValueError(
             f"{kind}s has {len(names)} names but the model has {n} {kind}s; "
@@ -59,8 +63,10 @@ def check_names(names, n: int, kind: str, prefix: str) -> Sequence:
     if not isinstance(names, Names) and len(set(map(str, names))) != n:
         seen: set = set()
         twice = next(x for x in map(str, names) if x in seen or seen.add(x))
-        raise ValueError(f"the {kind} name {twice!r} appears twice in {kind}s; every {kind} needs "
-                         "its own name (messages and sample() look states up by name).")
+        raise ValueError(
+            f"the {kind} name {twice!r} appears twice in {kind}s; every {kind} needs "
+            "its own name (messages and sample() look states up by name)."
+        )
     return names
 
 
@@ -143,9 +149,11 @@ def is_model(x) -> bool:
 def reject_model(x, function: str, alternative: str) -> None:
     """TypeError when an array function is given a model object (MarkovChain, MRP, MDP)."""
     if is_model(x):
-        raise TypeError(f"{function} works on plain arrays, but got a {type(x).__name__} object; "
-                        f"call {alternative} instead, or pass its arrays (e.g. mdp.P, mdp.R, "
-                        "mdp.terminal, gamma=mdp.gamma).")
+        raise TypeError(
+            f"{function} works on plain arrays, but got a {type(x).__name__} object; "
+            f"call {alternative} instead, or pass its arrays (e.g. mdp.P, mdp.R, "
+            "mdp.terminal, gamma=mdp.gamma)."
+        )
 
 
 def arrays_only(use_instead: str):
@@ -155,11 +163,14 @@ def arrays_only(use_instead: str):
     they raise a TypeError that names the function to use instead, before Python complains
     about missing arguments.
     """
+
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             if args and is_model(args[0]):
                 reject_model(args[0], f"{fn.__name__}()", use_instead)
             return fn(*args, **kwargs)
+
         return wrapper
+
     return decorate

@@ -12,6 +12,7 @@ that both paths agree.
 The row blocks are views into P's CSR arrays (no copy) and are cached for the last P seen, so
 the split costs nothing after the first sweep of a value iteration.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -57,14 +58,15 @@ def _row_blocks(P, A: int) -> list:
         # csr_matrix((data, indices, indptr)) would copy a slice that is under half of P.data
         # (scipy's prune), doubling the memory and missing later changes to P.data.
         B.data, B.indices = P.data[a:b], P.indices[a:b]
-        B.indptr = (P.indptr[lo * A:hi * A + 1] - a).astype(P.indices.dtype)
+        B.indptr = (P.indptr[lo * A : hi * A + 1] - a).astype(P.indices.dtype)
         blocks.append((lo, hi, B))
     _cache = (weakref.ref(P), A, blocks)
     return blocks
 
 
-def bellman_optimality(P, R: np.ndarray, V: np.ndarray, terminal: np.ndarray,
-                       gamma: float) -> np.ndarray:
+def bellman_optimality(
+    P, R: np.ndarray, V: np.ndarray, terminal: np.ndarray, gamma: float
+) -> np.ndarray:
     """The same numbers as ``rlcourse.mdp.bellman_optimality`` for a sparse (S*A, S) P.
 
     ``V`` is already 0 at terminal states; ``terminal`` is a boolean mask (S,).

@@ -20,6 +20,7 @@ hold in their rows. These operators check shapes, V and pi, but not that the row
 distributions (they run inside the solvers' loops): build an :class:`~rlcourse.mdp.MDP` to
 validate a model once.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,8 +30,14 @@ from rlcourse.mdp import _fast
 from rlcourse.mdp._common import arrays_only
 from rlcourse.validation import check_array, check_gamma, check_policy, check_terminal
 
-__all__ = ["q_from_v", "induced_mrp", "bellman_expectation", "bellman_optimality",
-           "greedy_policy", "TIE_TOL"]
+__all__ = [
+    "q_from_v",
+    "induced_mrp",
+    "bellman_expectation",
+    "bellman_optimality",
+    "greedy_policy",
+    "TIE_TOL",
+]
 
 TIE_TOL = 1e-12
 """Actions within TIE_TOL * max(1, |max_a Q|) of the best count as tied (round-off)."""
@@ -44,13 +51,17 @@ def _shapes(P, R) -> tuple[object, np.ndarray, int, int]:
     S, A = R.shape
     if sp.issparse(P):
         if P.shape != (S * A, S):
-            raise ValueError(f"sparse P must have shape (S*A, S) = ({S * A}, {S}) (R says S={S}, "
-                             f"A={A}), got {P.shape}.")
+            raise ValueError(
+                f"sparse P must have shape (S*A, S) = ({S * A}, {S}) (R says S={S}, "
+                f"A={A}), got {P.shape}."
+            )
     else:
         P = check_array(P, "P", "an (S, A, S) array of probabilities P[s, a, s2] = p(s2|s, a)")
         if P.shape != (S, A, S):
-            raise ValueError(f"P must have shape (S, A, S) = ({S}, {A}, {S}) with P[s, a, s2] = "
-                             f"p(s2|s, a) (R says S={S}, A={A}), got {P.shape}.")
+            raise ValueError(
+                f"P must have shape (S, A, S) = ({S}, {A}, {S}) with P[s, a, s2] = "
+                f"p(s2|s, a) (R says S={S}, A={A}), got {P.shape}."
+            )
     return P, R, S, A
 
 
@@ -112,8 +123,9 @@ def induced_mrp(P, R, pi) -> tuple[np.ndarray, np.ndarray]:
     R_pi = np.sum(pi * R, axis=1)  # (S,)
     if sp.issparse(P):
         # Pi (S, S*A) holds pi(a|s) at column s*A + a, so P^pi = Pi @ P stays sparse
-        Pi = sp.csr_matrix((pi.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)),
-                           shape=(S, S * A))
+        Pi = sp.csr_matrix(
+            (pi.ravel(), np.arange(S * A), np.arange(0, S * A + 1, A)), shape=(S, S * A)
+        )
         P_pi = (Pi @ P).tocsr()  # (S, S)
         P_pi.eliminate_zeros()
         return P_pi, R_pi
@@ -144,8 +156,7 @@ def bellman_optimality(P, R, V, terminal=None, *, gamma: float) -> np.ndarray:
     if _fast.worth_it(P):
         P, R, S, _ = _shapes(P, R)
         terminal = _terminal(terminal, S)
-        return _fast.bellman_optimality(P, R, _values(V, S, terminal), terminal,
-                                        check_gamma(gamma))
+        return _fast.bellman_optimality(P, R, _values(V, S, terminal), terminal, check_gamma(gamma))
     return q_from_v(P, R, V, terminal, gamma=gamma).max(axis=1)  # (S,)
 
 
@@ -160,14 +171,16 @@ def greedy_policy(Q) -> np.ndarray:
     """
     Q = check_array(Q, "Q", "an (S, A) table of action values")
     if Q.ndim != 2 or 0 in Q.shape:
-        raise ValueError(f"greedy_policy needs a Q-table of shape (S, A), got shape {Q.shape}; "
-                         "from state values V, first compute Q = q_from_v(P, R, V, terminal, "
-                         "gamma=gamma).")
+        raise ValueError(
+            f"greedy_policy needs a Q-table of shape (S, A), got shape {Q.shape}; "
+            "from state values V, first compute Q = q_from_v(P, R, V, terminal, "
+            "gamma=gamma)."
+        )
     if not np.all(np.isfinite(Q)):
         s, a = np.argwhere(~np.isfinite(Q))[0]
         raise ValueError(f"Q[{s}, {a}] is {Q[s, a]}; a Q-table must hold finite numbers.")
     best = Q.max(axis=1, keepdims=True)  # (S, 1)
-    is_best = Q >= best - TIE_TOL * np.maximum(1.0, np.abs(best))  # (S, A)
+    is_best = best - TIE_TOL * np.maximum(1.0, np.abs(best)) <= Q  # (S, A)
     a = np.argmax(is_best, axis=1)  # (S,) first True: the lowest index among ties
     pi = np.zeros_like(Q)  # (S, A)
     pi[np.arange(Q.shape[0]), a] = 1.0

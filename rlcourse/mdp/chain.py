@@ -19,6 +19,7 @@ stationary distribution satisfies mu P = mu. The return from time t is
 The functions take plain arrays (the exercises' contract); :class:`MarkovChain` validates a
 matrix once, names its states and samples trajectories.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -27,23 +28,31 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from rlcourse.mdp._common import (arrays_only, check_names, reject_model, state_index,
-                                  state_label)
+from rlcourse.mdp._common import arrays_only, check_names, reject_model, state_index, state_label
 from rlcourse.utils import SeedLike, as_generator
 from rlcourse.validation import check_array, check_gamma, check_nonnegative_int, check_rows
 
-__all__ = ["discounted_return", "returns", "n_step_distribution", "stationary_distribution",
-           "MarkovChain"]
+__all__ = [
+    "discounted_return",
+    "returns",
+    "n_step_distribution",
+    "stationary_distribution",
+    "MarkovChain",
+]
 
 
 def _rewards(rewards) -> np.ndarray:
     r = check_array(rewards, "rewards", "a list or 1-D array of numbers (one reward per step)")
     if r.ndim == 0:
-        raise TypeError(f"rewards must be a list of one episode's rewards, got the single number "
-                        f"{rewards!r}; write [{rewards!r}] for an episode of one step.")
+        raise TypeError(
+            f"rewards must be a list of one episode's rewards, got the single number "
+            f"{rewards!r}; write [{rewards!r}] for an episode of one step."
+        )
     if r.ndim > 1:
-        raise ValueError(f"rewards must be one episode's rewards, a 1-D sequence, got shape "
-                         f"{r.shape}; for several episodes call this once per episode.")
+        raise ValueError(
+            f"rewards must be one episode's rewards, a 1-D sequence, got shape "
+            f"{r.shape}; for several episodes call this once per episode."
+        )
     if not np.all(np.isfinite(r)):
         t = int(np.flatnonzero(~np.isfinite(r))[0])
         raise ValueError(f"rewards[{t}] is {r[t]}; every reward must be a finite number.")
@@ -84,19 +93,26 @@ def returns(rewards, *, gamma: float) -> np.ndarray:
 def _square(P, what: str = "P") -> np.ndarray:
     """P as a float (S, S) array (shape checked; rows not yet)."""
     if sp.issparse(P):
-        raise TypeError(f"{what} must be a dense (S, S) array; a Markov chain here is small: "
-                        "pass P.toarray().")
+        raise TypeError(
+            f"{what} must be a dense (S, S) array; a Markov chain here is small: pass P.toarray()."
+        )
     P = check_array(P, what, "an (S, S) array of probabilities P[s, s2] = p(s2|s)")
     if P.ndim != 2 or P.shape[0] != P.shape[1] or P.shape[0] == 0:
-        raise ValueError(f"{what} must be a square (S, S) matrix with P[s, s2] = p(s2|s) and "
-                         f"S >= 1, got shape {P.shape}.")
+        raise ValueError(
+            f"{what} must be a square (S, S) matrix with P[s, s2] = p(s2|s) and "
+            f"S >= 1, got shape {P.shape}."
+        )
     return P
 
 
 def _check_chain_rows(P: np.ndarray, label) -> None:
-    check_rows(P, label, "transition probabilities p(.|s)",
-               "Fix: make each row of P a distribution, e.g. P /= P.sum(axis=1, keepdims=True).",
-               col_label=lambda j: "next " + label(j))
+    check_rows(
+        P,
+        label,
+        "transition probabilities p(.|s)",
+        "Fix: make each row of P a distribution, e.g. P /= P.sum(axis=1, keepdims=True).",
+        col_label=lambda j: "next " + label(j),
+    )
 
 
 def _transition_matrix(P, what: str = "P") -> np.ndarray:
@@ -111,12 +127,17 @@ def _start_distribution(mu0, S: int, names: Sequence | None = None) -> np.ndarra
         mu = np.zeros(S)
         mu[state_index(names if names is not None else range(S), mu0)] = 1.0
         return mu
-    mu = check_array(mu0, "mu0", "a distribution over states (an array of shape (S,)) or a start "
-                     "state")
+    mu = check_array(
+        mu0, "mu0", "a distribution over states (an array of shape (S,)) or a start state"
+    )
     if mu.shape != (S,):
         raise ValueError(f"mu0 must have shape ({S},) or be a start state, got {mu.shape}.")
-    check_rows(mu[None, :], lambda i: "the start distribution mu0", "mu0 entries",
-               "Fix: pass a distribution over states (non-negative, summing to 1).")
+    check_rows(
+        mu[None, :],
+        lambda i: "the start distribution mu0",
+        "mu0 entries",
+        "Fix: pass a distribution over states (non-negative, summing to 1).",
+    )
     return mu.copy()  # a new array even for n = 0: the caller's mu0 is never handed back
 
 
@@ -162,7 +183,8 @@ def _stationary(P: np.ndarray, names: Sequence) -> np.ndarray:
             f"the stationary distribution is not unique: the chain has {closed.size} closed "
             f"classes (containing {', '.join(reps)}); every mixture of their stationary "
             "distributions is stationary. Fix: connect the classes, or compute the distribution "
-            "after n steps from a given start instead.")
+            "after n steps from a given start instead."
+        )
     S = P.shape[0]
     M = np.vstack([P.T - np.eye(S), np.ones((1, S))])  # (S+1, S)
     b = np.zeros(S + 1)
@@ -208,11 +230,10 @@ class MarkovChain:
     def distribution(self, mu0, n: int) -> np.ndarray:
         """mu_n = mu0 P^n (:func:`n_step_distribution`); ``mu0`` may also be a state name."""
         n = check_nonnegative_int(n, "n", 3)
-        return n_step_distribution(self.P, _start_distribution(mu0, self.n_states, self.states),
-                                   n)
+        return n_step_distribution(self.P, _start_distribution(mu0, self.n_states, self.states), n)
 
     def stationary(self) -> np.ndarray:
-        """The stationary distribution (:func:`stationary_distribution`), naming states in errors."""
+        """The stationary distribution (:func:`stationary_distribution`); errors name states."""
         return _stationary(self.P, self.states)
 
     def __repr__(self) -> str:

@@ -1,19 +1,22 @@
 """Dynamic programming with a known model ([D001], "Policy evaluation", "Policy iteration";
 value iteration is the Bellman optimality backup applied until it stops moving).
 
-Two layers, one algorithm each:
+Two layers, one algorithm each: on plain arrays (the exercises' contract) and on an
+:class:`~rlcourse.mdp.MDP`, with the history.
 
-| on plain arrays (the exercises' contract) | on an :class:`~rlcourse.mdp.MDP`, with history |
-|---|---|
-| ``policy_evaluation(P, R, pi, terminal, gamma=) -> V`` | ``evaluate_policy(mdp, pi) -> EvaluationResult`` |
-| ``policy_iteration(P, R, terminal, gamma=) -> (V, pi)`` | ``solve_policy_iteration(mdp) -> DPResult`` |
-| ``value_iteration(P, R, terminal, gamma=, tol=) -> (V, pi)`` | ``solve_value_iteration(mdp) -> DPResult`` |
-| ``policy_improvement(Q, pi) -> pi'`` | |
+- ``policy_evaluation(P, R, pi, terminal, gamma=) -> V``
+  and ``evaluate_policy(mdp, pi) -> EvaluationResult``
+- ``policy_iteration(P, R, terminal, gamma=) -> (V, pi)``
+  and ``solve_policy_iteration(mdp) -> DPResult``
+- ``value_iteration(P, R, terminal, gamma=, tol=) -> (V, pi)``
+  and ``solve_value_iteration(mdp) -> DPResult``
+- ``policy_improvement(Q, pi) -> pi'`` (arrays only)
 
 The array functions validate the model (rows of P that are distributions, gamma in [0, 1]) and
 call the object solvers, so there is one implementation of each algorithm. ``P`` may be dense
 (S, A, S) or scipy.sparse (S*A, S).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -23,22 +26,37 @@ import scipy.sparse as sp
 from scipy.sparse import csgraph
 
 from rlcourse.mdp._common import arrays_only, describe_states, state_graph, states_not_reaching
-from rlcourse.mdp.bellman import (TIE_TOL, bellman_expectation, bellman_optimality,
-                                  greedy_policy, induced_mrp, q_from_v)
+from rlcourse.mdp.bellman import (
+    TIE_TOL,
+    bellman_expectation,
+    bellman_optimality,
+    greedy_policy,
+    induced_mrp,
+    q_from_v,
+)
 from rlcourse.mdp.mdp import MDP, uniform_policy
 from rlcourse.mdp.mrp import solve_values
 from rlcourse.mdp.results import DPResult, EvaluationResult
 from rlcourse.utils import progress_bar
 from rlcourse.validation import check_policy, check_positive_int, check_tol, check_vector
 
-__all__ = ["policy_evaluation", "policy_improvement", "policy_iteration", "value_iteration",
-           "evaluate_policy", "solve_policy_iteration", "solve_value_iteration"]
+__all__ = [
+    "policy_evaluation",
+    "policy_improvement",
+    "policy_iteration",
+    "value_iteration",
+    "evaluate_policy",
+    "solve_policy_iteration",
+    "solve_value_iteration",
+]
 
 
 def _require_mdp(mdp, function: str, arrays: str) -> None:
     if not isinstance(mdp, MDP):
-        raise TypeError(f"{function} takes an rlcourse.mdp.MDP, got {type(mdp).__name__}; build "
-                        f"one with MDP(P, R, terminal, gamma=...), or call {arrays} on the arrays.")
+        raise TypeError(
+            f"{function} takes an rlcourse.mdp.MDP, got {type(mdp).__name__}; build "
+            f"one with MDP(P, R, terminal, gamma=...), or call {arrays} on the arrays."
+        )
 
 
 def _q(mdp: MDP, V: np.ndarray) -> np.ndarray:
@@ -46,8 +64,9 @@ def _q(mdp: MDP, V: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------ on an MDP
-def evaluate_policy(mdp: MDP, pi, *, method: str = "exact", tol: float = 1e-10,
-                    max_iter: int = 10_000) -> EvaluationResult:
+def evaluate_policy(
+    mdp: MDP, pi, *, method: str = "exact", tol: float = 1e-10, max_iter: int = 10_000
+) -> EvaluationResult:
     """V^pi and Q^pi of a fixed policy pi (S, A) on ``mdp``.
 
     method="exact": solve the induced MRP's Bellman equation over non-terminal states N,
@@ -70,7 +89,8 @@ def evaluate_policy(mdp: MDP, pi, *, method: str = "exact", tol: float = 1e-10,
                 f"{describe_states(mdp.states, stuck)}, so its return there is a sum of "
                 "infinitely many rewards (unbounded unless they are all 0) and the Bellman "
                 "equation has no unique solution. Fix: pass a policy that reaches a terminal "
-                "state from every state, or use gamma < 1.")
+                "state from every state, or use gamma < 1."
+            )
     if method == "exact":
         V = solve_values(P_pi, R_pi, mdp.gamma, mdp.terminal)
         return EvaluationResult(V=V, Q=_q(mdp, V), iterations=0, history=[])
@@ -86,10 +106,15 @@ def evaluate_policy(mdp: MDP, pi, *, method: str = "exact", tol: float = 1e-10,
             V = V_new
             if delta < tol:
                 return EvaluationResult(V=V, Q=_q(mdp, V), iterations=k, history=history)
-        warnings.warn(f"evaluate_policy: no convergence to tol={tol:g} in {max_iter} sweeps; "
-                      "raise max_iter or use method='exact'", RuntimeWarning, stacklevel=2)
-        return EvaluationResult(V=V, Q=_q(mdp, V), iterations=max_iter, history=history,
-                                converged=False)
+        warnings.warn(
+            f"evaluate_policy: no convergence to tol={tol:g} in {max_iter} sweeps; "
+            "raise max_iter or use method='exact'",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return EvaluationResult(
+            V=V, Q=_q(mdp, V), iterations=max_iter, history=history, converged=False
+        )
 
 
 def policy_improvement(Q, pi) -> np.ndarray:
@@ -147,21 +172,33 @@ def solve_policy_iteration(mdp: MDP, *, pi0=None, max_iter: int = 1_000) -> DPRe
             policy = greedy_policy(ev.Q)
             if mdp.gamma == 1.0:
                 policy, _ = _end_on_ties(mdp, ev.Q, policy)
-            return DPResult(V=ev.V, Q=ev.Q, policy=policy, iterations=i, history=history,
-                            error_bound=0.0)
+            return DPResult(
+                V=ev.V, Q=ev.Q, policy=policy, iterations=i, history=history, error_bound=0.0
+            )
         pi = new_pi
-    warnings.warn(f"solve_policy_iteration: policy still changing after {max_iter} iterations",
-                  RuntimeWarning, stacklevel=2)
+    warnings.warn(
+        f"solve_policy_iteration: policy still changing after {max_iter} iterations",
+        RuntimeWarning,
+        stacklevel=2,
+    )
     ev = evaluate_policy(mdp, pi, method="exact")
-    return DPResult(V=ev.V, Q=ev.Q, policy=pi, iterations=max_iter, history=history,
-                    error_bound=None, converged=False)
+    return DPResult(
+        V=ev.V,
+        Q=ev.Q,
+        policy=pi,
+        iterations=max_iter,
+        history=history,
+        error_bound=None,
+        converged=False,
+    )
 
 
 _DIVERGENCE_SWEEPS = 200  # gamma = 1: this many sweeps with the same growth = values diverge
 
 
-def solve_value_iteration(mdp: MDP, *, tol: float = 1e-8, max_iter: int = 100_000, V0=None,
-                          progress: bool = False) -> DPResult:
+def solve_value_iteration(
+    mdp: MDP, *, tol: float = 1e-8, max_iter: int = 100_000, V0=None, progress: bool = False
+) -> DPResult:
     """Value iteration: Jacobi sweeps V_{k+1} = max_a [R + gamma P V_k] = T* V_k.
 
     Stopping rule and the bound it gives (gamma < 1). T* is a gamma-contraction in the
@@ -212,8 +249,9 @@ def solve_value_iteration(mdp: MDP, *, tol: float = 1e-8, max_iter: int = 100_00
             policy = greedy_policy(Q)
             if g == 1.0:
                 policy, _ = _end_on_ties(mdp, Q, policy)
-            return DPResult(V=V, Q=Q, policy=policy, iterations=k, history=history,
-                            error_bound=bound)
+            return DPResult(
+                V=V, Q=Q, policy=policy, iterations=k, history=history, error_bound=bound
+            )
     bar.close()
     if g == 1.0:
         raise ValueError(
@@ -221,12 +259,24 @@ def solve_value_iteration(mdp: MDP, *, tol: float = 1e-8, max_iter: int = 100_00
             f"changed V by {delta:.3g}). With gamma = 1 the values keep growing when some policy "
             "can loop forever on rewards > 0, and then V* is infinite. Fix: make every step of "
             "such a loop cost something, or use gamma < 1, or raise max_iter if the values are "
-            "only converging slowly.")
-    warnings.warn(f"solve_value_iteration: stopping rule not met in {max_iter} sweeps (last "
-                  f"delta {delta:.3g}); raise max_iter", RuntimeWarning, stacklevel=2)
+            "only converging slowly."
+        )
+    warnings.warn(
+        f"solve_value_iteration: stopping rule not met in {max_iter} sweeps (last "
+        f"delta {delta:.3g}); raise max_iter",
+        RuntimeWarning,
+        stacklevel=2,
+    )
     Q = _q(mdp, V)
-    return DPResult(V=V, Q=Q, policy=greedy_policy(Q), iterations=max_iter, history=history,
-                    error_bound=bound, converged=False)
+    return DPResult(
+        V=V,
+        Q=Q,
+        policy=greedy_policy(Q),
+        iterations=max_iter,
+        history=history,
+        error_bound=bound,
+        converged=False,
+    )
 
 
 def _diverging(mdp: MDP, growth: np.ndarray, sweeps: int) -> None:
@@ -235,7 +285,8 @@ def _diverging(mdp: MDP, growth: np.ndarray, sweeps: int) -> None:
         f"value iteration with gamma = 1 diverges: after {sweeps} sweeps the values of "
         f"{describe_states(mdp.states, grow)} still grow by {growth.max():.4g} per sweep. Some "
         "policy loops forever there on rewards > 0, so the optimal return is infinite. Fix: make "
-        "every step of that loop cost something, or use gamma < 1.")
+        "every step of that loop cost something, or use gamma < 1."
+    )
 
 
 def _end_on_ties(mdp: MDP, Q: np.ndarray, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -253,7 +304,7 @@ def _end_on_ties(mdp: MDP, Q: np.ndarray, pi: np.ndarray) -> tuple[np.ndarray, n
         return pi, stuck
     S, A = mdp.n_states, mdp.n_actions
     best = Q.max(axis=1, keepdims=True)  # (S, 1)
-    tied = (Q >= best - TIE_TOL * np.maximum(1.0, np.abs(best))).ravel()  # (S*A,)
+    tied = (best - TIE_TOL * np.maximum(1.0, np.abs(best)) <= Q).ravel()  # (S*A,)
     P2 = sp.csr_matrix(mdp.P2)
     G = state_graph(sp.diags(tied.astype(float)) @ P2, A)  # (S, S) moves by tied actions
     # steps to a terminal state: breadth-first from a node S that points at every terminal,
@@ -266,7 +317,7 @@ def _end_on_ties(mdp: MDP, Q: np.ndarray, pi: np.ndarray) -> tuple[np.ndarray, n
     steps = csgraph.shortest_path(back, unweighted=True, indices=S)[:S]  # (S,) inf: never
     pi = pi.copy()
     for s in stuck[np.isfinite(steps[stuck])]:
-        for a in np.flatnonzero(tied[s * A:(s + 1) * A]):
+        for a in np.flatnonzero(tied[s * A : (s + 1) * A]):
             row = P2.getrow(s * A + a)
             if np.any(steps[row.indices[row.data > 0]] < steps[s]):
                 pi[s] = np.eye(A)[a]  # one step closer to the end, and as good
@@ -280,7 +331,8 @@ def _positive_loop(mdp: MDP, stuck: np.ndarray, iteration: int) -> None:
         f"iteration {iteration} makes {describe_states(mdp.states, stuck)} loop forever "
         "without reaching a terminal state, because the rewards on that loop are positive, so "
         "looping beats ending and the optimal return is unbounded. Fix: make every step of "
-        "that loop cost something (a negative reward), or use gamma < 1.")
+        "that loop cost something (a negative reward), or use gamma < 1."
+    )
 
 
 # ------------------------------------------------------------------------------ on arrays
@@ -320,8 +372,9 @@ def policy_iteration(P, R, terminal=None, *, gamma: float) -> tuple[np.ndarray, 
 
 
 @arrays_only(use_instead="solve_value_iteration(mdp)")
-def value_iteration(P, R, terminal=None, *, gamma: float,
-                    tol: float = 1e-8) -> tuple[np.ndarray, np.ndarray]:
+def value_iteration(
+    P, R, terminal=None, *, gamma: float, tol: float = 1e-8
+) -> tuple[np.ndarray, np.ndarray]:
     """(V, pi) by value iteration: V_{k+1} = max_a [R + gamma P V_k] from V_0 = 0, stopped when
 
         gamma / (1 - gamma) * max_s |V_{k+1}(s) - V_k(s)| < tol,

@@ -9,6 +9,7 @@ Learning chapters compare what an agent learned with what the known model says:
 - :func:`on_policy_distribution`: mu(s), the fraction of time an episodic chain spends in s
   (Sutton & Barto, section 9.2), the weighting of the prediction error in chapter 05.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,11 +18,21 @@ import scipy.sparse as sp
 from rlcourse.mdp._common import arrays_only, describe_states, state_graph, states_not_reaching
 from rlcourse.mdp.bellman import greedy_policy
 from rlcourse.mdp.mdp import MDP
-from rlcourse.validation import (check_array, check_number, check_rows, check_state,
-                                 check_terminal, check_vector)
+from rlcourse.validation import (
+    check_array,
+    check_number,
+    check_rows,
+    check_state,
+    check_terminal,
+    check_vector,
+)
 
-__all__ = ["reachable_states", "suboptimal_reachable_states", "greedy_is_optimal",
-           "on_policy_distribution"]
+__all__ = [
+    "reachable_states",
+    "suboptimal_reachable_states",
+    "greedy_is_optimal",
+    "on_policy_distribution",
+]
 
 
 def _successors(mdp: MDP, s: int, a: int) -> np.ndarray:
@@ -52,8 +63,9 @@ def reachable_states(mdp: MDP, pi, start: int) -> np.ndarray:
     return np.array(order, dtype=np.int64)
 
 
-def suboptimal_reachable_states(Q, Q_star, mdp: MDP, start: int, *,
-                                tol: float = 1e-9) -> np.ndarray:
+def suboptimal_reachable_states(
+    Q, Q_star, mdp: MDP, start: int, *, tol: float = 1e-9
+) -> np.ndarray:
     """Non-terminal states, reachable from ``start`` under the greedy policy of ``Q``, whose
     greedy action is not optimal: Q*(s, argmax_a Q(s, a)) < max_a Q*(s, a) - tol.
 
@@ -63,15 +75,21 @@ def suboptimal_reachable_states(Q, Q_star, mdp: MDP, start: int, *,
     Q_star = check_array(Q_star, "Q_star", "the (S, A) table of optimal action values")
     pi = greedy_policy(Q)  # (S, A)
     if pi.shape != Q_star.shape:
-        raise ValueError(f"Q has shape {pi.shape} but Q_star has shape {Q_star.shape}; both are "
-                         "(S, A) tables of the same model.")
+        raise ValueError(
+            f"Q has shape {pi.shape} but Q_star has shape {Q_star.shape}; both are "
+            "(S, A) tables of the same model."
+        )
     if not np.isfinite(Q_star).all():
-        raise ValueError("Q_star holds NaN or inf; pass the optimal action values, e.g. "
-                         "solve_value_iteration(mdp).Q.")
+        raise ValueError(
+            "Q_star holds NaN or inf; pass the optimal action values, e.g. "
+            "solve_value_iteration(mdp).Q."
+        )
     tol = check_number(tol, "tol", "tol=1e-9")
     if tol < 0:
-        raise ValueError(f"tol must be >= 0, got {tol!r}; e.g. tol=1e-9 (actions within tol of "
-                         "the best count as optimal).")
+        raise ValueError(
+            f"tol must be >= 0, got {tol!r}; e.g. tol=1e-9 (actions within tol of "
+            "the best count as optimal)."
+        )
     states = reachable_states(mdp, pi, start)
     states = states[~mdp.terminal[states]]
     a = pi[states].argmax(axis=1)
@@ -99,32 +117,49 @@ def on_policy_distribution(P, terminal, start) -> np.ndarray:
     Every non-terminal state must reach a terminal state (else an episode never ends and eta
     is infinite): a ValueError names the states that do not.
     """
-    dense = (P.toarray() if sp.issparse(P) else
-             check_array(P, "P", "an (S, S) array of probabilities P[s, s2] = p(s2|s)"))
+    dense = (
+        P.toarray()
+        if sp.issparse(P)
+        else check_array(P, "P", "an (S, S) array of probabilities P[s, s2] = p(s2|s)")
+    )
     if dense.ndim != 2 or dense.shape[0] != dense.shape[1] or dense.shape[0] == 0:
-        raise ValueError(f"P must be a square (S, S) transition matrix, got shape {dense.shape}; "
-                         "for an MDP pass the chain of a policy, induced_mrp(P, R, pi)[0].")
+        raise ValueError(
+            f"P must be a square (S, S) transition matrix, got shape {dense.shape}; "
+            "for an MDP pass the chain of a policy, induced_mrp(P, R, pi)[0]."
+        )
     S = dense.shape[0]
     terminal = check_terminal(terminal, S)
-    check_rows(dense, lambda s: f"state {s}", "transition probabilities p(.|s)",
-               "Fix: make each row of P a distribution (rows of terminal states may be 0).",
-               allow_zero_rows=terminal)
+    check_rows(
+        dense,
+        lambda s: f"state {s}",
+        "transition probabilities p(.|s)",
+        "Fix: make each row of P a distribution (rows of terminal states may be 0).",
+        allow_zero_rows=terminal,
+    )
     if np.ndim(start) == 0:
         h = np.zeros(S)
         h[check_state(start, S, "start")] = 1.0
     else:
         h = check_vector(start, S, "start", "a start distribution")
-        check_rows(h[None, :], lambda i: "the start distribution", "start probabilities",
-                   "Fix: pass a distribution over states (non-negative, summing to 1).")
+        check_rows(
+            h[None, :],
+            lambda i: "the start distribution",
+            "start probabilities",
+            "Fix: pass a distribution over states (non-negative, summing to 1).",
+        )
     if h[~terminal].sum() == 0.0:
-        raise ValueError(f"every episode starts in a terminal state ({np.flatnonzero(h)[:3]}): "
-                         "they have no steps, so there is no on-policy distribution. Start in a "
-                         "non-terminal state.")
+        raise ValueError(
+            f"every episode starts in a terminal state ({np.flatnonzero(h)[:3]}): "
+            "they have no steps, so there is no on-policy distribution. Start in a "
+            "non-terminal state."
+        )
     stuck = states_not_reaching(state_graph(dense, 1), terminal)
     if stuck.size:
-        raise ValueError(f"{describe_states([f's{i}' for i in range(S)], stuck)} never reach a "
-                         "terminal state: episodes from there never end, so the on-policy "
-                         "distribution of an episodic task does not exist. Check P and terminal.")
+        raise ValueError(
+            f"{describe_states([f's{i}' for i in range(S)], stuck)} never reach a "
+            "terminal state: episodes from there never end, so the on-policy "
+            "distribution of an episodic task does not exist. Check P and terminal."
+        )
     N = np.flatnonzero(~terminal)
     eta = np.zeros(S)
     eta[N] = np.linalg.solve((np.eye(N.size) - dense[np.ix_(N, N)]).T, h[N])  # (n,)

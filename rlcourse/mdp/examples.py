@@ -1,4 +1,5 @@
 """Small teaching models with known answers, and generators for the DP benchmark."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,12 @@ from rlcourse.mdp.chain import MarkovChain
 from rlcourse.mdp.mdp import MDP
 from rlcourse.mdp.mrp import MRP
 from rlcourse.utils import SeedLike, as_generator
-from rlcourse.validation import (check_gamma, check_nonnegative_int, check_positive_int,
-                                 check_probability)
+from rlcourse.validation import (
+    check_gamma,
+    check_nonnegative_int,
+    check_positive_int,
+    check_probability,
+)
 
 __all__ = ["two_state_chain", "random_walk_mrp", "jump_random_walk_mrp", "random_mdp", "grid_mdp"]
 
@@ -19,7 +24,7 @@ __all__ = ["two_state_chain", "random_walk_mrp", "jump_random_walk_mrp", "random
 def two_state_chain(p: float = 0.3, q: float = 0.1) -> MarkovChain:
     """States "a", "b"; a -> b with probability p, b -> a with probability q.
 
-        P = [[1-p, p], [q, 1-q]],   stationary mu = (q/(p+q), p/(p+q))   (for p + q > 0).
+    P = [[1-p, p], [q, 1-q]],   stationary mu = (q/(p+q), p/(p+q))   (for p + q > 0).
     """
     p, q = check_probability(p, "p", "0.3"), check_probability(q, "q", "0.1")
     return MarkovChain(np.array([[1 - p, p], [q, 1 - q]]), states=["a", "b"])
@@ -70,8 +75,9 @@ def jump_random_walk_mrp(n: int = 1000, jump: int = 100, *, gamma: float = 1.0) 
     return MRP(P, R, terminal, gamma=gamma)
 
 
-def random_mdp(S: int, A: int, *, seed: SeedLike = None, branching: int | None = None,
-               gamma: float = 0.9) -> MDP:
+def random_mdp(
+    S: int, A: int, *, seed: SeedLike = None, branching: int | None = None, gamma: float = 0.9
+) -> MDP:
     """A dense random MDP for tests and benchmarks (no terminal states).
 
     P[s, a] is uniform random weights over all S next states, normalised (branching=None), or
@@ -81,9 +87,11 @@ def random_mdp(S: int, A: int, *, seed: SeedLike = None, branching: int | None =
     S = check_positive_int(S, "S", 100)
     A = check_positive_int(A, "A", 4)
     if S * A * S * 8 > 4e9:
-        raise ValueError(f"random_mdp({S}, {A}) needs a dense P of S * A * S * 8 bytes = "
-                         f"{S * A * S * 8 / 1e9:.1f} GB (and as much again while building it); "
-                         "use fewer states, or grid_mdp(...) for a large sparse model.")
+        raise ValueError(
+            f"random_mdp({S}, {A}) needs a dense P of S * A * S * 8 bytes = "
+            f"{S * A * S * 8 / 1e9:.1f} GB (and as much again while building it); "
+            "use fewer states, or grid_mdp(...) for a large sparse model."
+        )
     rng = as_generator(seed)
     P = rng.random((S * A, S))  # (S*A, S)
     if branching is not None:
@@ -105,18 +113,29 @@ def _cell(goal, H: int, W: int) -> tuple[int, int]:
     try:
         r, c = goal
     except (TypeError, ValueError):
-        raise TypeError(f"goal must be a (row, col) pair, got {goal!r}; e.g. goal=({H - 1}, "
-                        f"{W - 1}), the bottom-right cell.") from None
+        raise TypeError(
+            f"goal must be a (row, col) pair, got {goal!r}; e.g. goal=({H - 1}, "
+            f"{W - 1}), the bottom-right cell."
+        ) from None
     r = check_nonnegative_int(r, "the goal's row", H - 1)
     c = check_nonnegative_int(c, "the goal's column", W - 1)
     if r >= H or c >= W:
-        raise ValueError(f"goal {goal!r} is outside the {H} x {W} grid; rows are 0..{H - 1} and "
-                         f"columns 0..{W - 1}.")
+        raise ValueError(
+            f"goal {goal!r} is outside the {H} x {W} grid; rows are 0..{H - 1} and "
+            f"columns 0..{W - 1}."
+        )
     return r, c
 
 
-def grid_mdp(height: int, width: int, *, gamma: float = 0.9, sparse: bool = True,
-             slip: float = 0.0, goal: tuple[int, int] | None = None) -> MDP:
+def grid_mdp(
+    height: int,
+    width: int,
+    *,
+    gamma: float = 0.9,
+    sparse: bool = True,
+    slip: float = 0.0,
+    goal: tuple[int, int] | None = None,
+) -> MDP:
     """A height x width grid world: reward -1 per step, one terminal goal (default the
     bottom-right cell), actions up/right/down/left; a move off the grid stays put.
 
@@ -133,9 +152,11 @@ def grid_mdp(height: int, width: int, *, gamma: float = 0.9, sparse: bool = True
     A = len(ACTION_NAMES)
     S = H * W
     if S * A > 4 * 10**8:
-        raise ValueError(f"a {H} x {W} grid has {S:,} states; even its sparse P (about "
-                         f"{S * A * (3 if slip else 1) * 12 / 1e9:.0f} GB) is too large. The "
-                         "benchmarks go up to 1000 x 1000 (10^6 states, ~50 MB).")
+        raise ValueError(
+            f"a {H} x {W} grid has {S:,} states; even its sparse P (about "
+            f"{S * A * (3 if slip else 1) * 12 / 1e9:.0f} GB) is too large. The "
+            "benchmarks go up to 1000 x 1000 (10^6 states, ~50 MB)."
+        )
     gr, gc = (H - 1, W - 1) if goal is None else _cell(goal, H, W)
     g = gr * W + gc
     r, c = np.divmod(np.arange(S), W)  # (S,), (S,)
@@ -149,8 +170,9 @@ def grid_mdp(height: int, width: int, *, gamma: float = 0.9, sparse: bool = True
         perp = np.array([PERPENDICULAR[a] for a in range(A)])  # (A, 2) actions at right angles
         cols = np.stack([nxt, nxt[:, perp[:, 0]], nxt[:, perp[:, 1]]], axis=-1)  # (S, A, 3)
         probs = np.broadcast_to([1 - slip, slip / 2, slip / 2], cols.shape)
-        P = sp.csr_matrix((probs.ravel(), cols.ravel(), np.arange(0, 3 * S * A + 1, 3)),
-                          shape=(S * A, S))
+        P = sp.csr_matrix(
+            (probs.ravel(), cols.ravel(), np.arange(0, 3 * S * A + 1, 3)), shape=(S * A, S)
+        )
         P.sum_duplicates()  # bumping into a wall can send two moves to the same cell
     R = -np.ones((S, A))
     R[g] = 0.0
@@ -158,8 +180,9 @@ def grid_mdp(height: int, width: int, *, gamma: float = 0.9, sparse: bool = True
     terminal[g] = True
     if not sparse:
         if S * A * S * 8 > 2e9:
-            raise ValueError(f"a dense {H}x{W} grid needs {S * A * S * 8 / 1e9:.1f} GB; "
-                             "use sparse=True.")
+            raise ValueError(
+                f"a dense {H}x{W} grid needs {S * A * S * 8 / 1e9:.1f} GB; use sparse=True."
+            )
         P = P.toarray().reshape(S, A, S)
     names = Names("s", S, fmt=lambda i: f"r{i // W}c{i % W}")
     return MDP(P, R, terminal, gamma=gamma, states=names, actions=list(ACTION_NAMES))

@@ -10,6 +10,7 @@ Conventions (shared by the whole course):
 
 Sparse models are stored as CSR float64 and are never made dense, not even to validate.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -136,18 +137,26 @@ class MDP:
         Raises a ValueError naming the first bad state and action (wrong shape, non-finite,
         negative, or a row whose sum is not 1 within 1e-8).
         """
-        return check_policy(pi, self.n_states, self.n_actions,
-                            state_label=lambda s: state_label(self.states, s),
-                            action_label=lambda a: action_label(self.actions, a))
+        return check_policy(
+            pi,
+            self.n_states,
+            self.n_actions,
+            state_label=lambda s: state_label(self.states, s),
+            action_label=lambda a: action_label(self.actions, a),
+        )
 
     def __repr__(self) -> str:
-        return (f"MDP(n_states={self.n_states}, n_actions={self.n_actions}, gamma={self.gamma}, "
-                f"sparse={self.is_sparse}, n_terminal={self._terminal_idx.size})")
+        return (
+            f"MDP(n_states={self.n_states}, n_actions={self.n_actions}, gamma={self.gamma}, "
+            f"sparse={self.is_sparse}, n_terminal={self._terminal_idx.size})"
+        )
 
 
 def uniform_policy(mdp: MDP) -> np.ndarray:
     """pi(a|s) = 1/|A| for every state: shape (S, A)."""
     if not isinstance(mdp, MDP):
-        raise TypeError(f"uniform_policy takes an rlcourse.mdp.MDP, got {type(mdp).__name__}; for "
-                        "S states and A actions write np.full((S, A), 1 / A).")
+        raise TypeError(
+            f"uniform_policy takes an rlcourse.mdp.MDP, got {type(mdp).__name__}; for "
+            "S states and A actions write np.full((S, A), 1 / A)."
+        )
     return np.full((mdp.n_states, mdp.n_actions), 1.0 / mdp.n_actions)

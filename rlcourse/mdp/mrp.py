@@ -19,6 +19,7 @@ Terminal states are absorbing with value 0: we solve only over the non-terminal 
 :class:`MRP` validates the model once, names its states, samples episodes and returns
 :class:`~rlcourse.mdp.results.EvaluationResult` records with the iteration history.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -28,13 +29,27 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from rlcourse.mdp._common import (arrays_only, check_names, describe_states, reject_model,
-                                  state_graph,
-                                  state_index, state_label, states_not_reaching)
+from rlcourse.mdp._common import (
+    arrays_only,
+    check_names,
+    describe_states,
+    reject_model,
+    state_graph,
+    state_index,
+    state_label,
+    states_not_reaching,
+)
 from rlcourse.mdp.results import EvaluationResult
 from rlcourse.utils import SeedLike, as_generator
-from rlcourse.validation import (check_array, check_gamma, check_positive_int, check_rows,
-                                 check_terminal, check_tol, check_vector)
+from rlcourse.validation import (
+    check_array,
+    check_gamma,
+    check_positive_int,
+    check_rows,
+    check_terminal,
+    check_tol,
+    check_vector,
+)
 
 __all__ = ["MRP", "mrp_value", "mrp_value_iterative", "solve_values"]
 
@@ -55,41 +70,50 @@ class MRP:
     states : list of str, optional
     """
 
-    def __init__(self, P, R, terminal=None, *, gamma: float,
-                 states: Sequence[str] | None = None):
-        reject_model(P, "MRP(P, R, terminal, gamma=...)", "MRP.from_policy(mdp, pi) for the MRP of a policy")
+    def __init__(self, P, R, terminal=None, *, gamma: float, states: Sequence[str] | None = None):
+        reject_model(
+            P, "MRP(P, R, terminal, gamma=...)", "MRP.from_policy(mdp, pi) for the MRP of a policy"
+        )
         if sp.issparse(P):
             P = sp.csr_matrix(P, dtype=np.float64)
         else:
             P = check_array(P, "P", "an (S, S) array of probabilities P[s, s2] = p(s2|s)")
         if P.ndim != 2 or P.shape[0] != P.shape[1] or P.shape[0] == 0:
-            raise ValueError(f"P must be a square (S, S) matrix with P[s, s2] = p(s2|s) and S >= 1, "
-                             f"got shape {P.shape}.")
+            raise ValueError(
+                f"P must be a square (S, S) matrix with P[s, s2] = p(s2|s) and S >= 1, "
+                f"got shape {P.shape}."
+            )
         S = P.shape[0]
         R = check_array(R, "R", "an array of shape (S,), the expected reward of each state")
         if R.shape != (S,):
-            raise ValueError(f"R must have shape (S,) = ({S},) (expected reward per state), got "
-                             f"{R.shape}.")
+            raise ValueError(
+                f"R must have shape (S,) = ({S},) (expected reward per state), got {R.shape}."
+            )
         self.P, self.R, self.n_states = P, R, S
         self.states = check_names(states, S, "state", "s")
         self.gamma = check_gamma(gamma)
         self.terminal = check_terminal(terminal, S)
         if not np.isfinite(R).all():
             s = int(np.flatnonzero(~np.isfinite(R))[0])
-            raise ValueError(f"R for {state_label(self.states, s)} is {R[s]}; rewards must be "
-                             "finite numbers.")
+            raise ValueError(
+                f"R for {state_label(self.states, s)} is {R[s]}; rewards must be finite numbers."
+            )
         check_rows(
-            P, lambda i: state_label(self.states, i), "transition probabilities p(.|s)",
+            P,
+            lambda i: state_label(self.states, i),
+            "transition probabilities p(.|s)",
             "Fix: make each row of P a distribution (terminal rows may be all zero).",
             allow_zero_rows=self.terminal,
-            col_label=lambda j: "next " + state_label(self.states, j))
+            col_label=lambda j: "next " + state_label(self.states, j),
+        )
         if self.gamma == 1.0:
             stuck = states_not_reaching(state_graph(P, 1), self.terminal)
             if stuck.size:
                 raise ValueError(
                     f"with gamma = 1 the return from {describe_states(self.states, stuck)} can be "
                     "infinite: the chain never reaches a terminal state from there. Fix: use "
-                    "gamma < 1, or make a terminal state reachable from every state.")
+                    "gamma < 1, or make a terminal state reachable from every state."
+                )
 
     @classmethod
     def from_policy(cls, mdp, pi) -> MRP:
@@ -103,8 +127,10 @@ class MRP:
         from rlcourse.mdp.mdp import MDP
 
         if not isinstance(mdp, MDP):
-            raise TypeError(f"MRP.from_policy takes an rlcourse.mdp.MDP and a policy, got "
-                            f"{type(mdp).__name__}; on arrays call induced_mrp(P, R, pi).")
+            raise TypeError(
+                f"MRP.from_policy takes an rlcourse.mdp.MDP and a policy, got "
+                f"{type(mdp).__name__}; on arrays call induced_mrp(P, R, pi)."
+            )
         pi = mdp.check_policy(pi)
         P_pi, R_pi = induced_mrp(mdp.P, mdp.R, pi)
         return cls(P_pi, R_pi, mdp.terminal, gamma=mdp.gamma, states=mdp.states)
@@ -114,7 +140,7 @@ class MRP:
         return sp.issparse(self.P)
 
     def value_closed_form(self) -> np.ndarray:
-        """V = (I - gamma P)^{-1} R over the non-terminal states (a linear solve, not an inverse)."""
+        """V = (I - gamma P)^{-1} R over the non-terminal states (a linear solve, no inverse)."""
         return solve_values(self.P, self.R, self.gamma, self.terminal)
 
     def bellman(self, V: np.ndarray) -> np.ndarray:
@@ -137,12 +163,17 @@ class MRP:
             V = V_new
             if delta < tol:
                 return EvaluationResult(V=V, Q=None, iterations=k, history=history)
-        warnings.warn(f"MRP.value_iterative: no convergence to tol={tol:g} in {max_iter} sweeps "
-                      "(raise max_iter)", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"MRP.value_iterative: no convergence to tol={tol:g} in {max_iter} sweeps "
+            "(raise max_iter)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return EvaluationResult(V=V, Q=None, iterations=max_iter, history=history, converged=False)
 
-    def sample_episode(self, start, *, seed: SeedLike = None,
-                       max_steps: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    def sample_episode(
+        self, start, *, seed: SeedLike = None, max_steps: int = 1000
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Simulate from ``start`` until a terminal state or ``max_steps`` steps.
 
         Returns (states, rewards): int array (T+1,) of s_0..s_T and float array (T,) with

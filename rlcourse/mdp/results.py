@@ -1,4 +1,5 @@
 """Result records of Part I's solvers (named fields, never bare tuples)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

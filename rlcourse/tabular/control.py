@@ -3,7 +3,8 @@
 Both learn a Q-table Q(s, a) (S, A) from steps S, A, R, S' of an environment:
 
     Q-learning:  Q(S, A) <- Q(S, A) + alpha [R + gamma max_a Q(S', a) - Q(S, A)]
-    SARSA:       Q(S, A) <- Q(S, A) + alpha [R + gamma Q(S', A')      - Q(S, A)],  A' ~ eps-greedy(Q, S')
+    SARSA:       Q(S, A) <- Q(S, A) + alpha [R + gamma Q(S', A')      - Q(S, A)]
+                 with A' ~ eps-greedy(Q, S'), the action taken next
 
 Q(terminal, .) = 0 ([D003]'s pseudocode): when S' is terminal the target is R alone. When an
 episode is *truncated* by a step limit, S' is an ordinary state and we still bootstrap from it.
@@ -30,6 +31,7 @@ On arrays (the exercises' functions): :func:`epsilon_greedy`, :func:`epsilon_gre
 with the config and the history: :func:`train_q_learning`, :func:`train_sarsa`. Update
 functions return a new table; the loops pass ``out=Q`` to update in place.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,16 +43,34 @@ import numpy as np
 
 from rlcourse.mdp._common import arrays_only
 from rlcourse.mdp.bellman import greedy_policy
-from rlcourse.tabular.prediction import _target_array
 from rlcourse.tabular.episodes import make_stepper, refuse_terminal_start
+from rlcourse.tabular.prediction import _target_array
 from rlcourse.utils import SeedLike, as_generator, progress_bar
-from rlcourse.validation import (check_action, check_alpha, check_array, check_epsilon,
-                                 check_gamma, check_number, check_positive_int, check_state,
-                                 make_config)
+from rlcourse.validation import (
+    check_action,
+    check_alpha,
+    check_array,
+    check_epsilon,
+    check_gamma,
+    check_number,
+    check_positive_int,
+    check_state,
+    make_config,
+)
 
-__all__ = ["epsilon_greedy", "epsilon_greedy_policy", "q_learning_update", "sarsa_update",
-           "q_learning", "sarsa", "train_q_learning", "train_sarsa", "QLearningConfig",
-           "SarsaConfig", "ControlResult"]
+__all__ = [
+    "epsilon_greedy",
+    "epsilon_greedy_policy",
+    "q_learning_update",
+    "sarsa_update",
+    "q_learning",
+    "sarsa",
+    "train_q_learning",
+    "train_sarsa",
+    "QLearningConfig",
+    "SarsaConfig",
+    "ControlResult",
+]
 
 
 # ----------------------------------------------------------------------------------------
@@ -69,8 +89,10 @@ def epsilon_greedy(q, *, epsilon: float, rng: np.random.Generator) -> int:
         q = _action_values(q)
     epsilon = check_epsilon(epsilon)
     if not hasattr(rng, "integers"):  # a numpy Generator (or anything that draws like one)
-        raise TypeError(f"rng must be a numpy.random.Generator, e.g. rng = "
-                        f"np.random.default_rng(0), got {type(rng).__name__}.")
+        raise TypeError(
+            f"rng must be a numpy.random.Generator, e.g. rng = "
+            f"np.random.default_rng(0), got {type(rng).__name__}."
+        )
     if rng.random() < epsilon:
         return int(rng.integers(len(q)))  # explore: any of the A actions
     return int(q.argmax())  # exploit: the first maximiser (ties: the lowest index)
@@ -79,8 +101,10 @@ def epsilon_greedy(q, *, epsilon: float, rng: np.random.Generator) -> int:
 def _action_values(q) -> np.ndarray:
     q = check_array(q, "q", "one row Q[s] of the Q-table, shape (A,)")
     if q.ndim != 1 or q.size == 0:
-        raise ValueError(f"q must be one row Q[s] of the Q-table, shape (A,), got shape {q.shape}; "
-                         "pass Q[s], not the whole table.")
+        raise ValueError(
+            f"q must be one row Q[s] of the Q-table, shape (A,), got shape {q.shape}; "
+            "pass Q[s], not the whole table."
+        )
     return q
 
 
@@ -109,15 +133,37 @@ def _target_table(Q, out) -> np.ndarray:
 def _check_step(Q, s, a, s_next, r):
     """(s, a, s_next, r) checked against the table Q (S, A)."""
     S, A = Q.shape
-    if (type(s) is int and type(a) is int and type(s_next) is int and type(r) is float
-            and 0 <= s < S and 0 <= a < A and 0 <= s_next < S and math.isfinite(r)):
+    if (
+        type(s) is int
+        and type(a) is int
+        and type(s_next) is int
+        and type(r) is float
+        and 0 <= s < S
+        and 0 <= a < A
+        and 0 <= s_next < S
+        and math.isfinite(r)
+    ):
         return s, a, s_next, r  # the common case (the trainers' loop), fast
-    return (check_state(s, S, "s"), check_action(a, A, "a"), check_state(s_next, S, "s_next"),
-            check_number(r, "r", "r=1.0"))
+    return (
+        check_state(s, S, "s"),
+        check_action(a, A, "a"),
+        check_state(s_next, S, "s_next"),
+        check_number(r, "r", "r=1.0"),
+    )
 
 
-def q_learning_update(Q, s: int, a: int, r: float, s_next: int, terminal: bool = False, *,
-                      alpha: float, gamma: float, out: np.ndarray | None = None) -> np.ndarray:
+def q_learning_update(
+    Q,
+    s: int,
+    a: int,
+    r: float,
+    s_next: int,
+    terminal: bool = False,
+    *,
+    alpha: float,
+    gamma: float,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """Q(S, A) <- Q(S, A) + alpha [R + gamma max_a Q(S', a) - Q(S, A)] ([D003]).
 
     ``terminal=True`` when S' is terminal (Q(terminal, .) = 0): the target is R alone. Returns
@@ -131,8 +177,19 @@ def q_learning_update(Q, s: int, a: int, r: float, s_next: int, terminal: bool =
     return Q_new
 
 
-def sarsa_update(Q, s: int, a: int, r: float, s_next: int, a_next: int, terminal: bool = False,
-                 *, alpha: float, gamma: float, out: np.ndarray | None = None) -> np.ndarray:
+def sarsa_update(
+    Q,
+    s: int,
+    a: int,
+    r: float,
+    s_next: int,
+    a_next: int,
+    terminal: bool = False,
+    *,
+    alpha: float,
+    gamma: float,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """Q(S, A) <- Q(S, A) + alpha [R + gamma Q(S', A') - Q(S, A)] (on-policy TD control).
 
     A' is the action that will really be taken in S'. ``terminal=True``: target R alone.
@@ -177,11 +234,13 @@ class QLearningConfig:
         check_gamma(self.gamma)
         check_epsilon(self.epsilon)
         check_epsilon(self.epsilon_min, "epsilon_min")
-        if not (0.0 < check_number(self.epsilon_decay, "epsilon_decay", "epsilon_decay=0.99")
-                <= 1.0):
+        if not (
+            0.0 < check_number(self.epsilon_decay, "epsilon_decay", "epsilon_decay=0.99") <= 1.0
+        ):
             raise ValueError(
                 f"epsilon_decay must be in (0, 1], got {self.epsilon_decay!r}; 1.0 keeps epsilon "
-                "constant, 0.99 shrinks it by 1% per episode.")
+                "constant, 0.99 shrinks it by 1% per episode."
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -241,7 +300,8 @@ def _q_learning_episode(Q, N, env, alpha, gamma, epsilon, rng, max_steps, reseed
 
 
 def _sarsa_episode(Q, N, env, alpha, gamma, epsilon, rng, max_steps, reseed):
-    """One SARSA episode, A' chosen before the update (Q in place); returns (sum of rewards, steps)."""
+    """One SARSA episode, A' chosen before the update (Q in place); returns (sum of rewards,
+    steps)."""
     s = env.reset(rng, reseed)
     a = epsilon_greedy(Q[s], epsilon=epsilon, rng=rng)
     total, t = 0.0, 0
@@ -259,14 +319,17 @@ def _sarsa_episode(Q, N, env, alpha, gamma, epsilon, rng, max_steps, reseed):
     return total, t
 
 
-def _td_control(episode_fn, env_or_model, cfg, seed, Q0, start, stop_when, check_every,
-                progress) -> ControlResult:
+def _td_control(
+    episode_fn, env_or_model, cfg, seed, Q0, start, stop_when, check_every, progress
+) -> ControlResult:
     stepper = make_stepper(env_or_model, start)
     S, A = stepper.n_states, stepper.n_actions
     refuse_terminal_start(stepper, everywhere=False)
     if stop_when is not None and not callable(stop_when):
-        raise TypeError(f"stop_when must be a function of the Q-table returning True to stop "
-                        f"(e.g. stop_when=lambda Q: ...), got {type(stop_when).__name__}.")
+        raise TypeError(
+            f"stop_when must be a function of the Q-table returning True to stop "
+            f"(e.g. stop_when=lambda Q: ...), got {type(stop_when).__name__}."
+        )
     if Q0 is None:
         Q = np.zeros((S, A))  # (S, A)
     else:
@@ -287,8 +350,9 @@ def _td_control(episode_fn, env_or_model, cfg, seed, Q0, start, stop_when, check
     bar = progress_bar(n, progress, type(cfg).__name__.removesuffix("Config"))
     for k in range(n):
         epsilons[k] = epsilon
-        returns_[k], lengths[k] = episode_fn(Q, N, stepper, cfg.alpha, cfg.gamma, epsilon, rng,
-                                             cfg.max_steps, reseed=(k == 0))
+        returns_[k], lengths[k] = episode_fn(
+            Q, N, stepper, cfg.alpha, cfg.gamma, epsilon, rng, cfg.max_steps, reseed=(k == 0)
+        )
         bar.update()
         epsilon = max(cfg.epsilon_min, epsilon * cfg.epsilon_decay)
         if stop_when is not None and (k + 1) % check_every == 0:
@@ -301,17 +365,37 @@ def _td_control(episode_fn, env_or_model, cfg, seed, Q0, start, stop_when, check
     bar.close()
     wall = time.perf_counter() - t0
     m = k + 1
-    history = {"episode": np.arange(1, m + 1), "return": returns_[:m], "length": lengths[:m],
-               "epsilon": epsilons[:m]}
-    return ControlResult(Q=Q, policy=greedy_policy(Q), N=N, config=cfg, seed=seed,
-                         history=history, stopped_at=stopped_at, wall_seconds=wall,
-                         check_seconds=check_seconds)
+    history = {
+        "episode": np.arange(1, m + 1),
+        "return": returns_[:m],
+        "length": lengths[:m],
+        "epsilon": epsilons[:m],
+    }
+    return ControlResult(
+        Q=Q,
+        policy=greedy_policy(Q),
+        N=N,
+        config=cfg,
+        seed=seed,
+        history=history,
+        stopped_at=stopped_at,
+        wall_seconds=wall,
+        check_seconds=check_seconds,
+    )
 
 
-def train_q_learning(env_or_model, config: QLearningConfig | None = None, *, seed: SeedLike,
-                     Q0=None, start=None, stop_when: Callable[[np.ndarray], bool] | None = None,
-                     check_every: int = 10, progress: bool = False,
-                     **overrides) -> ControlResult:
+def train_q_learning(
+    env_or_model,
+    config: QLearningConfig | None = None,
+    *,
+    seed: SeedLike,
+    Q0=None,
+    start=None,
+    stop_when: Callable[[np.ndarray], bool] | None = None,
+    check_every: int = 10,
+    progress: bool = False,
+    **overrides,
+) -> ControlResult:
     """epsilon-greedy Q-learning, [D003]'s Algorithm 1 (off-policy TD control).
 
     for each episode: S <- reset; repeat: A <- epsilon-greedy(Q, S); take A, observe R, S';
@@ -327,13 +411,23 @@ def train_q_learning(env_or_model, config: QLearningConfig | None = None, *, see
     ``progress=True`` shows a tqdm bar over the episodes.
     """
     cfg = make_config(QLearningConfig, config, overrides)
-    return _td_control(_q_learning_episode, env_or_model, cfg, seed, Q0, start, stop_when,
-                       check_every, progress)
+    return _td_control(
+        _q_learning_episode, env_or_model, cfg, seed, Q0, start, stop_when, check_every, progress
+    )
 
 
-def train_sarsa(env_or_model, config: SarsaConfig | None = None, *, seed: SeedLike, Q0=None,
-                start=None, stop_when: Callable[[np.ndarray], bool] | None = None,
-                check_every: int = 10, progress: bool = False, **overrides) -> ControlResult:
+def train_sarsa(
+    env_or_model,
+    config: SarsaConfig | None = None,
+    *,
+    seed: SeedLike,
+    Q0=None,
+    start=None,
+    stop_when: Callable[[np.ndarray], bool] | None = None,
+    check_every: int = 10,
+    progress: bool = False,
+    **overrides,
+) -> ControlResult:
     """SARSA (on-policy TD control): Q(S, A) <- Q(S, A) + alpha [R + gamma Q(S', A') - Q(S, A)].
 
     A' is drawn epsilon-greedily from Q in S' *before* the update and is then taken, so Q
@@ -343,26 +437,47 @@ def train_sarsa(env_or_model, config: SarsaConfig | None = None, *, seed: SeedLi
     if isinstance(config, QLearningConfig) and not isinstance(config, SarsaConfig):
         config = SarsaConfig(**{f: getattr(config, f) for f in config.__dataclass_fields__})
     cfg = make_config(SarsaConfig, config, overrides)
-    return _td_control(_sarsa_episode, env_or_model, cfg, seed, Q0, start, stop_when,
-                       check_every, progress)
+    return _td_control(
+        _sarsa_episode, env_or_model, cfg, seed, Q0, start, stop_when, check_every, progress
+    )
 
 
 # ----------------------------------------------------------------------------------------
 # The loops on plain arrays (the exercises' contract).
 # ----------------------------------------------------------------------------------------
-def _model_loop(train, P, R, terminal, start, alpha, gamma, epsilon, n_episodes, max_steps,
-                seed) -> np.ndarray:
+def _model_loop(
+    train, P, R, terminal, start, alpha, gamma, epsilon, n_episodes, max_steps, seed
+) -> np.ndarray:
     from rlcourse.mdp import MDP
 
     mdp = MDP(P, R, terminal, gamma=gamma)
-    result = train(mdp, seed=seed, start=start, alpha=alpha, gamma=gamma, epsilon=epsilon,
-                   n_episodes=n_episodes, max_steps=max_steps)
+    result = train(
+        mdp,
+        seed=seed,
+        start=start,
+        alpha=alpha,
+        gamma=gamma,
+        epsilon=epsilon,
+        n_episodes=n_episodes,
+        max_steps=max_steps,
+    )
     return result.Q
 
 
 @arrays_only(use_instead="train_q_learning(mdp, seed=..., start=...)")
-def q_learning(P, R, terminal, start: int, *, alpha: float, gamma: float, epsilon: float,
-               n_episodes: int, max_steps: int = 100, seed: SeedLike) -> np.ndarray:
+def q_learning(
+    P,
+    R,
+    terminal,
+    start: int,
+    *,
+    alpha: float,
+    gamma: float,
+    epsilon: float,
+    n_episodes: int,
+    max_steps: int = 100,
+    seed: SeedLike,
+) -> np.ndarray:
     """epsilon-greedy Q-learning on a known model, sampled step by step; returns Q (S, A).
 
     ``P`` (S, A, S'), ``R`` (S, A), ``terminal`` (S,): every episode starts in ``start`` and
@@ -371,17 +486,30 @@ def q_learning(P, R, terminal, start: int, *, alpha: float, gamma: float, epsilo
     :func:`q_learning_update`. Q starts at 0. :func:`train_q_learning` runs the same loop on a
     model or an environment and returns the history too.
     """
-    return _model_loop(train_q_learning, P, R, terminal, start, alpha, gamma, epsilon,
-                       n_episodes, max_steps, seed)
+    return _model_loop(
+        train_q_learning, P, R, terminal, start, alpha, gamma, epsilon, n_episodes, max_steps, seed
+    )
 
 
 @arrays_only(use_instead="train_sarsa(mdp, seed=..., start=...)")
-def sarsa(P, R, terminal, start: int, *, alpha: float, gamma: float, epsilon: float,
-          n_episodes: int, max_steps: int = 100, seed: SeedLike) -> np.ndarray:
+def sarsa(
+    P,
+    R,
+    terminal,
+    start: int,
+    *,
+    alpha: float,
+    gamma: float,
+    epsilon: float,
+    n_episodes: int,
+    max_steps: int = 100,
+    seed: SeedLike,
+) -> np.ndarray:
     """SARSA on a known model, sampled step by step; returns Q (S, A).
 
     As :func:`q_learning`, with A' drawn epsilon-greedily in S' before the update and then
     taken (:func:`sarsa_update`).
     """
-    return _model_loop(train_sarsa, P, R, terminal, start, alpha, gamma, epsilon, n_episodes,
-                       max_steps, seed)
+    return _model_loop(
+        train_sarsa, P, R, terminal, start, alpha, gamma, epsilon, n_episodes, max_steps, seed
+    )

@@ -15,6 +15,7 @@ S_{t+1}. An :class:`Episode` stores ``states = [S_0, ..., S_T]`` (T+1 entries, t
 is where the episode stopped), ``actions = [A_0, ..., A_{T-1}]`` and
 ``rewards = [R_1, ..., R_T]`` (so ``rewards[t]`` follows ``actions[t]``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from rlcourse.utils import SeedLike, as_generator
-from rlcourse.validation import (check_array, check_policy, check_positive_int, check_rows,
-                                 check_state)
+from rlcourse.validation import (
+    check_array,
+    check_policy,
+    check_positive_int,
+    check_rows,
+    check_state,
+)
 
 __all__ = ["Episode", "sample_episode", "make_stepper", "as_episode", "refuse_terminal_start"]
 
@@ -32,11 +38,11 @@ __all__ = ["Episode", "sample_episode", "make_stepper", "as_episode", "refuse_te
 class Episode:
     """One episode S_0, A_0, R_1, S_1, A_1, R_2, ..., S_T."""
 
-    states: np.ndarray      # (T+1,) int: S_0 .. S_T
-    actions: np.ndarray     # (T,)   int: A_0 .. A_{T-1}
-    rewards: np.ndarray     # (T,)   float: R_1 .. R_T
-    terminated: bool        # S_T is terminal (value 0, nothing to bootstrap from)
-    truncated: bool         # stopped by a step limit: S_T is not terminal
+    states: np.ndarray  # (T+1,) int: S_0 .. S_T
+    actions: np.ndarray  # (T,)   int: A_0 .. A_{T-1}
+    rewards: np.ndarray  # (T,)   float: R_1 .. R_T
+    terminated: bool  # S_T is terminal (value 0, nothing to bootstrap from)
+    truncated: bool  # stopped by a step limit: S_T is not terminal
 
     @property
     def length(self) -> int:
@@ -54,20 +60,27 @@ def as_episode(episode) -> tuple[list[int], list[float]]:
     try:
         states, rewards = episode
     except (TypeError, ValueError):
-        raise TypeError("an episode must be an Episode or a pair (states, rewards), got "
-                        f"{type(episode).__name__}.") from None
+        raise TypeError(
+            "an episode must be an Episode or a pair (states, rewards), got "
+            f"{type(episode).__name__}."
+        ) from None
     s = check_array(states, "states", "a list of state indices S_0 .. S_T")
     r = check_array(rewards, "rewards", "a list of rewards R_1 .. R_T")
     if s.ndim == 0:
-        raise TypeError(f"an episode must be an Episode or a pair (states, rewards) of lists, got "
-                        f"the pair of numbers ({states!r}, {rewards!r}); was one episode passed "
-                        "where a list of episodes is expected? Wrap it: [(states, rewards)].")
+        raise TypeError(
+            f"an episode must be an Episode or a pair (states, rewards) of lists, got "
+            f"the pair of numbers ({states!r}, {rewards!r}); was one episode passed "
+            "where a list of episodes is expected? Wrap it: [(states, rewards)]."
+        )
     if s.ndim != 1 or r.ndim != 1:
-        raise ValueError(f"states and rewards must be 1-D lists, got shapes {s.shape} and "
-                         f"{r.shape}.")
+        raise ValueError(
+            f"states and rewards must be 1-D lists, got shapes {s.shape} and {r.shape}."
+        )
     if len(s) != len(r) + 1:
-        raise ValueError(f"an episode has one state more than rewards (S_0 .. S_T and R_1 .. R_T), "
-                         f"got {len(s)} states and {len(r)} rewards.")
+        raise ValueError(
+            f"an episode has one state more than rewards (S_0 .. S_T and R_1 .. R_T), "
+            f"got {len(s)} states and {len(r)} rewards."
+        )
     if not np.all(s == np.round(s)):
         t = int(np.flatnonzero(s != np.round(s))[0])
         raise TypeError(f"states must be state indices (integers), got states[{t}] = {s[t]}.")
@@ -123,70 +136,81 @@ class _ModelStepper:
 
     def __init__(self, model, start=None):
         P, R = model.P, np.asarray(model.R, dtype=float)
-        if R.ndim == 1:                          # MRP: one implicit action
-            R = R[:, None]                       # (S, 1)
+        if R.ndim == 1:  # MRP: one implicit action
+            R = R[:, None]  # (S, 1)
         S, A = R.shape
         self.n_states, self.n_actions = S, A
-        self.R = R                               # (S, A)
+        self.R = R  # (S, A)
         terminal = getattr(model, "terminal", None)
-        self.terminal = (np.zeros(S, bool) if terminal is None
-                         else np.asarray(terminal, dtype=bool))  # (S,)
-        if hasattr(P, "tocsr"):                  # scipy.sparse (S*A, S')
+        self.terminal = (
+            np.zeros(S, bool) if terminal is None else np.asarray(terminal, dtype=bool)
+        )  # (S,)
+        if hasattr(P, "tocsr"):  # scipy.sparse (S*A, S')
             P = P.tocsr()
             self.sparse = True
             self.indptr, self.indices = P.indptr, P.indices
-            self.cum = np.cumsum(P.data)         # global running sum; row sums by difference
+            self.cum = np.cumsum(P.data)  # global running sum; row sums by difference
         else:
             self.sparse = False
-            P = np.asarray(P, dtype=float).reshape(S * A, S)   # (S*A, S')
-            self.cdf = np.cumsum(P, axis=1)                    # (S*A, S')
-        self.start = self._start_distribution(model, start)    # (S,)
+            P = np.asarray(P, dtype=float).reshape(S * A, S)  # (S*A, S')
+            self.cdf = np.cumsum(P, axis=1)  # (S*A, S')
+        self.start = self._start_distribution(model, start)  # (S,)
         self.start_cdf = np.cumsum(self.start)
         self.s = 0
 
     def _start_distribution(self, model, start) -> np.ndarray:
         S = self.n_states
         names = list(model.states) if getattr(model, "states", None) is not None else []
-        if start is None:                        # uniform over the non-terminal states
+        if start is None:  # uniform over the non-terminal states
             mu = (~self.terminal).astype(float)
             if mu.sum() == 0:
-                raise ValueError("every state of the model is terminal: there is nothing to sample.")
+                raise ValueError(
+                    "every state of the model is terminal: there is nothing to sample."
+                )
             return mu / mu.sum()
         if isinstance(start, str):
             if start not in names:
-                raise ValueError(f"start state {start!r} is not a state of the model; states are {names}.")
+                raise ValueError(
+                    f"start state {start!r} is not a state of the model; states are {names}."
+                )
             start = names.index(start)
         if np.ndim(start) == 0:
             mu = np.zeros(S)
             mu[check_state(start, S, "start")] = 1.0
             return mu
-        mu = check_array(start, "start", f"a state (index or name) or a distribution of shape "
-                         f"({S},)")
+        mu = check_array(
+            start, "start", f"a state (index or name) or a distribution of shape ({S},)"
+        )
         if mu.shape != (S,):
             raise ValueError(
                 f"start must be a state (index or name) or a distribution of shape ({S},) summing "
                 f"to 1, got an array of shape {mu.shape}."
             )
-        check_rows(mu[None, :], lambda i: "the start distribution", "start probabilities",
-                   "Fix: pass a distribution over states (non-negative, summing to 1).")
+        check_rows(
+            mu[None, :],
+            lambda i: "the start distribution",
+            "start probabilities",
+            "Fix: pass a distribution over states (non-negative, summing to 1).",
+        )
         return mu
 
     def reset(self, rng: np.random.Generator, reseed: bool) -> int:
         if self.start.max() == 1.0:
             self.s = int(self.start.argmax())
         else:
-            self.s = min(int(np.searchsorted(self.start_cdf, rng.random(), side="right")),
-                         self.n_states - 1)
+            self.s = min(
+                int(np.searchsorted(self.start_cdf, rng.random(), side="right")), self.n_states - 1
+            )
         return self.s
 
     def step(self, a: int, rng: np.random.Generator):
         s = self.s
-        i = s * self.n_actions + a               # row of P for the pair (s, a)
+        i = s * self.n_actions + a  # row of P for the pair (s, a)
         u = rng.random()
         if self.sparse:
             lo, hi = self.indptr[i], self.indptr[i + 1]
             base = self.cum[lo - 1] if lo > 0 else 0.0
-            row = self.cum[lo:hi] - base          # cumulative P(.|s, a) over stored entries
+            row = self.cum[lo:hi] - base  # cumulative P(.|s, a) over stored entries
             k = min(int(np.searchsorted(row, u * row[-1], side="right")), hi - lo - 1)
             s_next = int(self.indices[lo + k])
         else:
@@ -212,13 +236,17 @@ def refuse_terminal_start(stepper, everywhere: bool) -> None:
     bad = np.flatnonzero(stepper.terminal & (start > 0))
     if bad.size == 0 or (everywhere and start[~stepper.terminal].sum() > 0):
         return
-    where = (f"the start state {int(bad[0])} is terminal" if start.max() == 1.0 else
-             f"the start distribution puts probability {start[bad].sum():.3g} on terminal "
-             f"state(s) {bad[:5].tolist()}")
+    where = (
+        f"the start state {int(bad[0])} is terminal"
+        if start.max() == 1.0
+        else f"the start distribution puts probability {start[bad].sum():.3g} on terminal "
+        f"state(s) {bad[:5].tolist()}"
+    )
     raise ValueError(
         f"{where}: an episode that starts there has already ended, so there is nothing to act "
         "on or learn. Pass a non-terminal start (or start=None for uniform over the "
-        "non-terminal states).")
+        "non-terminal states)."
+    )
 
 
 def make_stepper(env_or_model, start=None):
@@ -254,10 +282,10 @@ class _PolicySampler:
                     "e.g. pi = np.full((S, A), 1 / A) for the uniform random policy."
                 )
             pi = np.ones((n_states, 1))
-        self.pi = check_policy(pi, n_states, n_actions)          # (S, A)
-        self.cdf = np.cumsum(self.pi, axis=1)                    # (S, A)
-        self.greedy = self.pi.argmax(axis=1)                     # (S,)
-        self.deterministic = self.pi.max(axis=1) == 1.0          # (S,)
+        self.pi = check_policy(pi, n_states, n_actions)  # (S, A)
+        self.cdf = np.cumsum(self.pi, axis=1)  # (S, A)
+        self.greedy = self.pi.argmax(axis=1)  # (S,)
+        self.deterministic = self.pi.max(axis=1) == 1.0  # (S,)
         self.n_actions = n_actions
 
     def __call__(self, s: int, rng: np.random.Generator) -> int:
@@ -272,7 +300,7 @@ def _run_episode(stepper, policy: _PolicySampler, rng, max_steps: int, reseed: b
     states, actions, rewards = [s], [], []
     terminated = truncated = False
     if stepper.terminal is not None and stepper.terminal[s]:
-        terminated = True                        # started in a terminal state: T = 0
+        terminated = True  # started in a terminal state: T = 0
     while not (terminated or truncated):
         a = policy(s, rng)
         s, r, terminated, truncated = stepper.step(a, rng)
@@ -281,12 +309,18 @@ def _run_episode(stepper, policy: _PolicySampler, rng, max_steps: int, reseed: b
         rewards.append(r)
         if len(rewards) >= max_steps and not terminated:
             truncated = True
-    return Episode(np.array(states, dtype=np.int64), np.array(actions, dtype=np.int64),
-                   np.array(rewards, dtype=float), terminated, truncated)
+    return Episode(
+        np.array(states, dtype=np.int64),
+        np.array(actions, dtype=np.int64),
+        np.array(rewards, dtype=float),
+        terminated,
+        truncated,
+    )
 
 
-def sample_episode(env_or_model, pi=None, *, seed: SeedLike = None, start=None,
-                   max_steps: int = 1000) -> Episode:
+def sample_episode(
+    env_or_model, pi=None, *, seed: SeedLike = None, start=None, max_steps: int = 1000
+) -> Episode:
     """Run one episode of policy ``pi`` (S, A) and return it as an :class:`Episode`.
 
     ``env_or_model``: a gymnasium env with Discrete spaces, or an rlcourse ``MRP``/``MDP``

@@ -3,13 +3,16 @@
 The lecture notebooks and ``rlcourse tour`` call these same functions, so a figure in a lecture
 and the tour's check of it cannot drift apart.
 
-| function | reproduces | chapter |
-|---|---|---|
-| :func:`example_6_2_random_walk` | RMS error of MC and TD(0) on the 5-state random walk (Sutton & Barto, Example 6.2) | 03 |
-| :func:`minegrid_q_learning` | episodes until epsilon-greedy Q-learning acts optimally on [D003]'s grid | 04 |
-| :func:`example_6_6_cliff_walking` | SARSA vs Q-learning on the cliff (Sutton & Barto, Example 6.6) | 04 |
-| :func:`example_9_1_random_walk` | the 1000-state random walk for linear prediction (Sutton & Barto, Example 9.1) | 05 |
+- :func:`example_6_2_random_walk` (chapter 03): RMS error of MC and TD(0) on the 5-state random
+  walk, [SB18] Example 6.2;
+- :func:`minegrid_q_learning` (chapter 04): episodes until epsilon-greedy Q-learning acts
+  optimally on [D003]'s robot grid;
+- :func:`example_6_6_cliff_walking` (chapter 04): SARSA vs Q-learning on the cliff, [SB18]
+  Example 6.6;
+- :func:`example_9_1_random_walk` (chapter 05): the 1000-state random walk for linear prediction,
+  [SB18] Example 9.1.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -24,13 +27,22 @@ from rlcourse.tabular.linear import least_squares_weights, td_fixed_point
 from rlcourse.tabular.prediction import rms_error, train_mc_prediction, train_td0_prediction
 from rlcourse.validation import check_positive_int
 
-__all__ = ["example_6_2_random_walk", "minegrid_q_learning", "example_6_6_cliff_walking",
-           "example_9_1_random_walk", "LinearPredictionTask"]
+__all__ = [
+    "example_6_2_random_walk",
+    "minegrid_q_learning",
+    "example_6_6_cliff_walking",
+    "example_9_1_random_walk",
+    "LinearPredictionTask",
+]
 
 
-def example_6_2_random_walk(methods: Mapping[str, tuple[str, float | None]], *,
-                            n_episodes: int = 100, seeds: Iterable[int] = range(100),
-                            n_states: int = 5) -> dict[str, np.ndarray]:
+def example_6_2_random_walk(
+    methods: Mapping[str, tuple[str, float | None]],
+    *,
+    n_episodes: int = 100,
+    seeds: Iterable[int] = range(100),
+    n_states: int = 5,
+) -> dict[str, np.ndarray]:
     """RMS error of V against the exact V = k / (n + 1), before and after every episode.
 
     Sutton & Barto, Example 6.2: the random walk of ``n_states`` inner states starts every
@@ -58,16 +70,24 @@ def example_6_2_random_walk(methods: Mapping[str, tuple[str, float | None]], *,
             raise ValueError(f"method {method!r} of {label!r} must be 'mc' or 'td'.")
         rows = []
         for seed in seeds:
-            run = learners[method](walk, n_episodes=n_episodes, alpha=alpha, V0=V0, seed=seed,
-                                   keep_history=True)
+            run = learners[method](
+                walk, n_episodes=n_episodes, alpha=alpha, V0=V0, seed=seed, keep_history=True
+            )
             rows.append([rms_error(V, V_true, inner) for V in run.V_history])
         curves[label] = np.array(rows)  # (seeds, n_episodes + 1)
     return curves
 
 
-def minegrid_q_learning(seeds: Iterable[int] = range(5), *, n_episodes: int = 500,
-                        alpha: float = 0.5, gamma: float = 0.9, epsilon: float = 0.1,
-                        check_every: int = 1, layout: str = "default") -> list[ControlResult]:
+def minegrid_q_learning(
+    seeds: Iterable[int] = range(5),
+    *,
+    n_episodes: int = 500,
+    alpha: float = 0.5,
+    gamma: float = 0.9,
+    epsilon: float = 0.1,
+    check_every: int = 1,
+    layout: str = "default",
+) -> list[ControlResult]:
     """Q-learning on [D003]'s robot grid until its greedy policy is optimal where it goes.
 
     One run per seed; each stops the first time (checked after every ``check_every`` episodes,
@@ -82,15 +102,29 @@ def minegrid_q_learning(seeds: Iterable[int] = range(5), *, n_episodes: int = 50
     mdp = env.to_mdp(gamma=gamma)
     Q_star = solve_value_iteration(mdp, tol=1e-12).Q
     start = env.start_state
-    return [train_q_learning(env, seed=seed, n_episodes=n_episodes, alpha=alpha, gamma=gamma,
-                             epsilon=epsilon, check_every=check_every,
-                             stop_when=lambda Q: greedy_is_optimal(Q, Q_star, mdp, start))
-            for seed in seeds]
+    return [
+        train_q_learning(
+            env,
+            seed=seed,
+            n_episodes=n_episodes,
+            alpha=alpha,
+            gamma=gamma,
+            epsilon=epsilon,
+            check_every=check_every,
+            stop_when=lambda Q: greedy_is_optimal(Q, Q_star, mdp, start),
+        )
+        for seed in seeds
+    ]
 
 
-def example_6_6_cliff_walking(seeds: Iterable[int] = range(10), *, n_episodes: int = 500,
-                              alpha: float = 0.5, gamma: float = 1.0,
-                              epsilon: float = 0.1) -> dict[str, list[ControlResult]]:
+def example_6_6_cliff_walking(
+    seeds: Iterable[int] = range(10),
+    *,
+    n_episodes: int = 500,
+    alpha: float = 0.5,
+    gamma: float = 1.0,
+    epsilon: float = 0.1,
+) -> dict[str, list[ControlResult]]:
     """SARSA and Q-learning on the cliff layout (Sutton & Barto, Example 6.6), one run per seed.
 
     Returns ``{"Q-learning": [results], "SARSA": [results]}``. Unlike the book, stepping on the
@@ -100,10 +134,12 @@ def example_6_6_cliff_walking(seeds: Iterable[int] = range(10), *, n_episodes: i
     from rlcourse.envs import MineGrid
 
     cliff = MineGrid("cliff")
-    settings = dict(n_episodes=n_episodes, alpha=alpha, gamma=gamma, epsilon=epsilon)
+    settings = {"n_episodes": n_episodes, "alpha": alpha, "gamma": gamma, "epsilon": epsilon}
     seeds = list(seeds)
-    return {"Q-learning": [train_q_learning(cliff, seed=s, **settings) for s in seeds],
-            "SARSA": [train_sarsa(cliff, seed=s, **settings) for s in seeds]}
+    return {
+        "Q-learning": [train_q_learning(cliff, seed=s, **settings) for s in seeds],
+        "SARSA": [train_sarsa(cliff, seed=s, **settings) for s in seeds],
+    }
 
 
 @dataclass(frozen=True)
@@ -124,8 +160,10 @@ class LinearPredictionTask:
         F = np.asarray(F, dtype=float)
         inner = ~self.mrp.terminal
         if F.ndim != 2 or F.shape[0] != inner.sum():
-            raise ValueError(f"F must have one row per non-terminal state, shape ({inner.sum()}, d);"
-                             f" got {F.shape}.")
+            raise ValueError(
+                f"F must have one row per non-terminal state, shape ({inner.sum()}, d);"
+                f" got {F.shape}."
+            )
         Phi = np.zeros((self.mrp.n_states, F.shape[1]))  # (S, d)
         Phi[inner] = F
         return Phi
@@ -140,12 +178,14 @@ class LinearPredictionTask:
 
     def td_fixed_point(self, Phi) -> np.ndarray:
         """The weights semi-gradient TD(0) converges to."""
-        return td_fixed_point(Phi, self.mrp.P, self.mrp.R, self.mu, self.mrp.terminal,
-                              gamma=self.mrp.gamma)
+        return td_fixed_point(
+            Phi, self.mrp.P, self.mrp.R, self.mu, self.mrp.terminal, gamma=self.mrp.gamma
+        )
 
 
-def example_9_1_random_walk(n_states: int = 1000, *, jump: int = 100,
-                            start: int | None = None) -> LinearPredictionTask:
+def example_9_1_random_walk(
+    n_states: int = 1000, *, jump: int = 100, start: int | None = None
+) -> LinearPredictionTask:
     """Sutton & Barto's 1000-state random walk (Example 9.1) with its exact answers.
 
     From inner state i the walk jumps to i + k, k uniform over {-jump, .., -1, 1, .., jump}; past

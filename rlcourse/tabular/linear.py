@@ -30,6 +30,7 @@ and D = diag(mu) (Sutton & Barto, sections 9.2 and 9.4):
 
 Update functions return new weights and leave ``w`` unchanged (``out=w`` updates in place).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,15 +40,34 @@ import numpy as np
 from rlcourse.mdp.chain import returns
 from rlcourse.tabular.episodes import Episode, _PolicySampler, make_stepper
 from rlcourse.tabular.features import as_feature_matrix
-from rlcourse.tabular.prediction import (MCConfig, TD0Config, _target_array, resolve_gamma,
-                                         run_prediction)
+from rlcourse.tabular.prediction import (
+    MCConfig,
+    TD0Config,
+    _target_array,
+    resolve_gamma,
+    run_prediction,
+)
 from rlcourse.utils import SeedLike
-from rlcourse.validation import (check_alpha, check_array, check_gamma, check_number,
-                                 check_terminal, check_vector, make_config)
+from rlcourse.validation import (
+    check_alpha,
+    check_array,
+    check_gamma,
+    check_number,
+    check_terminal,
+    check_vector,
+    make_config,
+)
 
-__all__ = ["v_hat", "gradient_mc_update", "semi_gradient_td0_update", "least_squares_weights",
-           "td_fixed_point", "train_gradient_mc", "train_semi_gradient_td0",
-           "LinearPredictionResult"]
+__all__ = [
+    "v_hat",
+    "gradient_mc_update",
+    "semi_gradient_td0_update",
+    "least_squares_weights",
+    "td_fixed_point",
+    "train_gradient_mc",
+    "train_semi_gradient_td0",
+    "LinearPredictionResult",
+]
 
 
 def _features(phi_s, d: int, name: str = "phi_s") -> np.ndarray:
@@ -56,8 +76,10 @@ def _features(phi_s, d: int, name: str = "phi_s") -> np.ndarray:
         return phi_s  # the common case, fast
     phi = check_array(phi_s, name, f"a feature vector phi(s) of shape ({d},), like w")
     if phi.shape != (d,):
-        raise ValueError(f"{name} has shape {phi.shape} but w has shape ({d},); phi(s) needs one "
-                         "feature per weight (a row Phi[s] of the feature matrix).")
+        raise ValueError(
+            f"{name} has shape {phi.shape} but w has shape ({d},); phi(s) needs one "
+            "feature per weight (a row Phi[s] of the feature matrix)."
+        )
     return phi
 
 
@@ -69,8 +91,9 @@ def v_hat(phi_s, w) -> float:
     return float(np.dot(_features(phi_s, w.shape[0]), w))
 
 
-def gradient_mc_update(w, phi_s, G: float, *, alpha: float,
-                       out: np.ndarray | None = None) -> np.ndarray:
+def gradient_mc_update(
+    w, phi_s, G: float, *, alpha: float, out: np.ndarray | None = None
+) -> np.ndarray:
     """w' = w - alpha [phi(s)^T w - G_t] phi(s) ([D001]).
 
     Returns new weights (d,); ``w`` is not changed (pass ``out=w`` to update w itself).
@@ -84,9 +107,17 @@ def gradient_mc_update(w, phi_s, G: float, *, alpha: float,
     return w_new
 
 
-def semi_gradient_td0_update(w, phi_s, r: float, phi_next, terminal: bool = False, *,
-                             alpha: float, gamma: float,
-                             out: np.ndarray | None = None) -> np.ndarray:
+def semi_gradient_td0_update(
+    w,
+    phi_s,
+    r: float,
+    phi_next,
+    terminal: bool = False,
+    *,
+    alpha: float,
+    gamma: float,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """w' = w + alpha [R + gamma phi(S')^T w - phi(S)^T w] phi(S); v_hat(terminal) = 0.
 
     No gradient through the target: the step direction is phi(S) only. Returns new weights
@@ -106,8 +137,10 @@ def semi_gradient_td0_update(w, phi_s, r: float, phi_next, terminal: bool = Fals
 def _feature_matrix(Phi) -> np.ndarray:
     Phi = check_array(Phi, "Phi", "an (S, d) feature matrix, row s = phi(s)")
     if Phi.ndim != 2 or 0 in Phi.shape:
-        raise ValueError(f"Phi must be an (S, d) feature matrix with S, d >= 1, row s = phi(s); "
-                         f"got shape {Phi.shape}.")
+        raise ValueError(
+            f"Phi must be an (S, d) feature matrix with S, d >= 1, row s = phi(s); "
+            f"got shape {Phi.shape}."
+        )
     if not np.isfinite(Phi).all():
         s, j = np.argwhere(~np.isfinite(Phi))[0]
         raise ValueError(f"Phi[{s}, {j}] is {Phi[s, j]}; features must be finite numbers.")
@@ -117,8 +150,10 @@ def _feature_matrix(Phi) -> np.ndarray:
 def _weights(mu, S: int) -> np.ndarray:
     mu = check_vector(mu, S, "mu", "a weight per state")
     if np.any(mu < 0) or mu.sum() == 0:
-        raise ValueError("mu must be non-negative weights, not all 0 (e.g. the on-policy "
-                         "distribution, rlcourse.mdp.on_policy_distribution).")
+        raise ValueError(
+            "mu must be non-negative weights, not all 0 (e.g. the on-policy "
+            "distribution, rlcourse.mdp.on_policy_distribution)."
+        )
     return mu
 
 
@@ -173,7 +208,8 @@ def td_fixed_point(Phi, P, R, mu, terminal=None, *, gamma: float) -> np.ndarray:
             f"feature {j} is 0 on every state with mu > 0, so TD never updates its weight, yet "
             "the next states of those states use it: the TD fixed point is undetermined. If "
             f"the states where feature {j} is on are terminal, pass terminal=... (their value "
-            "is 0); otherwise check mu (rlcourse.mdp.on_policy_distribution).")
+            "is 0); otherwise check mu (rlcourse.mdp.on_policy_distribution)."
+        )
     A = Phi.T @ (mu[:, None] * (Phi - gamma * PPhi))  # (d, d)
     b = Phi.T @ (mu * R)  # (d,)
     # lstsq, not solve: A is singular when a feature is unused under mu (one-hot features of
@@ -185,7 +221,8 @@ def td_fixed_point(Phi, P, R, mu, terminal=None, *, gamma: float) -> np.ndarray:
             "the TD fixed point does not exist: A = Phi^T D (Phi - gamma P Phi) is singular and "
             "A w = b has no solution. This happens with gamma = 1 when states weighted by mu "
             "never reach a terminal state (pass terminal=..., or use gamma < 1), or when mu is "
-            "not the on-policy distribution of P (use rlcourse.mdp.on_policy_distribution).")
+            "not the on-policy distribution of P (use rlcourse.mdp.on_policy_distribution)."
+        )
     return w
 
 
@@ -223,23 +260,37 @@ def _semi_gradient_td0_episode(w, Phi, episode: Episode, gamma, alpha):
     for t in range(T):
         s, s_next = int(episode.states[t]), int(episode.states[t + 1])
         terminal = episode.terminated and t == T - 1
-        semi_gradient_td0_update(w, Phi[s], episode.rewards[t], Phi[s_next], terminal,
-                                 alpha=alpha, gamma=gamma, out=w)
+        semi_gradient_td0_update(
+            w, Phi[s], episode.rewards[t], Phi[s_next], terminal, alpha=alpha, gamma=gamma, out=w
+        )
 
 
 def _setup(env_or_model, pi, phi, w0, start):
     stepper = make_stepper(env_or_model, start)
     policy = _PolicySampler(pi, stepper.n_states, stepper.n_actions)
     Phi = as_feature_matrix(phi, stepper.n_states)  # (S, d)
-    w = np.zeros(Phi.shape[1]) if w0 is None else check_vector(w0, Phi.shape[1], "w0",
-                                                               "one weight per feature")
+    w = (
+        np.zeros(Phi.shape[1])
+        if w0 is None
+        else check_vector(w0, Phi.shape[1], "w0", "one weight per feature")
+    )
     return stepper, policy, Phi, w
 
 
-def train_gradient_mc(env_or_model, pi, phi, config: MCConfig | None = None, *,
-                      seed: SeedLike, V_true=None, w0=None, start=None,
-                      keep_history: bool = False, progress: bool = False,
-                      **overrides) -> LinearPredictionResult:
+def train_gradient_mc(
+    env_or_model,
+    pi,
+    phi,
+    config: MCConfig | None = None,
+    *,
+    seed: SeedLike,
+    V_true=None,
+    w0=None,
+    start=None,
+    keep_history: bool = False,
+    progress: bool = False,
+    **overrides,
+) -> LinearPredictionResult:
     """Gradient Monte Carlo prediction with v_hat(s, w) = phi(s)^T w ([D001]).
 
     Samples episodes of ``pi`` exactly as :func:`~rlcourse.tabular.train_mc_prediction` (same
@@ -249,24 +300,37 @@ def train_gradient_mc(env_or_model, pi, phi, config: MCConfig | None = None, *,
     """
     cfg = make_config(MCConfig, config, overrides)
     if cfg.alpha is None:
-        raise ValueError("train_gradient_mc needs a constant step size: pass alpha=..., "
-                         "e.g. alpha=0.01.")
+        raise ValueError(
+            "train_gradient_mc needs a constant step size: pass alpha=..., e.g. alpha=0.01."
+        )
     stepper, policy, Phi, w = _setup(env_or_model, pi, phi, w0, start)
     gamma = resolve_gamma(cfg.gamma, env_or_model)
 
     def learn(episode):
         _gradient_mc_episode(w, Phi, episode, gamma, cfg.alpha, cfg.first_visit)
 
-    history, snapshots = run_prediction(stepper, policy, cfg, seed, learn, lambda: Phi @ w,
-                                        V_true, keep_history, progress)
-    return LinearPredictionResult(w=w, V=Phi @ w, config=cfg, seed=seed, history=history,
-                                  V_history=snapshots)
+    history, snapshots = run_prediction(
+        stepper, policy, cfg, seed, learn, lambda: Phi @ w, V_true, keep_history, progress
+    )
+    return LinearPredictionResult(
+        w=w, V=Phi @ w, config=cfg, seed=seed, history=history, V_history=snapshots
+    )
 
 
-def train_semi_gradient_td0(env_or_model, pi, phi, config: TD0Config | None = None, *,
-                            seed: SeedLike, V_true=None, w0=None, start=None,
-                            keep_history: bool = False, progress: bool = False,
-                            **overrides) -> LinearPredictionResult:
+def train_semi_gradient_td0(
+    env_or_model,
+    pi,
+    phi,
+    config: TD0Config | None = None,
+    *,
+    seed: SeedLike,
+    V_true=None,
+    w0=None,
+    start=None,
+    keep_history: bool = False,
+    progress: bool = False,
+    **overrides,
+) -> LinearPredictionResult:
     """Semi-gradient TD(0) with v_hat(s, w) = phi(s)^T w (Sutton & Barto 9.3; [D001]'s
     update with a TD target).
 
@@ -281,7 +345,9 @@ def train_semi_gradient_td0(env_or_model, pi, phi, config: TD0Config | None = No
     def learn(episode):
         _semi_gradient_td0_episode(w, Phi, episode, gamma, cfg.alpha)
 
-    history, snapshots = run_prediction(stepper, policy, cfg, seed, learn, lambda: Phi @ w,
-                                        V_true, keep_history, progress)
-    return LinearPredictionResult(w=w, V=Phi @ w, config=cfg, seed=seed, history=history,
-                                  V_history=snapshots)
+    history, snapshots = run_prediction(
+        stepper, policy, cfg, seed, learn, lambda: Phi @ w, V_true, keep_history, progress
+    )
+    return LinearPredictionResult(
+        w=w, V=Phi @ w, config=cfg, seed=seed, history=history, V_history=snapshots
+    )

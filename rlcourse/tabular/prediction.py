@@ -27,6 +27,7 @@ On arrays (the exercises' functions): :func:`mc_update`, :func:`td0_update`,
 episodes from an environment or a model and return a record with the config and the history:
 :func:`train_mc_prediction`, :func:`train_td0_prediction`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,19 +35,49 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rlcourse.mdp.chain import returns
-from rlcourse.tabular.episodes import (Episode, _is_model, _PolicySampler, _run_episode,
-                                       as_episode, make_stepper, refuse_terminal_start)
+from rlcourse.tabular.episodes import (
+    Episode,
+    _is_model,
+    _PolicySampler,
+    _run_episode,
+    as_episode,
+    make_stepper,
+    refuse_terminal_start,
+)
 from rlcourse.utils import SeedLike, as_generator, progress_bar
-from rlcourse.validation import (check_alpha, check_array, check_gamma, check_number,
-                                 check_positive_int, check_state, check_vector, make_config)
+from rlcourse.validation import (
+    check_alpha,
+    check_array,
+    check_gamma,
+    check_number,
+    check_positive_int,
+    check_state,
+    check_vector,
+    make_config,
+)
 
-__all__ = ["mc_update", "td0_update", "first_visit_mc", "every_visit_mc", "td0_episode",
-           "train_mc_prediction", "train_td0_prediction", "MCConfig", "TD0Config",
-           "PredictionResult", "rms_error"]
+__all__ = [
+    "mc_update",
+    "td0_update",
+    "first_visit_mc",
+    "every_visit_mc",
+    "td0_episode",
+    "train_mc_prediction",
+    "train_td0_prediction",
+    "MCConfig",
+    "TD0Config",
+    "PredictionResult",
+    "rms_error",
+]
 
 
-def _target_array(V, out, name: str = "V", what: str = "an array of shape (S,), one value "
-                  "per state", ndim: int = 1) -> np.ndarray:
+def _target_array(
+    V,
+    out,
+    name: str = "V",
+    what: str = "an array of shape (S,), one value per state",
+    ndim: int = 1,
+) -> np.ndarray:
     """Where an update writes: a new copy of V, or ``out`` (which may be V itself).
 
     Checks that V is an array of numbers with ``ndim`` dimensions and that ``out`` is a float
@@ -58,14 +89,18 @@ def _target_array(V, out, name: str = "V", what: str = "an array of shape (S,), 
         target = np.array(check_array(V, name, what), dtype=float)  # a new array: V stays
     else:
         if not isinstance(out, np.ndarray) or out.dtype.kind != "f":
-            raise TypeError(f"out must be a float numpy array to write the new {name} into (e.g. "
-                            f"out={name} to update {name} itself), got "
-                            f"{getattr(out, 'dtype', type(out).__name__)}.")
+            raise TypeError(
+                f"out must be a float numpy array to write the new {name} into (e.g. "
+                f"out={name} to update {name} itself), got "
+                f"{getattr(out, 'dtype', type(out).__name__)}."
+            )
         if out is not V:
             source = check_array(V, name, what)
             if source.shape != out.shape:
-                raise ValueError(f"out has shape {out.shape} but {name} has shape "
-                                 f"{source.shape}; out must be an array of {name}'s shape.")
+                raise ValueError(
+                    f"out has shape {out.shape} but {name} has shape "
+                    f"{source.shape}; out must be an array of {name}'s shape."
+                )
             out[...] = source
         target = out
     if target.ndim != ndim or target.size == 0:
@@ -90,8 +125,17 @@ def mc_update(V, s: int, G: float, *, alpha: float, out: np.ndarray | None = Non
     return V_new
 
 
-def td0_update(V, s: int, r: float, s_next: int, terminal: bool = False, *, alpha: float,
-               gamma: float, out: np.ndarray | None = None) -> np.ndarray:
+def td0_update(
+    V,
+    s: int,
+    r: float,
+    s_next: int,
+    terminal: bool = False,
+    *,
+    alpha: float,
+    gamma: float,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """TD(0) update V(S_t) <- V(S_t) + alpha [R_{t+1} + gamma V(S_{t+1}) - V(S_t)] ([D001]).
 
     ``terminal=True`` when S_{t+1} is terminal: its value is 0 by definition, so the target is
@@ -111,8 +155,15 @@ def td0_update(V, s: int, r: float, s_next: int, terminal: bool = False, *, alph
 # ----------------------------------------------------------------------------------------
 # Whole episodes.
 # ----------------------------------------------------------------------------------------
-def _mc_episode(V: np.ndarray, N: np.ndarray, states, rewards, gamma: float,
-                alpha: float | None, first_visit: bool) -> None:
+def _mc_episode(
+    V: np.ndarray,
+    N: np.ndarray,
+    states,
+    rewards,
+    gamma: float,
+    alpha: float | None,
+    first_visit: bool,
+) -> None:
     """In place: the MC update for every (first) visit of one episode, in time order."""
     G = returns(rewards, gamma=gamma).tolist()  # T floats, G_t = R_{t+1} + gamma G_{t+1}
     seen: set[int] = set()
@@ -130,17 +181,24 @@ def _mc_batch(episodes, n_states: int, gamma: float, first_visit: bool) -> np.nd
     gamma = check_gamma(gamma)
     V = np.zeros(n_states)  # (S,)
     N = np.zeros(n_states, dtype=np.int64)  # (S,)
-    if episodes is None or isinstance(episodes, (str, Episode)) or not hasattr(episodes,
-                                                                                "__iter__"):
-        raise TypeError(f"episodes must be a list of episodes (each an Episode or a pair "
-                        f"(states, rewards)), got {type(episodes).__name__}; for one episode "
-                        "pass [episode].")
+    if (
+        episodes is None
+        or isinstance(episodes, (str, Episode))
+        or not hasattr(episodes, "__iter__")
+    ):
+        raise TypeError(
+            f"episodes must be a list of episodes (each an Episode or a pair "
+            f"(states, rewards)), got {type(episodes).__name__}; for one episode "
+            "pass [episode]."
+        )
     for k, episode in enumerate(episodes):
         states, rewards = as_episode(episode)
         bad = [s for s in states if not 0 <= s < n_states]
         if bad:
-            raise ValueError(f"episode {k} visits state {bad[0]}, but n_states = {n_states} "
-                             f"(states 0..{n_states - 1}); pass the model's number of states.")
+            raise ValueError(
+                f"episode {k} visits state {bad[0]}, but n_states = {n_states} "
+                f"(states 0..{n_states - 1}); pass the model's number of states."
+            )
         _mc_episode(V, N, states, rewards, gamma, None, first_visit)
     return V
 
@@ -165,8 +223,16 @@ def every_visit_mc(episodes, n_states: int, *, gamma: float) -> np.ndarray:
     return _mc_batch(episodes, n_states, gamma, first_visit=False)
 
 
-def td0_episode(V, states, rewards, terminated: bool = True, *, alpha: float, gamma: float,
-                out: np.ndarray | None = None) -> np.ndarray:
+def td0_episode(
+    V,
+    states,
+    rewards,
+    terminated: bool = True,
+    *,
+    alpha: float,
+    gamma: float,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """TD(0) on every transition (S_t, R_{t+1}, S_{t+1}) of one episode, in time order.
 
     Each update sees the values already changed by the earlier ones. When the episode
@@ -180,8 +246,9 @@ def td0_episode(V, states, rewards, terminated: bool = True, *, alpha: float, ga
     T = len(rewards)
     for t in range(T):
         last = terminated and t == T - 1  # only a terminated episode's S_T is terminal
-        td0_update(V_new, states[t], rewards[t], states[t + 1], last, alpha=alpha, gamma=gamma,
-                   out=V_new)
+        td0_update(
+            V_new, states[t], rewards[t], states[t + 1], last, alpha=alpha, gamma=gamma, out=V_new
+        )
     return V_new
 
 
@@ -263,8 +330,10 @@ def rms_error(V, V_true, mask: np.ndarray | None = None) -> float:
     if mask is not None:
         mask = np.asarray(mask)
         if mask.dtype != bool or mask.shape != diff.shape:
-            raise ValueError(f"mask must be a boolean array of shape {diff.shape} (True for the "
-                             f"states to include), got dtype {mask.dtype} and shape {mask.shape}.")
+            raise ValueError(
+                f"mask must be a boolean array of shape {diff.shape} (True for the "
+                f"states to include), got dtype {mask.dtype} and shape {mask.shape}."
+            )
         if not mask.any():
             raise ValueError("mask selects no state; the RMS error over no states is undefined.")
         diff = diff[mask]
@@ -307,10 +376,19 @@ def run_prediction(stepper, policy, cfg, seed, learn, values, V_true, keep_histo
     return history, (np.array(snapshots) if snapshots is not None else None)
 
 
-def train_mc_prediction(env_or_model, pi=None, config: MCConfig | None = None, *,
-                        seed: SeedLike, V_true=None, V0=None, start=None,
-                        keep_history: bool = False, progress: bool = False,
-                        **overrides) -> PredictionResult:
+def train_mc_prediction(
+    env_or_model,
+    pi=None,
+    config: MCConfig | None = None,
+    *,
+    seed: SeedLike,
+    V_true=None,
+    V0=None,
+    start=None,
+    keep_history: bool = False,
+    progress: bool = False,
+    **overrides,
+) -> PredictionResult:
     """Monte Carlo prediction of V^pi: V(S_t) <- V(S_t) + alpha [G_t - V(S_t)] ([D001]).
 
     Samples ``n_episodes`` episodes of ``pi`` (S, A) in ``env_or_model`` (a gymnasium env with
@@ -337,16 +415,25 @@ def train_mc_prediction(env_or_model, pi=None, config: MCConfig | None = None, *
     def learn(episode):
         _mc_episode(V, N, episode.states, episode.rewards, gamma, cfg.alpha, cfg.first_visit)
 
-    history, snapshots = run_prediction(stepper, policy, cfg, seed, learn, lambda: V, V_true,
-                                        keep_history, progress)
-    return PredictionResult(V=V, N=N, config=cfg, seed=seed, history=history,
-                            V_history=snapshots)
+    history, snapshots = run_prediction(
+        stepper, policy, cfg, seed, learn, lambda: V, V_true, keep_history, progress
+    )
+    return PredictionResult(V=V, N=N, config=cfg, seed=seed, history=history, V_history=snapshots)
 
 
-def train_td0_prediction(env_or_model, pi=None, config: TD0Config | None = None, *,
-                         seed: SeedLike, V_true=None, V0=None, start=None,
-                         keep_history: bool = False, progress: bool = False,
-                         **overrides) -> PredictionResult:
+def train_td0_prediction(
+    env_or_model,
+    pi=None,
+    config: TD0Config | None = None,
+    *,
+    seed: SeedLike,
+    V_true=None,
+    V0=None,
+    start=None,
+    keep_history: bool = False,
+    progress: bool = False,
+    **overrides,
+) -> PredictionResult:
     """TD(0) prediction of V^pi: V(S_t) <- V(S_t) + alpha [R_{t+1} + gamma V(S_{t+1}) - V(S_t)].
 
     Same arguments as :func:`train_mc_prediction`, with a :class:`TD0Config`. The updates are
@@ -362,11 +449,18 @@ def train_td0_prediction(env_or_model, pi=None, config: TD0Config | None = None,
     N = np.zeros(S, dtype=np.int64)  # (S,)
 
     def learn(episode):
-        td0_episode(V, episode.states, episode.rewards, episode.terminated, alpha=cfg.alpha,
-                    gamma=gamma, out=V)
+        td0_episode(
+            V,
+            episode.states,
+            episode.rewards,
+            episode.terminated,
+            alpha=cfg.alpha,
+            gamma=gamma,
+            out=V,
+        )
         np.add.at(N, episode.states[:-1], 1)
 
-    history, snapshots = run_prediction(stepper, policy, cfg, seed, learn, lambda: V, V_true,
-                                        keep_history, progress)
-    return PredictionResult(V=V, N=N, config=cfg, seed=seed, history=history,
-                            V_history=snapshots)
+    history, snapshots = run_prediction(
+        stepper, policy, cfg, seed, learn, lambda: V, V_true, keep_history, progress
+    )
+    return PredictionResult(V=V, N=N, config=cfg, seed=seed, history=history, V_history=snapshots)

@@ -36,10 +36,31 @@ is where the chapter is explained. A module that fails to import, or a demo that
 a ``FAILED`` row with the error and does not stop the other chapters. The test suite fails
 when a chapter has a lecture notebook ``notebooks/NN_*.ipynb`` but no tour module.
 """
-from rlcourse.tour.runner import (TourRow, add_tour_arguments, available_chapters,
-                                  format_table, load_chapter, parse_chapters, run_chapter,
-                                  run_tour, save_figure, tour_command, tour_main)
 
-__all__ = ["TourRow", "add_tour_arguments", "available_chapters", "format_table",
-           "load_chapter", "parse_chapters", "run_chapter", "run_tour", "save_figure",
-           "tour_command", "tour_main"]
+from rlcourse.tour.runner import (
+    TourRow,
+    add_tour_arguments,
+    available_chapters,
+    format_table,
+    load_chapter,
+    parse_chapters,
+    run_chapter,
+    run_tour,
+    save_figure,
+    tour_command,
+    tour_main,
+)
+
+__all__ = [
+    "TourRow",
+    "add_tour_arguments",
+    "available_chapters",
+    "format_table",
+    "load_chapter",
+    "parse_chapters",
+    "run_chapter",
+    "run_tour",
+    "save_figure",
+    "tour_command",
+    "tour_main",
+]

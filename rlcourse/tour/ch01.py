@@ -1,4 +1,5 @@
 """Chapter 01: an MRP's value by the closed form and by iteration agree with the values by hand."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,9 +29,13 @@ def demo(out_dir: Path) -> TourRow:
     P2 = np.array([[0.9, 0.1], [0.5, 0.5]])
     mu = stationary_distribution(P2)
     mu_object = MarkovChain(P2, states=["sun", "rain"]).stationary()
-    ok = (gap < 1e-9 and np.allclose(V_closed[inner], by_hand)
-          and np.allclose(V_closed[walk.terminal], 0.0)
-          and np.allclose(mu, [5 / 6, 1 / 6]) and np.allclose(mu_object, mu))
+    ok = (
+        gap < 1e-9
+        and np.allclose(V_closed[inner], by_hand)
+        and np.allclose(V_closed[walk.terminal], 0.0)
+        and np.allclose(mu, [5 / 6, 1 / 6])
+        and np.allclose(mu_object, mu)
+    )
 
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
     plot_convergence(iterative, ax=ax, label=r"$\delta_k$")
@@ -42,7 +47,8 @@ def demo(out_dir: Path) -> TourRow:
     ax.set_title(r"Random walk A..E, $\gamma = 1$: iterative evaluation")
     ax.legend()
     return TourRow(
-        "01", TOPIC,
+        "01",
+        TOPIC,
         f"random walk V = {np.round(V_closed[inner], 3).tolist()} (k/6), "
         f"|closed-iter| = {gap:.1e}, {iterative.iterations} sweeps; "
         f"stationary(sun) = {mu[0]:.3f} (5/6)",

@@ -1,4 +1,5 @@
 """Chapter 03: MC and TD(0) estimates of the random walk's values approach the exact V = k/6."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,7 +43,8 @@ def demo(out_dir: Path) -> TourRow:
     fig.tight_layout()
     plain = {label: label.replace(r"$\alpha$", "alpha") for label in final}
     return TourRow(
-        "03", TOPIC,
+        "03",
+        TOPIC,
         f"RMS vs exact V = k/6 after {n_episodes} episodes, mean of {n_seeds} seeds: "
         + ", ".join(f"{plain[label]} {f:.3f}" for label, f in final.items())
         + f" (start {start_exact:.3f})",

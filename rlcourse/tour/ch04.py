@@ -1,4 +1,5 @@
 """Chapter 04: Q-learning finds DP's optimal policy on MineGrid; SARSA vs Q-learning, the cliff."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,8 +30,9 @@ def demo(out_dir: Path) -> TourRow:
     needed = [res.stopped_at for res in found]
     done = [n for n in needed if n is not None] or [0]  # None: not optimal within 500 episodes
     # one longer run for the figure: by 300 episodes the values on the route have converged too
-    shown = train_q_learning(env, seed=0, n_episodes=budget(300, quick=150), alpha=0.5, gamma=0.9,
-                             epsilon=0.1)
+    shown = train_q_learning(
+        env, seed=0, n_episodes=budget(300, quick=150), alpha=0.5, gamma=0.9, epsilon=0.1
+    )
     ok_grid = None not in needed and greedy_is_optimal(shown.Q, dp.Q, mdp, s0)
 
     # Sutton & Barto Example 6.6: alpha 0.5, gamma 1, epsilon 0.1, 500 episodes per run. Single
@@ -39,10 +41,12 @@ def demo(out_dir: Path) -> TourRow:
     runs = experiments.example_6_6_cliff_walking(range(n_seeds))
     cliff = MineGrid("cliff")
     best = solve_value_iteration(cliff.to_mdp(gamma=1.0), tol=1e-12).V[cliff.start_state]  # 88
-    routes = {name: [cliff.greedy_route(r.Q, max_steps=60) for r in rs]
-              for name, rs in runs.items()}  # max_steps: a route still walking at 60 is a loop
-    online = {name: np.mean([r.history["return"][100:].mean() for r in rs])
-              for name, rs in runs.items()}  # mean over seeds of the mean return, episodes 101-500
+    routes = {
+        name: [cliff.greedy_route(r.Q, max_steps=60) for r in rs] for name, rs in runs.items()
+    }  # max_steps: a route still walking at 60 is a loop
+    online = {
+        name: np.mean([r.history["return"][100:].mean() for r in rs]) for name, rs in runs.items()
+    }  # mean over seeds of the mean return, episodes 101-500
     q_optimal = sum(r.total_reward == best for r in routes["Q-learning"])
     q_arrive = all(r.terminated and r.total_reward > 0 for r in routes["Q-learning"])
     s_arrive = sum(r.terminated and r.total_reward > 0 for r in routes["SARSA"])
@@ -51,17 +55,26 @@ def demo(out_dir: Path) -> TourRow:
 
     fig, axes = plt.subplots(1, 3, figsize=(17, 4.4), gridspec_kw={"wspace": 0.45})
     for ax, mask, when in ((axes[0], 0, "before"), (axes[1], 1, "after")):
-        plot_values(env, shown.Q.max(axis=1), policy=shown.policy, ax=ax, mask=mask,
-                    visited=shown.N.sum(axis=1), cbar_label=r"$\max_a Q(s,a)$",
-                    title=f"learned $\\max_a Q(s,a)$ and greedy policy,\n{when} collecting the "
-                          "power at (1, 2)")
+        plot_values(
+            env,
+            shown.Q.max(axis=1),
+            policy=shown.policy,
+            ax=ax,
+            mask=mask,
+            visited=shown.N.sum(axis=1),
+            cbar_label=r"$\max_a Q(s,a)$",
+            title=f"learned $\\max_a Q(s,a)$ and greedy policy,\n{when} collecting the "
+            "power at (1, 2)",
+        )
     for name, rs in runs.items():
-        plot_learning_curve(np.mean([r.history["return"] for r in rs], axis=0), ax=axes[2],
-                            window=20, label=name)
+        plot_learning_curve(
+            np.mean([r.history["return"] for r in rs], axis=0), ax=axes[2], window=20, label=name
+        )
     axes[2].set_ylim(-150, 100)
     axes[2].set_title(f"cliff: online return per episode,\nmean of {n_seeds} seeds")
     return TourRow(
-        "04", TOPIC,
+        "04",
+        TOPIC,
         f"episodes until greedy = optimal ({len(done)} of {len(needed)} seeds): median "
         f"{np.median(done):.0f}, max {max(done)}; max_a Q(start) = {shown.Q[s0].max():.2f} "
         f"vs V* = {dp.V[s0]:.2f}; cliff ({n_seeds} seeds): Q-learning greedy route = DP's "

@@ -9,6 +9,7 @@ and the other chapters still run.
 
 ``--quick`` (or ``RLCOURSE_QUICK=1``) shrinks the training budgets of the learning chapters.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,8 +51,11 @@ def available_chapters() -> list[str]:
     """The sorted two-digit numbers of every ``rlcourse/tour/chNN.py`` module (none imported)."""
     import rlcourse.tour as package  # read at call time: tests may add a folder to __path__
 
-    found = {m.group(1) for info in pkgutil.iter_modules(package.__path__)
-             if (m := _MODULE.match(info.name))}
+    found = {
+        m.group(1)
+        for info in pkgutil.iter_modules(package.__path__)
+        if (m := _MODULE.match(info.name))
+    }
     return sorted(found)
 
 
@@ -71,8 +75,10 @@ def parse_chapters(chapters: str | list[str] | None) -> list[str]:
     for raw in items:
         item = raw.strip()
         if not item:
-            raise ValueError(f"empty chapter number in {','.join(items)!r}; give numbers "
-                             f"separated by commas, e.g. 01,02; {known}")
+            raise ValueError(
+                f"empty chapter number in {','.join(items)!r}; give numbers "
+                f"separated by commas, e.g. 01,02; {known}"
+            )
         if not re.fullmatch(r"[0-9]+", item):
             raise ValueError(f"{item!r} is not a chapter number (e.g. 02); {known}")
         nn = f"{int(item):02d}"
@@ -123,13 +129,15 @@ def run_chapter(chapter: str, out_dir: str | Path) -> TourRow:
         plt.close("all")  # whatever the broken demo had opened
         return _failed(chapter, topic, "demo failed", exc)
     if not isinstance(row, TourRow):
-        return TourRow(chapter, topic, f"demo() returned {type(row).__name__}, not a TourRow",
-                       "FAILED")
+        return TourRow(
+            chapter, topic, f"demo() returned {type(row).__name__}, not a TourRow", "FAILED"
+        )
     return row
 
 
-def run_tour(out_dir: str | Path = "tour-output",
-             chapters: str | list[str] | None = None) -> list[TourRow]:
+def run_tour(
+    out_dir: str | Path = "tour-output", chapters: str | list[str] | None = None
+) -> list[TourRow]:
     """Run the demos of ``chapters`` (default: every chapter with a tour module), in that order.
 
     A chapter whose module fails to import or whose demo raises gives a ``FAILED`` row (the
@@ -154,26 +162,38 @@ def run_tour(out_dir: str | Path = "tour-output",
 
 def format_table(rows: list[TourRow]) -> str:
     """The summary table as markdown (a ``|`` inside a cell is escaped as ``\\|``)."""
+
     def cell(text: str) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 
     lines = ["| ch | topic | result | check | s |", "|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r.chapter} | {cell(r.topic)} | {cell(r.result)} | {cell(r.check)} "
-                     f"| {r.seconds:.1f} |")
+        lines.append(
+            f"| {r.chapter} | {cell(r.topic)} | {cell(r.result)} | {cell(r.check)} "
+            f"| {r.seconds:.1f} |"
+        )
     return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- the command
 def add_tour_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``rlcourse tour`` (the parser itself is built by :mod:`rlcourse.cli`)."""
-    parser.add_argument("--quick", action="store_true",
-                        help="small training budgets (same as RLCOURSE_QUICK=1)")
-    parser.add_argument("--out", default="tour-output", metavar="DIR",
-                        help="folder for the figures (default: tour-output)")
-    parser.add_argument("--chapters", default=None, metavar="NN,NN",
-                        help="comma-separated chapter numbers, run in that order (default: all; "
-                             f"chapters with a tour: {', '.join(available_chapters())})")
+    parser.add_argument(
+        "--quick", action="store_true", help="small training budgets (same as RLCOURSE_QUICK=1)"
+    )
+    parser.add_argument(
+        "--out",
+        default="tour-output",
+        metavar="DIR",
+        help="folder for the figures (default: tour-output)",
+    )
+    parser.add_argument(
+        "--chapters",
+        default=None,
+        metavar="NN,NN",
+        help="comma-separated chapter numbers, run in that order (default: all; "
+        f"chapters with a tour: {', '.join(available_chapters())})",
+    )
 
 
 def tour_command(args: argparse.Namespace) -> int:

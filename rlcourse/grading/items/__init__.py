@@ -4,6 +4,7 @@ Modules are imported on demand, one chapter at a time (:func:`load_chapter`), so
 chapter module cannot stop another chapter from being checked or graded. Adding a chapter
 means adding a module here; nothing needs registering by hand.
 """
+
 from __future__ import annotations
 
 import importlib

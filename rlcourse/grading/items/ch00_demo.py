@@ -3,6 +3,7 @@
 They double as the example for chapter authors: one item per student function, tests that
 compute the expected value independently and fail with a hint, never with the answer.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,9 @@ def adds_two_integers(add):
 @add.test
 def adds_negative_floats(add):
     """add works for negative floats."""
-    assert_scalar_close(add(-1.5, 0.25), -1.25, name="add(-1.5, 0.25)",
-                        hint="do not round or convert to int.")
+    assert_scalar_close(
+        add(-1.5, 0.25), -1.25, name="add(-1.5, 0.25)", hint="do not round or convert to int."
+    )
 
 
 mean = item("00.mean", function="mean", points=2, description="the average of a list")
@@ -32,8 +34,12 @@ mean = item("00.mean", function="mean", points=2, description="the average of a 
 def mean_of_a_list(mean):
     """mean of a short list."""
     xs = [1.0, 2.0, 6.0]
-    assert_scalar_close(mean(xs), sum(xs) / len(xs), name="mean([1, 2, 6])",
-                        hint="divide the sum by the number of elements.")
+    assert_scalar_close(
+        mean(xs),
+        sum(xs) / len(xs),
+        name="mean([1, 2, 6])",
+        hint="divide the sum by the number of elements.",
+    )
 
 
 @mean.test
@@ -42,16 +48,24 @@ def mean_of_one_element(mean):
     assert_scalar_close(mean([4.5]), 4.5, name="mean([4.5])")
 
 
-normalize = item("00.normalize", function="normalize", points=2,
-                 description="turn non-negative weights into probabilities")
+normalize = item(
+    "00.normalize",
+    function="normalize",
+    points=2,
+    description="turn non-negative weights into probabilities",
+)
 
 
 @normalize.test
 def normalize_returns_probabilities(normalize):
     """normalize(w) returns an array of probabilities summing to 1."""
     w = np.array([1.0, 3.0, 0.0, 4.0, 2.0])  # (5,)
-    assert_array_close(normalize(w.copy()), w / 10.0, name="normalize(w)",
-                       hint="divide every weight by the total weight.")
+    assert_array_close(
+        normalize(w.copy()),
+        w / 10.0,
+        name="normalize(w)",
+        hint="divide every weight by the total weight.",
+    )
 
 
 @normalize.test

@@ -36,6 +36,7 @@ probabilities (they "move" to non-terminal states) and large rewards (about +10)
 package's validated solvers accept the model and a correct solver must still ignore them; and
 random MDPs without terminal states (``terminal`` left at its default None).
 """
+
 from __future__ import annotations
 
 from functools import cache
@@ -44,12 +45,16 @@ import numpy as np
 
 from rlcourse.grading import assert_array_close, assert_array_equal, item
 
-TERMINAL_HINT = ("terminal states are absorbing with value 0: keep V[terminal] = 0 (and "
-                 "Q[terminal, :] = 0) and never back up from them, whatever P and R say there.")
+TERMINAL_HINT = (
+    "terminal states are absorbing with value 0: keep V[terminal] = 0 (and "
+    "Q[terminal, :] = 0) and never back up from them, whatever P and R say there."
+)
 PI_HINT = "pi has shape (S, A): pi[s, a] = pi(a|s) (row = state, column = action)."
-NONE_HINT = ("terminal=None (the default) means the model has no terminal state. Indexing with "
-             "None does not select nothing: `x[None] = 0` sets EVERY entry of x to 0, and "
-             "`~None` is an error; turn None into a boolean mask of S False values first.")
+NONE_HINT = (
+    "terminal=None (the default) means the model has no terminal state. Indexing with "
+    "None does not select nothing: `x[None] = 0` sets EVERY entry of x to 0, and "
+    "`~None` is an error; turn None into a boolean mask of S False values first."
+)
 
 
 # ----------------------------------------------------------------------------- models
@@ -193,7 +198,8 @@ def _call(fn, fn_name: str, names: str, *args, omitted_terminal: bool = False, *
             raise AssertionError(
                 f"`{fn_name}` changed its argument `{name}` in place; the caller's arrays must "
                 "stay as they were. Build the result in a new array: `x = y` does not copy an "
-                "array, so `x += ...` or `x[...] = ...` afterwards writes into y itself.")
+                "array, so `x += ...` or `x[...] = ...` afterwards writes into y itself."
+            )
     return result
 
 
@@ -203,25 +209,36 @@ def _pair(result, fn_name: str, names: tuple[str, str]):
     if isinstance(result, np.ndarray) or not isinstance(result, (tuple, list)):
         raise AssertionError(
             f"`{fn_name}` must return a tuple {what}, got a single "
-            f"{type(result).__name__}: end with `return {names[0]}, {names[1]}`.")
+            f"{type(result).__name__}: end with `return {names[0]}, {names[1]}`."
+        )
     if len(result) != 2:
-        raise AssertionError(f"`{fn_name}` must return a tuple of 2 things {what}, got "
-                             f"{len(result)} things.")
+        raise AssertionError(
+            f"`{fn_name}` must return a tuple of 2 things {what}, got {len(result)} things."
+        )
     return result
 
 
 def _check_one_hot(pi, S: int, A: int, name: str) -> None:
     if not isinstance(pi, np.ndarray):
-        raise AssertionError(f"`{name}` must be a numpy array of shape ({S}, {A}), got "
-                             f"{type(pi).__name__}.")
+        raise AssertionError(
+            f"`{name}` must be a numpy array of shape ({S}, {A}), got {type(pi).__name__}."
+        )
     if pi.shape != (S, A):
-        hint = (" It looks transposed: " + PI_HINT) if pi.shape == (A, S) else (
-            " Return one-hot rows, e.g. np.eye(A)[actions], not the action indices."
-            if pi.shape == (S,) else "")
+        hint = (
+            (" It looks transposed: " + PI_HINT)
+            if pi.shape == (A, S)
+            else (
+                " Return one-hot rows, e.g. np.eye(A)[actions], not the action indices."
+                if pi.shape == (S,)
+                else ""
+            )
+        )
         raise AssertionError(f"`{name}` has shape {pi.shape}, expected ({S}, {A}).{hint}")
     if not np.all((pi == 0) | (pi == 1)) or not np.all(pi.sum(axis=1) == 1):
-        raise AssertionError(f"`{name}` must be a deterministic policy: one-hot rows (a single "
-                             "1 per row, zeros elsewhere).")
+        raise AssertionError(
+            f"`{name}` must be a deterministic policy: one-hot rows (a single "
+            "1 per row, zeros elsewhere)."
+        )
 
 
 def _check_optimal_policy(pi, P, R, gamma, terminal, V_star, name: str) -> None:
@@ -229,15 +246,25 @@ def _check_optimal_policy(pi, P, R, gamma, terminal, V_star, name: str) -> None:
     S, A, _ = P.shape
     _check_one_hot(pi, S, A, name)
     V_pi = _exact_values(P, R, gamma, pi, terminal)
-    assert_array_close(V_pi, V_star, name=f"the value V^pi of your {name}", atol=1e-6,
-                       hint=f"so `{name}` is not an optimal policy: act greedily with respect to "
-                       "Q(s, a) = R(s, a) + gamma sum_s' P(s'|s, a) V(s') (not V of the next "
-                       "state alone) and make sure the loop runs until it has converged.")
+    assert_array_close(
+        V_pi,
+        V_star,
+        name=f"the value V^pi of your {name}",
+        atol=1e-6,
+        hint=f"so `{name}` is not an optimal policy: act greedily with respect to "
+        "Q(s, a) = R(s, a) + gamma sum_s' P(s'|s, a) V(s') (not V of the next "
+        "state alone) and make sure the loop runs until it has converged.",
+    )
 
 
 # ============================================================================= 02.induced_mrp
-induced = item("02.induced_mrp", function="induced_mrp", points=2,
-               description="the MRP (P^pi, R^pi) that a fixed policy induces", time_limit=10)
+induced = item(
+    "02.induced_mrp",
+    function="induced_mrp",
+    points=2,
+    description="the MRP (P^pi, R^pi) that a fixed policy induces",
+    time_limit=10,
+)
 
 
 @induced.test
@@ -246,13 +273,22 @@ def induced_mrp_of_a_stochastic_policy(induced_mrp):
     P, R, _ = _random_model()
     pi = _random_policy(7, 3, seed=1)
     P_pi_ref, R_pi_ref = _induced(P, R, pi)
-    P_pi, R_pi = _pair(_call(induced_mrp, "induced_mrp", "P R pi", P, R, pi), "induced_mrp",
-                       ("P_pi", "R_pi"))
-    assert_array_close(P_pi, P_pi_ref, name="P_pi (first element of the tuple)",
-                       hint="P^pi(s'|s) = sum_a pi(a|s) P(s'|s, a); " + PI_HINT)
-    assert_array_close(R_pi, R_pi_ref, name="R_pi (second element of the tuple)",
-                       hint="R^pi(s) = sum_a pi(a|s) R(s, a): weight each action's reward by "
-                       "its probability (do not simply average over actions).")
+    P_pi, R_pi = _pair(
+        _call(induced_mrp, "induced_mrp", "P R pi", P, R, pi), "induced_mrp", ("P_pi", "R_pi")
+    )
+    assert_array_close(
+        P_pi,
+        P_pi_ref,
+        name="P_pi (first element of the tuple)",
+        hint="P^pi(s'|s) = sum_a pi(a|s) P(s'|s, a); " + PI_HINT,
+    )
+    assert_array_close(
+        R_pi,
+        R_pi_ref,
+        name="R_pi (second element of the tuple)",
+        hint="R^pi(s) = sum_a pi(a|s) R(s, a): weight each action's reward by "
+        "its probability (do not simply average over actions).",
+    )
 
 
 @induced.test
@@ -262,13 +298,21 @@ def induced_mrp_of_a_deterministic_policy(induced_mrp):
     S, A, _ = P.shape
     actions = np.arange(S) % A  # (S,) a different action in neighbouring states
     pi = _one_hot(actions, A)
-    P_pi, R_pi = _pair(_call(induced_mrp, "induced_mrp", "P R pi", P, R, pi), "induced_mrp",
-                       ("P_pi", "R_pi"))
-    assert_array_close(P_pi, P[np.arange(S), actions], name="P_pi (first element of the tuple)",
-                       hint="with a one-hot pi, row s of P^pi is P[s, a] for the chosen a. "
-                       + PI_HINT)
-    assert_array_close(R_pi, R[np.arange(S), actions], name="R_pi (second element of the tuple)",
-                       hint="with a one-hot pi, R^pi(s) is R[s, a] for the chosen a.")
+    P_pi, R_pi = _pair(
+        _call(induced_mrp, "induced_mrp", "P R pi", P, R, pi), "induced_mrp", ("P_pi", "R_pi")
+    )
+    assert_array_close(
+        P_pi,
+        P[np.arange(S), actions],
+        name="P_pi (first element of the tuple)",
+        hint="with a one-hot pi, row s of P^pi is P[s, a] for the chosen a. " + PI_HINT,
+    )
+    assert_array_close(
+        R_pi,
+        R[np.arange(S), actions],
+        name="R_pi (second element of the tuple)",
+        hint="with a one-hot pi, R^pi(s) is R[s, a] for the chosen a.",
+    )
 
 
 @induced.test
@@ -276,23 +320,34 @@ def induced_transitions_are_distributions(induced_mrp):
     """Every row of P_pi is a probability distribution (sums to 1)."""
     P, R, _ = _random_model(S=5, A=4, seed=3, n_terminal=1)
     pi = _random_policy(5, 4, seed=4)
-    P_pi, _ = _pair(_call(induced_mrp, "induced_mrp", "P R pi", P, R, pi), "induced_mrp",
-                    ("P_pi", "R_pi"))
+    P_pi, _ = _pair(
+        _call(induced_mrp, "induced_mrp", "P R pi", P, R, pi), "induced_mrp", ("P_pi", "R_pi")
+    )
     if not isinstance(P_pi, np.ndarray):
-        raise AssertionError(f"P_pi (first element) must be a numpy array, got "
-                             f"{type(P_pi).__name__}.")
+        raise AssertionError(
+            f"P_pi (first element) must be a numpy array, got {type(P_pi).__name__}."
+        )
     if P_pi.shape != (5, 5):
-        raise AssertionError(f"P_pi (first element) has shape {P_pi.shape}, expected (S, S) = "
-                             "(5, 5).")
-    assert_array_close(P_pi.sum(axis=1), np.ones(5), name="P_pi.sum(axis=1) (first element)",
-                       hint="rows of P^pi must sum to 1: weight each action's row P[s, a] by "
-                       "pi(a|s) instead of adding the rows up.")
+        raise AssertionError(
+            f"P_pi (first element) has shape {P_pi.shape}, expected (S, S) = (5, 5)."
+        )
+    assert_array_close(
+        P_pi.sum(axis=1),
+        np.ones(5),
+        name="P_pi.sum(axis=1) (first element)",
+        hint="rows of P^pi must sum to 1: weight each action's row P[s, a] by "
+        "pi(a|s) instead of adding the rows up.",
+    )
 
 
 # ============================================================================= 02.policy_evaluation
-pe = item("02.policy_evaluation", function="policy_evaluation", points=3,
-          description="iterative policy evaluation with Bellman expectation backups",
-          time_limit=10)
+pe = item(
+    "02.policy_evaluation",
+    function="policy_evaluation",
+    points=3,
+    description="iterative policy evaluation with Bellman expectation backups",
+    time_limit=10,
+)
 
 PE_ARGS = "P R pi terminal"
 
@@ -305,9 +360,15 @@ def evaluates_the_uniform_policy_on_minegrid(policy_evaluation):
     pi = np.full((S, A), 1.0 / A)
     V_ref = _exact_values(P, R, 0.9, pi, terminal)
     V = _call(policy_evaluation, "policy_evaluation", PE_ARGS, P, R, pi, terminal, gamma=0.9)
-    assert_array_close(V, V_ref, name="V", rtol=1e-6, atol=1e-6,
-                       hint="repeat V <- R^pi + gamma P^pi V over all states until the largest "
-                       "change is below tol.")
+    assert_array_close(
+        V,
+        V_ref,
+        name="V",
+        rtol=1e-6,
+        atol=1e-6,
+        hint="repeat V <- R^pi + gamma P^pi V over all states until the largest "
+        "change is below tol.",
+    )
 
 
 @pe.test
@@ -326,11 +387,17 @@ def uses_gamma_and_the_policy(policy_evaluation):
     P, R, terminal = _random_model(S=6, A=4, seed=5, n_terminal=1)
     pi = _one_hot([3, 0, 2, 1, 3, 0], 4)
     V_ref = _exact_values(P, R, 0.5, pi, terminal)
-    V = _call(policy_evaluation, "policy_evaluation", PE_ARGS, P, R, pi, terminal, gamma=0.5,
-              tol=1e-10)
-    assert_array_close(V, V_ref, name="V", atol=1e-6,
-                       hint="discount the next state's value by the gamma argument (not a fixed "
-                       "number), and weight action a by pi[s, a].")
+    V = _call(
+        policy_evaluation, "policy_evaluation", PE_ARGS, P, R, pi, terminal, gamma=0.5, tol=1e-10
+    )
+    assert_array_close(
+        V,
+        V_ref,
+        name="V",
+        atol=1e-6,
+        hint="discount the next state's value by the gamma argument (not a fixed "
+        "number), and weight action a by pi[s, a].",
+    )
 
 
 @pe.test
@@ -341,9 +408,15 @@ def works_with_gamma_one(policy_evaluation):
     pi = np.full((S, A), 1.0 / A)
     V_ref = _exact_values(P, R, 1.0, pi, terminal)
     V = _call(policy_evaluation, "policy_evaluation", PE_ARGS, P, R, pi, terminal, gamma=1.0)
-    assert_array_close(V, V_ref, name="V", rtol=1e-6, atol=1e-5,
-                       hint="stop when max_s |V_new(s) - V(s)| < tol; do not divide by "
-                       "(1 - gamma) in the stopping rule.")
+    assert_array_close(
+        V,
+        V_ref,
+        name="V",
+        rtol=1e-6,
+        atol=1e-5,
+        hint="stop when max_s |V_new(s) - V(s)| < tol; do not divide by "
+        "(1 - gamma) in the stopping rule.",
+    )
 
 
 @pe.test
@@ -352,14 +425,20 @@ def evaluates_a_model_without_terminal_states(policy_evaluation):
     P, R, _ = _random_model(S=6, A=3, seed=12, n_terminal=0)
     pi = _random_policy(6, 3, seed=13)
     V_ref = _exact_values(P, R, 0.7, pi, np.zeros(6, dtype=bool))
-    V = _call(policy_evaluation, "policy_evaluation", "P R pi", P, R, pi, gamma=0.7,
-              omitted_terminal=True)
+    V = _call(
+        policy_evaluation, "policy_evaluation", "P R pi", P, R, pi, gamma=0.7, omitted_terminal=True
+    )
     assert_array_close(V, V_ref, name="V", atol=1e-6, hint=NONE_HINT)
 
 
 # ============================================================================= 02.q_from_v
-qv = item("02.q_from_v", function="q_from_v", points=2,
-          description="action values from state values: Q = R + gamma P V", time_limit=10)
+qv = item(
+    "02.q_from_v",
+    function="q_from_v",
+    points=2,
+    description="action values from state values: Q = R + gamma P V",
+    time_limit=10,
+)
 
 QV_ARGS = "P R V terminal"
 
@@ -371,9 +450,13 @@ def q_from_v_on_a_random_mdp(q_from_v):
     terminal = np.zeros(7, dtype=bool)
     V = np.random.default_rng(6).standard_normal(7)
     Q = _call(q_from_v, "q_from_v", QV_ARGS, P, R, V, terminal, gamma=0.8)
-    assert_array_close(Q, _q_loops(P, R, 0.8, V, terminal), name="Q",
-                       hint="Q has shape (S, A); sum over the next state s' (the last axis of "
-                       "P) and multiply by gamma.")
+    assert_array_close(
+        Q,
+        _q_loops(P, R, 0.8, V, terminal),
+        name="Q",
+        hint="Q has shape (S, A); sum over the next state s' (the last axis of "
+        "P) and multiply by gamma.",
+    )
 
 
 @qv.test
@@ -403,10 +486,14 @@ def terminal_states_are_worth_zero_whatever_V_holds(q_from_v):
     terminal = np.array([False, False, True])
     V = np.array([4.0, 2.0, 100.0])
     Q = _call(q_from_v, "q_from_v", QV_ARGS, P, R, V, terminal, gamma=0.5)
-    assert_array_close(Q, [[1.0, 1.0], [2.5, 1.0], [0.0, 0.0]], name="Q",
-                       hint="a terminal state is worth 0 whatever V holds there: read V as 0 at "
-                       "terminal states before computing P @ V, e.g. "
-                       "V = np.where(terminal, 0.0, V).")
+    assert_array_close(
+        Q,
+        [[1.0, 1.0], [2.5, 1.0], [0.0, 0.0]],
+        name="Q",
+        hint="a terminal state is worth 0 whatever V holds there: read V as 0 at "
+        "terminal states before computing P @ V, e.g. "
+        "V = np.where(terminal, 0.0, V).",
+    )
 
 
 @qv.test
@@ -415,11 +502,20 @@ def max_of_q_star_is_v_star(q_from_v):
     P, R, terminal = _grid("small")
     V_star = _optimal(("grid", "small"), 0.9, "pi")
     Q = _call(q_from_v, "q_from_v", QV_ARGS, P, R, V_star, terminal, gamma=0.9)
-    assert_array_close(Q, _q_loops(P, R, 0.9, V_star, terminal), name="Q",
-                       hint="use the expected reward R[s, a] plus gamma times the expected "
-                       "next-state value under P[s, a].")
-    assert_array_close(Q.max(axis=1), V_star, name="Q.max(axis=1)", atol=1e-6,
-                       hint="for V = V*, the best action's Q must equal V*.")
+    assert_array_close(
+        Q,
+        _q_loops(P, R, 0.9, V_star, terminal),
+        name="Q",
+        hint="use the expected reward R[s, a] plus gamma times the expected "
+        "next-state value under P[s, a].",
+    )
+    assert_array_close(
+        Q.max(axis=1),
+        V_star,
+        name="Q.max(axis=1)",
+        atol=1e-6,
+        hint="for V = V*, the best action's Q must equal V*.",
+    )
 
 
 @qv.test
@@ -428,13 +524,17 @@ def q_from_v_without_terminal_states(q_from_v):
     P, R, _ = _random_model(S=6, A=3, seed=14, n_terminal=0)
     V = np.random.default_rng(15).standard_normal(6)
     Q = _call(q_from_v, "q_from_v", "P R V", P, R, V, gamma=0.6, omitted_terminal=True)
-    assert_array_close(Q, _q_loops(P, R, 0.6, V, np.zeros(6, dtype=bool)), name="Q",
-                       hint=NONE_HINT)
+    assert_array_close(Q, _q_loops(P, R, 0.6, V, np.zeros(6, dtype=bool)), name="Q", hint=NONE_HINT)
 
 
 # ============================================================================= 02.greedy_policy
-gp = item("02.greedy_policy", function="greedy_policy", points=2,
-          description="the deterministic greedy policy pi(s) = argmax_a Q(s, a)", time_limit=10)
+gp = item(
+    "02.greedy_policy",
+    function="greedy_policy",
+    points=2,
+    description="the deterministic greedy policy pi(s) = argmax_a Q(s, a)",
+    time_limit=10,
+)
 
 
 @gp.test
@@ -443,23 +543,29 @@ def greedy_policy_is_one_hot_argmax(greedy_policy):
     Q = np.random.default_rng(8).standard_normal((6, 3))
     pi = _call(greedy_policy, "greedy_policy", "Q", Q)
     _check_one_hot(pi, 6, 3, "pi")
-    assert_array_equal(pi, _one_hot(Q.argmax(axis=1), 3), name="pi",
-                       hint="put the 1 in column argmax_a Q[s, a] of row s (maximise over "
-                       "axis=1, the actions).")
+    assert_array_equal(
+        pi,
+        _one_hot(Q.argmax(axis=1), 3),
+        name="pi",
+        hint="put the 1 in column argmax_a Q[s, a] of row s (maximise over axis=1, the actions).",
+    )
 
 
 @gp.test
 def greedy_policy_breaks_ties_to_the_lowest_action(greedy_policy):
     """Ties (and all-zero rows, as at terminal states) go to the lowest action index."""
-    Q = np.array([[1.0, 3.0, 3.0, 0.0],
-                  [0.0, 0.0, 0.0, 0.0],
-                  [-2.0, -5.0, -2.0, -2.0],
-                  [4.0, 4.0, 4.0, 5.0]])
+    Q = np.array(
+        [[1.0, 3.0, 3.0, 0.0], [0.0, 0.0, 0.0, 0.0], [-2.0, -5.0, -2.0, -2.0], [4.0, 4.0, 4.0, 5.0]]
+    )
     pi = _call(greedy_policy, "greedy_policy", "Q", Q)
     _check_one_hot(pi, 4, 4, "pi")
-    assert_array_equal(pi, _one_hot([1, 0, 0, 3], 4), name="pi",
-                       hint="exactly one 1 per row, in the first (lowest-index) column among "
-                       "the tied best actions; np.argmax does this.")
+    assert_array_equal(
+        pi,
+        _one_hot([1, 0, 0, 3], 4),
+        name="pi",
+        hint="exactly one 1 per row, in the first (lowest-index) column among "
+        "the tied best actions; np.argmax does this.",
+    )
 
 
 @gp.test
@@ -472,8 +578,9 @@ def greedy_policy_uses_q_not_a_transpose(greedy_policy):
 
 
 # ============================================================================= solvers
-def _check_solver(solver, fn_name, model: tuple, gamma, V_star, *, with_terminal=True,
-                  atol=1e-6, **hyper):
+def _check_solver(
+    solver, fn_name, model: tuple, gamma, V_star, *, with_terminal=True, atol=1e-6, **hyper
+):
     """Call ``solver(P, R, terminal, gamma=gamma, **hyper)`` (terminal left out when
     ``with_terminal`` is False) and check that it returns (V*, an optimal one-hot policy)."""
     P, R, terminal = (_grid if model[0] == "grid" else _random_model)(*model[1:])
@@ -483,18 +590,23 @@ def _check_solver(solver, fn_name, model: tuple, gamma, V_star, *, with_terminal
         result = _call(solver, fn_name, "P R", P, R, gamma=gamma, omitted_terminal=True, **hyper)
     V, pi = _pair(result, fn_name, ("V", "pi"))
     if np.ndim(V) == 2 and np.ndim(pi) == 1:
-        raise AssertionError(f"`{fn_name}` seems to return (pi, V): return them in the order "
-                             "(V, pi), V of shape (S,) first.")
-    hint = ("V must be the optimal value V*; "
-            + (TERMINAL_HINT if with_terminal else NONE_HINT))
+        raise AssertionError(
+            f"`{fn_name}` seems to return (pi, V): return them in the order "
+            "(V, pi), V of shape (S,) first."
+        )
+    hint = "V must be the optimal value V*; " + (TERMINAL_HINT if with_terminal else NONE_HINT)
     assert_array_close(V, V_star, name="V (first element of the tuple)", atol=atol, hint=hint)
     _check_optimal_policy(pi, P, R, gamma, terminal, V_star, "pi (second element of the tuple)")
 
 
 # ============================================================================= 02.policy_iteration
-pit = item("02.policy_iteration", function="policy_iteration", points=3,
-           description="policy iteration: evaluate, improve greedily, stop when stable",
-           time_limit=10)
+pit = item(
+    "02.policy_iteration",
+    function="policy_iteration",
+    points=3,
+    description="policy iteration: evaluate, improve greedily, stop when stable",
+    time_limit=10,
+)
 
 
 @pit.test
@@ -522,14 +634,24 @@ def policy_iteration_on_the_slippery_default_grid(policy_iteration):
 def policy_iteration_without_terminal_states(policy_iteration):
     """No terminal states (terminal=None, the default): a random 6 x 3 MDP, gamma = 0.8."""
     model = ("random", 6, 3, 16, 0)
-    _check_solver(policy_iteration, "policy_iteration", model, 0.8, _optimal(model, 0.8, "vi"),
-                  with_terminal=False)
+    _check_solver(
+        policy_iteration,
+        "policy_iteration",
+        model,
+        0.8,
+        _optimal(model, 0.8, "vi"),
+        with_terminal=False,
+    )
 
 
 # ============================================================================= 02.value_iteration
-vit = item("02.value_iteration", function="value_iteration", points=3,
-           description="value iteration with the stopping rule gamma/(1-gamma)||dV|| < tol",
-           time_limit=10)
+vit = item(
+    "02.value_iteration",
+    function="value_iteration",
+    points=3,
+    description="value iteration with the stopping rule gamma/(1-gamma)||dV|| < tol",
+    time_limit=10,
+)
 
 
 @vit.test
@@ -543,16 +665,24 @@ def value_iteration_on_the_slippery_default_grid(value_iteration):
 def value_iteration_ignores_terminal_junk(value_iteration):
     """A random MDP whose terminal states hold junk rows (valid moves, big rewards), gamma 0.8."""
     model = ("random", 8, 3, 11, 2)
-    _check_solver(value_iteration, "value_iteration", model, 0.8, _optimal(model, 0.8, "pi"),
-                  tol=1e-8)
+    _check_solver(
+        value_iteration, "value_iteration", model, 0.8, _optimal(model, 0.8, "pi"), tol=1e-8
+    )
 
 
 @vit.test
 def value_iteration_without_terminal_states(value_iteration):
     """No terminal states (terminal=None, the default): a random 6 x 3 MDP, gamma = 0.8."""
     model = ("random", 6, 3, 17, 0)
-    _check_solver(value_iteration, "value_iteration", model, 0.8, _optimal(model, 0.8, "pi"),
-                  with_terminal=False, tol=1e-8)
+    _check_solver(
+        value_iteration,
+        "value_iteration",
+        model,
+        0.8,
+        _optimal(model, 0.8, "pi"),
+        with_terminal=False,
+        tol=1e-8,
+    )
 
 
 @vit.test
@@ -567,13 +697,32 @@ def value_iteration_stopping_rule_guarantees_tol(value_iteration):
     P[0, 0, 0] = P[0, 1, 1] = P[1, :, 1] = 1.0
     R = np.array([[1.0, 5.0], [0.0, 0.0]])
     terminal = np.array([False, True])
-    V, pi = _pair(_call(value_iteration, "value_iteration", "P R terminal", P, R, terminal,
-                        gamma=gamma, tol=0.01), "value_iteration", ("V", "pi"))
-    assert_array_close(V, [1.0 / (1.0 - gamma), 0.0], name="V (first element of the tuple)",
-                       rtol=0.0, atol=0.01,
-                       hint="stop only when gamma / (1 - gamma) * max_s |V_new(s) - V(s)| < tol "
-                       "(that bound is what guarantees ||V - V*|| < tol), and return V_new.")
+    V, pi = _pair(
+        _call(
+            value_iteration,
+            "value_iteration",
+            "P R terminal",
+            P,
+            R,
+            terminal,
+            gamma=gamma,
+            tol=0.01,
+        ),
+        "value_iteration",
+        ("V", "pi"),
+    )
+    assert_array_close(
+        V,
+        [1.0 / (1.0 - gamma), 0.0],
+        name="V (first element of the tuple)",
+        rtol=0.0,
+        atol=0.01,
+        hint="stop only when gamma / (1 - gamma) * max_s |V_new(s) - V(s)| < tol "
+        "(that bound is what guarantees ||V - V*|| < tol), and return V_new.",
+    )
     _check_one_hot(pi, 2, 2, "pi (second element of the tuple)")
     if pi[0, 0] != 1.0:
-        raise AssertionError("pi (second element of the tuple) is not greedy with respect to "
-                             "Q(s, a) = R(s, a) + gamma sum_s' P(s'|s, a) V(s') in state 0.")
+        raise AssertionError(
+            "pi (second element of the tuple) is not greedy with respect to "
+            "Q(s, a) = R(s, a) + gamma sum_s' P(s'|s, a) V(s') in state 0."
+        )

@@ -19,6 +19,7 @@ Expected values are worked out by hand in the comments, or computed by a second,
 implementation in this file (direct sums of discounted rewards, not the backward recursion).
 Each item has a test aimed at a common mistake, named in its docstring.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -41,7 +42,8 @@ def _call(fn, name: str, *args, **kwargs):
         raise AssertionError(
             f"`{name}` cannot be called the way the exercise's header says ({exc}). Keep the "
             f"header line `def {name}(...)` exactly as given: data arguments first, the "
-            "hyperparameters alpha and gamma keyword-only after the `*`.") from None
+            "hyperparameters alpha and gamma keyword-only after the `*`."
+        ) from None
     return fn(*args, **kwargs)
 
 
@@ -78,8 +80,12 @@ def _random_episodes(seed, n_episodes=6, n_states=4):
 
 
 # ----------------------------------------------------------------------------- 03.mc_update
-mc_item = item("03.mc_update", function="mc_update", points=1,
-               description="V(s) <- V(s) + alpha [G - V(s)] for one state")
+mc_item = item(
+    "03.mc_update",
+    function="mc_update",
+    points=1,
+    description="V(s) <- V(s) + alpha [G - V(s)] for one state",
+)
 
 
 @mc_item.test
@@ -87,9 +93,13 @@ def mc_deck_example(mc_update):
     """the lecture's example [D001]: V(S_0) = 0, G = 3, alpha = 0.1."""
     # 0 + 0.1 * (3 - 0) = 0.3; the other states keep their 0
     V = _call(mc_update, "mc_update", np.zeros(3), 0, 3.0, alpha=0.1)
-    assert_array_close(V, [0.3, 0.0, 0.0], name="mc_update(zeros(3), s=0, G=3, alpha=0.1)",
-                       hint="return the updated value array (shape (S,)): "
-                            "V[s] + alpha * (G - V[s]) at s, the other entries unchanged.")
+    assert_array_close(
+        V,
+        [0.3, 0.0, 0.0],
+        name="mc_update(zeros(3), s=0, G=3, alpha=0.1)",
+        hint="return the updated value array (shape (S,)): "
+        "V[s] + alpha * (G - V[s]) at s, the other entries unchanged.",
+    )
 
 
 @mc_item.test
@@ -99,29 +109,43 @@ def only_state_s_moves(mc_update):
     V_in = np.array([1.0, 2.0, 3.0])
     V = _call(mc_update, "mc_update", V_in, 1, 10.0, alpha=0.5)
     # V[1] = 2 + 0.5 * (10 - 2) = 6
-    assert_array_close(V, [1.0, 6.0, 3.0], name="mc_update([1, 2, 3], s=1, G=10, alpha=0.5)",
-                       hint="update the single entry V[s]; the return G says nothing about "
-                            "the other states.")
+    assert_array_close(
+        V,
+        [1.0, 6.0, 3.0],
+        name="mc_update([1, 2, 3], s=1, G=10, alpha=0.5)",
+        hint="update the single entry V[s]; the return G says nothing about the other states.",
+    )
     assert np.array_equal(V_in, [1.0, 2.0, 3.0]), (
         "mc_update changed the array it was given; start from a copy (V = V.copy()) and "
-        "return the copy.")
+        "return the copy."
+    )
 
 
 @mc_item.test
 def moves_toward_G(mc_update):
     """V(s) moves toward G (also downwards), and alpha = 1 jumps to G."""
     # 4 + 0.25 * (0 - 4) = 3;   with alpha = 1: 4 + (-2 - 4) = -2
-    assert_array_close(_call(mc_update, "mc_update", np.array([4.0]), 0, 0.0, alpha=0.25),
-                       [3.0], name="mc_update([4], s=0, G=0, alpha=0.25)",
-                       hint="the error is G - V[s] (target minus estimate), not V[s] - G.")
-    assert_array_close(_call(mc_update, "mc_update", np.array([4.0]), 0, -2.0, alpha=1.0),
-                       [-2.0], name="mc_update([4], s=0, G=-2, alpha=1)",
-                       hint="with alpha = 1 the new V[s] is G itself.")
+    assert_array_close(
+        _call(mc_update, "mc_update", np.array([4.0]), 0, 0.0, alpha=0.25),
+        [3.0],
+        name="mc_update([4], s=0, G=0, alpha=0.25)",
+        hint="the error is G - V[s] (target minus estimate), not V[s] - G.",
+    )
+    assert_array_close(
+        _call(mc_update, "mc_update", np.array([4.0]), 0, -2.0, alpha=1.0),
+        [-2.0],
+        name="mc_update([4], s=0, G=-2, alpha=1)",
+        hint="with alpha = 1 the new V[s] is G itself.",
+    )
 
 
 # ----------------------------------------------------------------------------- 03.td0_update
-td_item = item("03.td0_update", function="td0_update", points=2,
-               description="V(s) <- V(s) + alpha [r + gamma V(s') - V(s)] for one transition")
+td_item = item(
+    "03.td0_update",
+    function="td0_update",
+    points=2,
+    description="V(s) <- V(s) + alpha [r + gamma V(s') - V(s)] for one transition",
+)
 
 
 @td_item.test
@@ -129,11 +153,14 @@ def td_deck_example(td0_update):
     """the lecture's example [D001]: R = 1, V(S_1) = 0, gamma = 1, alpha = 0.1."""
     # 0 + 0.1 * (1 + 1 * 0 - 0) = 0.1; terminal left at its default, False
     V = _call(td0_update, "td0_update", np.zeros(2), 0, 1.0, 1, alpha=0.1, gamma=1.0)
-    assert_array_close(V, [0.1, 0.0], name="td0_update(zeros(2), s=0, r=1, s_next=1, "
-                       "alpha=0.1, gamma=1)",
-                       hint="return the updated value array (shape (S,)) with "
-                            "V[s] + alpha * (r + gamma * V[s_next] - V[s]) at s; terminal is "
-                            "False unless the caller says otherwise.")
+    assert_array_close(
+        V,
+        [0.1, 0.0],
+        name="td0_update(zeros(2), s=0, r=1, s_next=1, alpha=0.1, gamma=1)",
+        hint="return the updated value array (shape (S,)) with "
+        "V[s] + alpha * (r + gamma * V[s_next] - V[s]) at s; terminal is "
+        "False unless the caller says otherwise.",
+    )
 
 
 @td_item.test
@@ -141,12 +168,16 @@ def gamma_discounts_only_the_next_value(td0_update):
     """gamma multiplies V(s'), not the reward."""
     # target = 2 + 0.5 * 10 = 7;  V[0] = 0 + 0.5 * (7 - 0) = 3.5
     # (gamma * (r + V[s_next]) = 6 would give 3.0)
-    V = _call(td0_update, "td0_update", np.array([0.0, 10.0]), 0, 2.0, 1, False,
-              alpha=0.5, gamma=0.5)
-    assert_array_close(V, [3.5, 10.0], name="td0_update([0, 10], s=0, r=2, s_next=1, "
-                       "terminal=False, alpha=0.5, gamma=0.5)",
-                       hint="the TD target is r + gamma * V[s_next]: the reward is received "
-                            "now and is not discounted.")
+    V = _call(
+        td0_update, "td0_update", np.array([0.0, 10.0]), 0, 2.0, 1, False, alpha=0.5, gamma=0.5
+    )
+    assert_array_close(
+        V,
+        [3.5, 10.0],
+        name="td0_update([0, 10], s=0, r=2, s_next=1, terminal=False, alpha=0.5, gamma=0.5)",
+        hint="the TD target is r + gamma * V[s_next]: the reward is received "
+        "now and is not discounted.",
+    )
 
 
 @td_item.test
@@ -156,12 +187,16 @@ def no_bootstrap_from_terminal(td0_update):
     # target = 2;  V[0] = 1 + 0.5 * (2 - 1) = 1.5  (bootstrapping would give 24)
     V_in = np.array([1.0, 50.0])
     V = _call(td0_update, "td0_update", V_in, 0, 2.0, 1, True, alpha=0.5, gamma=0.9)
-    assert_array_close(V, [1.5, 50.0], name="td0_update([1, 50], s=0, r=2, s_next=1, "
-                       "terminal=True, alpha=0.5, gamma=0.9)",
-                       hint="a terminal state is worth 0 by definition: when terminal is True "
-                            "use the target r, ignoring V[s_next].")
+    assert_array_close(
+        V,
+        [1.5, 50.0],
+        name="td0_update([1, 50], s=0, r=2, s_next=1, terminal=True, alpha=0.5, gamma=0.9)",
+        hint="a terminal state is worth 0 by definition: when terminal is True "
+        "use the target r, ignoring V[s_next].",
+    )
     assert np.array_equal(V_in, [1.0, 50.0]), (
-        "td0_update changed the array it was given; start from a copy and return the copy.")
+        "td0_update changed the array it was given; start from a copy and return the copy."
+    )
 
 
 @td_item.test
@@ -169,10 +204,13 @@ def self_loop_uses_old_value(td0_update):
     """s' = s: the target uses V(s) from before the update."""
     # target = 3 + 0.5 * 2 = 4;  V[0] = 2 + 0.5 * (4 - 2) = 3
     V = _call(td0_update, "td0_update", np.array([2.0, 0.0]), 0, 3.0, 0, alpha=0.5, gamma=0.5)
-    assert_array_close(V, [3.0, 0.0], name="td0_update([2, 0], s=0, r=3, s_next=0, "
-                       "alpha=0.5, gamma=0.5)",
-                       hint="compute the target r + gamma * V[s_next] first, from the values "
-                            "before the update, then change V[s] once.")
+    assert_array_close(
+        V,
+        [3.0, 0.0],
+        name="td0_update([2, 0], s=0, r=3, s_next=0, alpha=0.5, gamma=0.5)",
+        hint="compute the target r + gamma * V[s_next] first, from the values "
+        "before the update, then change V[s] once.",
+    )
 
 
 # ----------------------------------------------------------------------------- MC batches
@@ -199,31 +237,45 @@ def _mc_tests(mc_item_, first_visit: bool):
     fn_name = "first_visit_mc" if first_visit else "every_visit_mc"
     one, both = (FIRST_EP1, FIRST_BOTH) if first_visit else (EVERY_EP1, EVERY_BOTH)
 
-    @mc_item_.test(title="one episode with a revisited state" + (
-        " (only the first visit counts)" if first_visit else " (every visit counts)"))
+    @mc_item_.test(
+        title="one episode with a revisited state"
+        + (" (only the first visit counts)" if first_visit else " (every visit counts)")
+    )
     def revisits(fn):
         V = _call(fn, fn_name, [EP1], 5, gamma=0.5)
         if first_visit:
-            hint = ("state 0 is visited twice in this episode: first-visit MC uses only the "
-                    "return from its first visit, t = 0.")
+            hint = (
+                "state 0 is visited twice in this episode: first-visit MC uses only the "
+                "return from its first visit, t = 0."
+            )
         else:
-            hint = ("state 0 is visited twice in this episode: every-visit MC averages the "
-                    "returns from both visits.")
-        assert_array_close(V, one, name=f"{fn_name}([episode], n_states=5, gamma=0.5)",
-                           hint="return a numpy array of shape (n_states,), 0 for states never "
-                                "visited; " + hint)
+            hint = (
+                "state 0 is visited twice in this episode: every-visit MC averages the "
+                "returns from both visits."
+            )
+        assert_array_close(
+            V,
+            one,
+            name=f"{fn_name}([episode], n_states=5, gamma=0.5)",
+            hint="return a numpy array of shape (n_states,), 0 for states never visited; " + hint,
+        )
 
-    @mc_item_.test(title="two episodes: a sample average per state, the return restarts in "
-                         "each episode")
+    @mc_item_.test(
+        title="two episodes: a sample average per state, the return restarts in each episode"
+    )
     def two_episodes(fn):
         # common mistakes: carrying G over from the previous episode; dividing by the number of
         # episodes instead of the number of returns collected for the state
         episodes = [EP1, EP2]
         V = _call(fn, fn_name, episodes, 5, gamma=0.5)
-        assert_array_close(V, both, name=f"{fn_name}([ep1, ep2], n_states=5, gamma=0.5)",
-                           hint="start each episode's return from 0 at its end, and divide each "
-                                "state's sum of returns by the number of returns it got, not by "
-                                "the number of episodes.")
+        assert_array_close(
+            V,
+            both,
+            name=f"{fn_name}([ep1, ep2], n_states=5, gamma=0.5)",
+            hint="start each episode's return from 0 at its end, and divide each "
+            "state's sum of returns by the number of returns it got, not by "
+            "the number of episodes.",
+        )
         assert episodes == [EP1, EP2], f"{fn_name} changed the episodes it was given."
 
     @mc_item_.test(title="discounting: G_t = R_{t+1} + gamma G_{t+1}")
@@ -231,36 +283,55 @@ def _mc_tests(mc_item_, first_visit: bool):
         # wrong variants: G = gamma * (G + r) gives 0.9 for the last state; discounting from the
         # start of the episode (gamma^k R_{k+1} summed from k = t) shrinks the later returns
         V = _call(fn, fn_name, [EP_DISCOUNT], 4, gamma=0.9)
-        assert_array_close(V, V_DISCOUNT, name=f"{fn_name}([episode], n_states=4, gamma=0.9)",
-                           hint="the first reward after S_t, R_{t+1}, is not discounted in G_t; "
-                                "the one after it gets gamma, and so on.")
+        assert_array_close(
+            V,
+            V_DISCOUNT,
+            name=f"{fn_name}([episode], n_states=4, gamma=0.9)",
+            hint="the first reward after S_t, R_{t+1}, is not discounted in G_t; "
+            "the one after it gets gamma, and so on.",
+        )
 
     @mc_item_.test(title="random episodes agree with a direct computation of the returns")
     def random_episodes(fn):
         for seed in (3, 4):
             episodes = _random_episodes(seed)
             expected = _mc_reference(episodes, 0.8, 5, first_visit)
-            assert_array_close(_call(fn, fn_name, episodes, 5, gamma=0.8), expected,
-                               name=f"{fn_name}(random episodes, n_states=5, gamma=0.8)",
-                               hint="compute G_t for every step of an episode (backwards from "
-                                    "its end), then average per state over all episodes.")
+            assert_array_close(
+                _call(fn, fn_name, episodes, 5, gamma=0.8),
+                expected,
+                name=f"{fn_name}(random episodes, n_states=5, gamma=0.8)",
+                hint="compute G_t for every step of an episode (backwards from "
+                "its end), then average per state over all episodes.",
+            )
 
 
 # ----------------------------------------------------------------------------- 03.first_visit_mc
-first_item = item("03.first_visit_mc", function="first_visit_mc", points=3,
-                  description="first-visit MC: V(s) = mean of the returns from first visits")
+first_item = item(
+    "03.first_visit_mc",
+    function="first_visit_mc",
+    points=3,
+    description="first-visit MC: V(s) = mean of the returns from first visits",
+)
 _mc_tests(first_item, first_visit=True)
 
 # ----------------------------------------------------------------------------- 03.every_visit_mc
-every_item = item("03.every_visit_mc", function="every_visit_mc", points=2,
-                  description="every-visit MC: V(s) = mean of the returns from every visit")
+every_item = item(
+    "03.every_visit_mc",
+    function="every_visit_mc",
+    points=2,
+    description="every-visit MC: V(s) = mean of the returns from every visit",
+)
 _mc_tests(every_item, first_visit=False)
 
 
 # ----------------------------------------------------------------------------- 03.td0_episode
-tde_item = item("03.td0_episode", function="td0_episode", points=2,
-                description="TD(0) along one episode, transition by transition; a truncated "
-                            "episode bootstraps from its last state")
+tde_item = item(
+    "03.td0_episode",
+    function="td0_episode",
+    points=2,
+    description="TD(0) along one episode, transition by transition; a truncated "
+    "episode bootstraps from its last state",
+)
 
 
 @tde_item.test
@@ -271,16 +342,18 @@ def random_walk_episode(td0_episode):
     # t=0: C: 0 + 1 * V(D) = 0.5 -> no change; t=1: D: same; t=2: E: target 1 (terminal)
     #      V(E) = 0.5 + 0.1 * (1 - 0.5) = 0.55   (bootstrapping from V[6] would give 0.63)
     V_in = np.array([0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.8])
-    V = _call(td0_episode, "td0_episode", V_in, [3, 4, 5, 6], [0.0, 0.0, 1.0],
-              alpha=0.1, gamma=1.0)
-    assert_array_close(V, [0.0, 0.5, 0.5, 0.5, 0.5, 0.55, 0.8],
-                       name="td0_episode(V, states=[3, 4, 5, 6], rewards=[0, 0, 1], alpha=0.1, "
-                            "gamma=1)",
-                       hint="return the updated array (shape (S,)); by default the episode "
-                            "terminated, so its last state is terminal and the last "
-                            "transition's target is its reward alone.")
+    V = _call(td0_episode, "td0_episode", V_in, [3, 4, 5, 6], [0.0, 0.0, 1.0], alpha=0.1, gamma=1.0)
+    assert_array_close(
+        V,
+        [0.0, 0.5, 0.5, 0.5, 0.5, 0.55, 0.8],
+        name="td0_episode(V, states=[3, 4, 5, 6], rewards=[0, 0, 1], alpha=0.1, gamma=1)",
+        hint="return the updated array (shape (S,)); by default the episode "
+        "terminated, so its last state is terminal and the last "
+        "transition's target is its reward alone.",
+    )
     assert np.array_equal(V_in, [0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.8]), (
-        "td0_episode changed the array it was given; work on a copy and return it.")
+        "td0_episode changed the array it was given; work on a copy and return it."
+    )
 
 
 @tde_item.test
@@ -291,13 +364,24 @@ def updates_in_time_order(td0_episode):
     # t=1: s=2, target 0 + V(1) = 2 (updated!),  V(2) = 2 + 0.5 * (2 - 2) = 2
     # t=2: s=1, target 2 (terminal),             V(1) = 2 + 0.5 * (2 - 2) = 2
     # (targets from the values before the episode would give V(2) = 1.5)
-    V = _call(td0_episode, "td0_episode", np.array([0.0, 1.0, 2.0]), [1, 2, 1, 0],
-              [1.0, 0.0, 2.0], True, alpha=0.5, gamma=1.0)
-    assert_array_close(V, [0.0, 2.0, 2.0],
-                       name="td0_episode([0, 1, 2], states=[1, 2, 1, 0], rewards=[1, 0, 2], "
-                            "terminated=True, alpha=0.5, gamma=1)",
-                       hint="apply the TD(0) update for t = 0, 1, ..., T-1 one after another on "
-                            "the same array, so a later target uses the values already updated.")
+    V = _call(
+        td0_episode,
+        "td0_episode",
+        np.array([0.0, 1.0, 2.0]),
+        [1, 2, 1, 0],
+        [1.0, 0.0, 2.0],
+        True,
+        alpha=0.5,
+        gamma=1.0,
+    )
+    assert_array_close(
+        V,
+        [0.0, 2.0, 2.0],
+        name="td0_episode([0, 1, 2], states=[1, 2, 1, 0], rewards=[1, 0, 2], "
+        "terminated=True, alpha=0.5, gamma=1)",
+        hint="apply the TD(0) update for t = 0, 1, ..., T-1 one after another on "
+        "the same array, so a later target uses the values already updated.",
+    )
 
 
 @tde_item.test
@@ -306,13 +390,22 @@ def gamma_and_reward_of_each_step(td0_episode):
     # S = 1, 2, 0 (0 terminal), R = 2, 1, alpha = 1, gamma = 0.5, V = [0, 0, 4]
     # t=0: V(1) = 2 + 0.5 * V(2) = 2 + 2 = 4;   t=1: V(2) = 1 (terminal)
     # (gamma * (r + V) would give 3 and 0.5; an off-by-one rewards[t+1] would give V(1) = 3)
-    V = _call(td0_episode, "td0_episode", np.array([0.0, 0.0, 4.0]), [1, 2, 0], [2.0, 1.0],
-              alpha=1.0, gamma=0.5)
-    assert_array_close(V, [0.0, 4.0, 1.0],
-                       name="td0_episode([0, 0, 4], states=[1, 2, 0], rewards=[2, 1], alpha=1, "
-                            "gamma=0.5)",
-                       hint="the target of step t is rewards[t] + gamma * V[states[t+1]] "
-                            "(just rewards[t] on the last step of a terminated episode).")
+    V = _call(
+        td0_episode,
+        "td0_episode",
+        np.array([0.0, 0.0, 4.0]),
+        [1, 2, 0],
+        [2.0, 1.0],
+        alpha=1.0,
+        gamma=0.5,
+    )
+    assert_array_close(
+        V,
+        [0.0, 4.0, 1.0],
+        name="td0_episode([0, 0, 4], states=[1, 2, 0], rewards=[2, 1], alpha=1, gamma=0.5)",
+        hint="the target of step t is rewards[t] + gamma * V[states[t+1]] "
+        "(just rewards[t] on the last step of a terminated episode).",
+    )
 
 
 @tde_item.test
@@ -324,14 +417,17 @@ def truncated_episode_bootstraps(td0_episode):
     # V(3) itself is not updated: no transition leaves it in this episode.
     # (ignoring `terminated`, the last target would be 1 and V(2) = 1.5)
     V_in = np.array([0.0, 1.0, 2.0, 4.0])
-    V = _call(td0_episode, "td0_episode", V_in, [1, 2, 3], [1.0, 1.0], False,
-              alpha=0.5, gamma=0.5)
-    assert_array_close(V, [0.0, 1.5, 2.5, 4.0],
-                       name="td0_episode([0, 1, 2, 4], states=[1, 2, 3], rewards=[1, 1], "
-                            "terminated=False, alpha=0.5, gamma=0.5)",
-                       hint="terminated=False means a step limit cut the episode short: its "
-                            "last state is an ordinary state with a value, so the last "
-                            "transition is updated like the others, bootstrapping from "
-                            "V[states[-1]]; only a terminated episode drops that term.")
+    V = _call(td0_episode, "td0_episode", V_in, [1, 2, 3], [1.0, 1.0], False, alpha=0.5, gamma=0.5)
+    assert_array_close(
+        V,
+        [0.0, 1.5, 2.5, 4.0],
+        name="td0_episode([0, 1, 2, 4], states=[1, 2, 3], rewards=[1, 1], "
+        "terminated=False, alpha=0.5, gamma=0.5)",
+        hint="terminated=False means a step limit cut the episode short: its "
+        "last state is an ordinary state with a value, so the last "
+        "transition is updated like the others, bootstrapping from "
+        "V[states[-1]]; only a terminated episode drops that term.",
+    )
     assert np.array_equal(V_in, [0.0, 1.0, 2.0, 4.0]), (
-        "td0_episode changed the array it was given; work on a copy and return it.")
+        "td0_episode changed the array it was given; work on a copy and return it."
+    )

@@ -17,6 +17,7 @@ table in place, bootstrapping from a terminal state, ``max`` in SARSA, ``Q[s_nex
 of ``Q[s_next, a_next]``, forgetting that the greedy action can also be drawn while exploring,
 returning action indices instead of a policy matrix, ignoring ``max_steps``.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -28,11 +29,13 @@ from rlcourse.grading import assert_array_close, assert_array_equal, assert_scal
 # A 3-state, 2-action table used by the update tests. Its rows are chosen so that, from
 # s_next = 1, max_a Q(1, a) = Q(1, 0) = 4 differs from Q(1, 1) = -3: a test whose a_next (or a)
 # is 1 tells max, Q[s_next, a] and Q[s_next, a_next] apart.
-Q_HAND = np.array([
-    [1.0, 2.0],
-    [4.0, -3.0],
-    [5.0, 7.0],
-])  # (S, A) = (3, 2)
+Q_HAND = np.array(
+    [
+        [1.0, 2.0],
+        [4.0, -3.0],
+        [5.0, 7.0],
+    ]
+)  # (S, A) = (3, 2)
 
 
 def _as_action(a, name: str) -> int:
@@ -42,7 +45,8 @@ def _as_action(a, name: str) -> int:
     if isinstance(a, bool) or not isinstance(a, numbers.Integral):
         raise AssertionError(
             f"expected `{name}` to be an action index (an int), got {type(a).__name__}. "
-            "Return an action index such as int(np.argmax(q)), not the value Q or an array.")
+            "Return an action index such as int(np.argmax(q)), not the value Q or an array."
+        )
     return int(a)
 
 
@@ -60,15 +64,20 @@ def _leaves_input_alone(update, args, name: str):
         raise AssertionError(
             f"`{name}` changed the table it was given. The update must return a NEW table and "
             "leave its input as it was: copy first (Q_new = Q.copy()), change Q_new[s, a], "
-            "return Q_new.")
+            "return Q_new."
+        )
     if Q_out is Q_in:
         raise AssertionError(f"`{name}` returned the very array it was given; return a copy.")
     return Q_out
 
 
 # --------------------------------------------------------------------------- 04.epsilon_greedy
-eg = item("04.epsilon_greedy", function="epsilon_greedy", points=2,
-          description="SELECT-ACTION(Q, S, epsilon): explore with probability epsilon")
+eg = item(
+    "04.epsilon_greedy",
+    function="epsilon_greedy",
+    points=2,
+    description="SELECT-ACTION(Q, S, epsilon): explore with probability epsilon",
+)
 
 N_DRAWS = 8000
 
@@ -77,8 +86,10 @@ def _frequencies(epsilon_greedy, q, epsilon, seed):
     rng = np.random.default_rng(seed)
     counts = np.zeros(len(q))
     for _ in range(N_DRAWS):
-        a = _as_action(epsilon_greedy(q.copy(), epsilon=epsilon, rng=rng),
-                       "epsilon_greedy(q, epsilon=epsilon, rng=rng)")
+        a = _as_action(
+            epsilon_greedy(q.copy(), epsilon=epsilon, rng=rng),
+            "epsilon_greedy(q, epsilon=epsilon, rng=rng)",
+        )
         if not 0 <= a < len(q):
             raise AssertionError(f"epsilon_greedy returned action {a}, outside 0..{len(q) - 1}.")
         counts[a] += 1
@@ -94,58 +105,72 @@ def _binomial_ok(count, p, n=N_DRAWS, z=5.0):
 def epsilon_zero_is_greedy(epsilon_greedy):
     """epsilon = 0 always returns argmax_a Q(S, a), as an int."""
     rng = np.random.default_rng(0)
-    for q, best in ((np.array([0.5, 3.0, -1.0, 2.0]), 1), (np.array([-2.0, -7.0, -0.5]), 2),
-                    (np.array([10.0, 9.0]), 0)):
+    for q, best in (
+        (np.array([0.5, 3.0, -1.0, 2.0]), 1),
+        (np.array([-2.0, -7.0, -0.5]), 2),
+        (np.array([10.0, 9.0]), 0),
+    ):
         for _ in range(20):
-            a = _as_action(epsilon_greedy(q.copy(), epsilon=0.0, rng=rng),
-                           "epsilon_greedy(q, epsilon=0.0, rng=rng)")
-            assert a == best, ("with epsilon = 0 the action must be the greedy one, "
-                               "argmax_a q[a] (the largest value, not the smallest).")
+            a = _as_action(
+                epsilon_greedy(q.copy(), epsilon=0.0, rng=rng),
+                "epsilon_greedy(q, epsilon=0.0, rng=rng)",
+            )
+            assert a == best, (
+                "with epsilon = 0 the action must be the greedy one, "
+                "argmax_a q[a] (the largest value, not the smallest)."
+            )
 
 
 @eg.test
 def ties_go_to_the_lowest_index(epsilon_greedy):
     """epsilon = 0 with tied values: always the lowest tied action (the course's one rule)."""
     rng = np.random.default_rng(3)
-    for q, first in ((np.array([2.0, 5.0, 5.0, 5.0]), 1), (np.zeros(4), 0),
-                     (np.array([-1.0, -4.0, -1.0]), 0)):
+    for q, first in (
+        (np.array([2.0, 5.0, 5.0, 5.0]), 1),
+        (np.zeros(4), 0),
+        (np.array([-1.0, -4.0, -1.0]), 0),
+    ):
         for _ in range(50):  # random tie-breaking would pick another tied action sooner or later
-            a = _as_action(epsilon_greedy(q.copy(), epsilon=0.0, rng=rng),
-                           "epsilon_greedy(q, epsilon=0.0, rng=rng)")
+            a = _as_action(
+                epsilon_greedy(q.copy(), epsilon=0.0, rng=rng),
+                "epsilon_greedy(q, epsilon=0.0, rng=rng)",
+            )
             assert a == first, (
                 "when several actions share the largest value, the greedy choice must be the one "
                 "with the lowest index, every time (np.argmax returns the first maximiser); do "
-                "not draw among the tied actions at random.")
+                "not draw among the tied actions at random."
+            )
 
 
 @eg.test
 def epsilon_one_is_uniform_over_all_actions(epsilon_greedy):
-    """epsilon = 1 picks each of the |A| actions, the greedy one included, with probability 1/|A|.
-    """
+    """epsilon = 1 picks each of the |A| actions, the greedy one included, with prob. 1/|A|."""
     q = np.array([0.0, 5.0, 1.0, -2.0])  # greedy action 1
     counts = _frequencies(epsilon_greedy, q, 1.0, seed=1)
     for a in range(4):
         assert _binomial_ok(counts[a], 0.25), (
             f"with epsilon = 1 action {a} was chosen {int(counts[a])} times in {N_DRAWS} draws, "
             "far from uniform. Explore by drawing from ALL actions, rng.integers(len(q)); "
-            "do not leave the greedy action out.")
+            "do not leave the greedy action out."
+        )
 
 
 @eg.test
 def greedy_probability_in_between(epsilon_greedy):
-    """epsilon = 0.2, |A| = 4: P(greedy) = 1 - epsilon + epsilon/|A|, each other action epsilon/|A|.
-    """
+    """epsilon = 0.2, |A| = 4: P(greedy) = 1 - epsilon + epsilon/|A|, each other epsilon/|A|."""
     # P(greedy) = 0.8 + 0.2/4 = 0.85; P(other) = 0.2/4 = 0.05 each.
     q = np.array([-1.0, -3.0, -2.0, 4.0])  # greedy action 3
     counts = _frequencies(epsilon_greedy, q, 0.2, seed=2)
     assert _binomial_ok(counts[3], 0.85), (
         f"the greedy action was chosen {int(counts[3])} times in {N_DRAWS} draws with "
         "epsilon = 0.2; it should win with probability 1 - epsilon + epsilon/|A| (it can also "
-        "be drawn while exploring). Compare rng.random() < epsilon once per call.")
+        "be drawn while exploring). Compare rng.random() < epsilon once per call."
+    )
     for a in range(3):
         assert _binomial_ok(counts[a], 0.05), (
             f"non-greedy action {a} was chosen {int(counts[a])} times in {N_DRAWS} draws with "
-            "epsilon = 0.2; each should have probability epsilon/|A|.")
+            "epsilon = 0.2; each should have probability epsilon/|A|."
+        )
 
 
 @eg.test
@@ -156,73 +181,109 @@ def uses_the_rng_it_is_given(epsilon_greedy):
     for global_seed in (1, 2):
         np.random.seed(global_seed)  # a function that uses np.random.* would now differ
         rng = np.random.default_rng(7)
-        runs.append([_as_action(epsilon_greedy(q.copy(), epsilon=0.5, rng=rng),
-                                "epsilon_greedy(q, epsilon=0.5, rng=rng)")
-                     for _ in range(60)])
+        runs.append(
+            [
+                _as_action(
+                    epsilon_greedy(q.copy(), epsilon=0.5, rng=rng),
+                    "epsilon_greedy(q, epsilon=0.5, rng=rng)",
+                )
+                for _ in range(60)
+            ]
+        )
     assert runs[0] == runs[1], (
         "two runs with the same rng seed chose different actions: draw with rng.random() / "
-        "rng.integers(...), not np.random.* or random.*.")
+        "rng.integers(...), not np.random.* or random.*."
+    )
 
 
 # --------------------------------------------------------------------------- 04.q_learning_update
-qu = item("04.q_learning_update", function="q_learning_update", points=2,
-          description="Q(S,A) <- Q(S,A) + alpha [R + gamma max_a Q(S',a) - Q(S,A)], as a new table")
+qu = item(
+    "04.q_learning_update",
+    function="q_learning_update",
+    points=2,
+    description="Q(S,A) <- Q(S,A) + alpha [R + gamma max_a Q(S',a) - Q(S,A)], as a new table",
+)
 
 
 @qu.test
 def hand_worked_update(q_learning_update):
     """one update from a non-terminal S' (terminal left at its default) uses the max over S'."""
     # target = 1 + 0.9 * max(4, -3) = 4.6; Q(0, 1) = 2 + 0.5 * (4.6 - 2) = 3.3
-    Q = _updated(q_learning_update(Q_HAND.copy(), 0, 1, 1.0, 1, alpha=0.5, gamma=0.9),
-                 "q_learning_update")
+    Q = _updated(
+        q_learning_update(Q_HAND.copy(), 0, 1, 1.0, 1, alpha=0.5, gamma=0.9), "q_learning_update"
+    )
     expected = Q_HAND.copy()
     expected[0, 1] = 3.3
-    assert_array_close(Q, expected,
-                       name="q_learning_update(Q, 0, 1, 1.0, 1, alpha=0.5, gamma=0.9)",
-                       hint="the target is R + gamma * max_a Q[s_next, a] (the max over the row, "
-                            "not the action a you took); move Q[s, a] by alpha times the TD error "
-                            "and leave every other entry alone.")
+    assert_array_close(
+        Q,
+        expected,
+        name="q_learning_update(Q, 0, 1, 1.0, 1, alpha=0.5, gamma=0.9)",
+        hint="the target is R + gamma * max_a Q[s_next, a] (the max over the row, "
+        "not the action a you took); move Q[s, a] by alpha times the TD error "
+        "and leave every other entry alone.",
+    )
 
 
 @qu.test
 def no_bootstrap_from_terminal(q_learning_update):
     """when S' is terminal the target is R alone (Q(terminal, .) = 0), whatever Q[s_next] holds."""
     # target = 10 (no gamma * max Q[2] = 0.9 * 7); Q(1, 0) = 4 + 0.5 * (10 - 4) = 7
-    Q = _updated(q_learning_update(Q_HAND.copy(), 1, 0, 10.0, 2, True, alpha=0.5, gamma=0.9),
-                 "q_learning_update")
+    Q = _updated(
+        q_learning_update(Q_HAND.copy(), 1, 0, 10.0, 2, True, alpha=0.5, gamma=0.9),
+        "q_learning_update",
+    )
     expected = Q_HAND.copy()
     expected[1, 0] = 7.0
-    assert_array_close(Q, expected, name="the table after an update into a terminal state",
-                       hint="if terminal is True, do not add gamma * max Q[s_next]: the episode "
-                            "is over, so the target is just R.")
+    assert_array_close(
+        Q,
+        expected,
+        name="the table after an update into a terminal state",
+        hint="if terminal is True, do not add gamma * max Q[s_next]: the episode "
+        "is over, so the target is just R.",
+    )
 
 
 @qu.test
 def step_size_and_discount(q_learning_update):
-    """alpha and gamma enter as in the update of [D003]: alpha = 0.1, gamma = 0.5 on a second entry."""
+    """alpha and gamma enter as in [D003]'s update: alpha = 0.1, gamma = 0.5 on a second entry."""
     # target = -1 + 0.5 * max(5, 7) = 2.5; Q(1, 1) = -3 + 0.1 * (2.5 + 3) = -2.45
-    Q = _updated(q_learning_update(Q_HAND.copy(), 1, 1, -1.0, 2, False, alpha=0.1, gamma=0.5),
-                 "q_learning_update")
-    assert_scalar_close(np.asarray(Q)[1, 1], -2.45, name="Q[1, 1] after the update",
-                        hint="Q[s, a] + alpha * (R + gamma * max_a Q[s_next, a] - Q[s, a]); "
-                             "alpha multiplies the whole TD error, gamma only the next value.")
+    Q = _updated(
+        q_learning_update(Q_HAND.copy(), 1, 1, -1.0, 2, False, alpha=0.1, gamma=0.5),
+        "q_learning_update",
+    )
+    assert_scalar_close(
+        np.asarray(Q)[1, 1],
+        -2.45,
+        name="Q[1, 1] after the update",
+        hint="Q[s, a] + alpha * (R + gamma * max_a Q[s_next, a] - Q[s, a]); "
+        "alpha multiplies the whole TD error, gamma only the next value.",
+    )
 
 
 @qu.test
 def returns_a_new_table(q_learning_update):
     """the update returns a new table and leaves the table it was given unchanged."""
     # the same update as hand_worked_update: only the returned table holds Q(0, 1) = 3.3
-    Q = _leaves_input_alone(q_learning_update, ((0, 1, 1.0, 1), {"alpha": 0.5, "gamma": 0.9}),
-                            "q_learning_update")
+    Q = _leaves_input_alone(
+        q_learning_update, ((0, 1, 1.0, 1), {"alpha": 0.5, "gamma": 0.9}), "q_learning_update"
+    )
     expected = Q_HAND.copy()
     expected[0, 1] = 3.3
-    assert_array_close(Q, expected, name="the returned table",
-                       hint="return the copy with Q_new[s, a] moved towards the target.")
+    assert_array_close(
+        Q,
+        expected,
+        name="the returned table",
+        hint="return the copy with Q_new[s, a] moved towards the target.",
+    )
 
 
 # --------------------------------------------------------------------------- 04.sarsa_update
-su = item("04.sarsa_update", function="sarsa_update", points=2,
-          description="Q(S,A) <- Q(S,A) + alpha [R + gamma Q(S',A') - Q(S,A)], as a new table")
+su = item(
+    "04.sarsa_update",
+    function="sarsa_update",
+    points=2,
+    description="Q(S,A) <- Q(S,A) + alpha [R + gamma Q(S',A') - Q(S,A)], as a new table",
+)
 
 
 @su.test
@@ -230,66 +291,88 @@ def uses_the_next_action_not_the_max(sarsa_update):
     """the target uses Q(S', A') for the action A' actually chosen next, not max_a Q(S', a)."""
     # s=0, a=0, s_next=1, a_next=1: target = 1 + 0.9 * Q(1, 1) = 1 - 2.7 = -1.7;
     # Q(0, 0) = 1 + 0.5 * (-1.7 - 1) = -0.35.  (max or Q[s_next, a] would give Q(1, 0) = 4.)
-    Q = _updated(sarsa_update(Q_HAND.copy(), 0, 0, 1.0, 1, 1, alpha=0.5, gamma=0.9),
-                 "sarsa_update")
+    Q = _updated(sarsa_update(Q_HAND.copy(), 0, 0, 1.0, 1, 1, alpha=0.5, gamma=0.9), "sarsa_update")
     expected = Q_HAND.copy()
     expected[0, 0] = -0.35
-    assert_array_close(Q, expected, name="sarsa_update(Q, 0, 0, 1.0, 1, 1, alpha=0.5, gamma=0.9)",
-                       hint="SARSA bootstraps from Q[s_next, a_next], the action it will really "
-                            "take - not the max over actions (that is Q-learning) and not "
-                            "Q[s_next, a].")
+    assert_array_close(
+        Q,
+        expected,
+        name="sarsa_update(Q, 0, 0, 1.0, 1, 1, alpha=0.5, gamma=0.9)",
+        hint="SARSA bootstraps from Q[s_next, a_next], the action it will really "
+        "take - not the max over actions (that is Q-learning) and not "
+        "Q[s_next, a].",
+    )
 
 
 @su.test
 def second_hand_worked_update(sarsa_update):
     """alpha = 0.1, gamma = 0.5, A' = 0 where the max would pick action 1."""
     # target = 0 + 0.5 * Q(2, 0) = 2.5; Q(1, 1) = -3 + 0.1 * (2.5 + 3) = -2.45
-    Q = _updated(sarsa_update(Q_HAND.copy(), 1, 1, 0.0, 2, 0, False, alpha=0.1, gamma=0.5),
-                 "sarsa_update")
+    Q = _updated(
+        sarsa_update(Q_HAND.copy(), 1, 1, 0.0, 2, 0, False, alpha=0.1, gamma=0.5), "sarsa_update"
+    )
     expected = Q_HAND.copy()
     expected[1, 1] = -2.45
-    assert_array_close(Q, expected,
-                       name="sarsa_update(Q, 1, 1, 0.0, 2, 0, False, alpha=0.1, gamma=0.5)",
-                       hint="Q[s, a] + alpha * (R + gamma * Q[s_next, a_next] - Q[s, a]).")
+    assert_array_close(
+        Q,
+        expected,
+        name="sarsa_update(Q, 1, 1, 0.0, 2, 0, False, alpha=0.1, gamma=0.5)",
+        hint="Q[s, a] + alpha * (R + gamma * Q[s_next, a_next] - Q[s, a]).",
+    )
 
 
 @su.test
 def sarsa_no_bootstrap_from_terminal(sarsa_update):
     """when S' is terminal the target is R alone; A' is ignored."""
     # target = -100; Q(0, 1) = 2 + 0.5 * (-100 - 2) = -49
-    Q = _updated(sarsa_update(Q_HAND.copy(), 0, 1, -100.0, 2, 1, True, alpha=0.5, gamma=0.9),
-                 "sarsa_update")
+    Q = _updated(
+        sarsa_update(Q_HAND.copy(), 0, 1, -100.0, 2, 1, True, alpha=0.5, gamma=0.9), "sarsa_update"
+    )
     expected = Q_HAND.copy()
     expected[0, 1] = -49.0
-    assert_array_close(Q, expected, name="the table after an update into a terminal state",
-                       hint="if terminal is True the target is just R: no "
-                            "gamma * Q[s_next, a_next].")
+    assert_array_close(
+        Q,
+        expected,
+        name="the table after an update into a terminal state",
+        hint="if terminal is True the target is just R: no gamma * Q[s_next, a_next].",
+    )
 
 
 @su.test
 def sarsa_returns_a_new_table(sarsa_update):
     """the update returns a new table and leaves the table it was given unchanged."""
     # the same update as uses_the_next_action_not_the_max: Q(0, 0) = -0.35 in the returned table
-    Q = _leaves_input_alone(sarsa_update, ((0, 0, 1.0, 1, 1), {"alpha": 0.5, "gamma": 0.9}),
-                            "sarsa_update")
+    Q = _leaves_input_alone(
+        sarsa_update, ((0, 0, 1.0, 1, 1), {"alpha": 0.5, "gamma": 0.9}), "sarsa_update"
+    )
     expected = Q_HAND.copy()
     expected[0, 0] = -0.35
-    assert_array_close(Q, expected, name="the returned table",
-                       hint="return the copy with Q_new[s, a] moved towards the target.")
+    assert_array_close(
+        Q,
+        expected,
+        name="the returned table",
+        hint="return the copy with Q_new[s, a] moved towards the target.",
+    )
 
 
 # ------------------------------------------------------------------- 04.epsilon_greedy_policy
-ep = item("04.epsilon_greedy_policy", function="epsilon_greedy_policy", points=1,
-          description="pi(a|s) of the epsilon-greedy policy as an (S, A) matrix")
+ep = item(
+    "04.epsilon_greedy_policy",
+    function="epsilon_greedy_policy",
+    points=1,
+    description="pi(a|s) of the epsilon-greedy policy as an (S, A) matrix",
+)
 
 # Q_POLICY has no ties: greedy actions 1, 3, 0. By hand, with |A| = 4:
 #   epsilon = 0.2: 1 - 0.2 + 0.2/4 = 0.85 on the greedy action, 0.2/4 = 0.05 elsewhere
 #   epsilon = 0.4: 1 - 0.4 + 0.4/4 = 0.7  on the greedy action, 0.4/4 = 0.1  elsewhere
-Q_POLICY = np.array([
-    [1.0, 3.0, 2.0, -1.0],
-    [-1.0, -4.0, -0.5, 0.5],
-    [7.0, 0.0, 6.9, 6.0],
-])  # (S, A) = (3, 4)
+Q_POLICY = np.array(
+    [
+        [1.0, 3.0, 2.0, -1.0],
+        [-1.0, -4.0, -0.5, 0.5],
+        [7.0, 0.0, 6.9, 6.0],
+    ]
+)  # (S, A) = (3, 4)
 GREEDY_POLICY = np.array([1, 3, 0])
 
 
@@ -300,7 +383,8 @@ def _policy(epsilon_greedy_policy, Q, epsilon):
         got = pi.shape if isinstance(pi, np.ndarray) else type(pi).__name__
         raise AssertionError(
             f"epsilon_greedy_policy returned {got}; return the policy as an (S, A) = ({S}, {A}) "
-            "matrix of probabilities pi[s, a] (not the vector of greedy actions).")
+            "matrix of probabilities pi[s, a] (not the vector of greedy actions)."
+        )
     return pi
 
 
@@ -319,7 +403,8 @@ def rows_are_probabilities(epsilon_greedy_policy):
             raise AssertionError(
                 f"with epsilon = {epsilon} a row of the policy does not sum to 1 (or has an entry "
                 "outside [0, 1]). Account for all the probability: the greedy action gets the "
-                "exploiting 1 - epsilon AND its share of the exploring epsilon.")
+                "exploiting 1 - epsilon AND its share of the exploring epsilon."
+            )
 
 
 @ep.test
@@ -327,27 +412,35 @@ def greedy_probability_formula(epsilon_greedy_policy):
     """epsilon = 0.2, |A| = 4: 1 - epsilon + epsilon/|A| on the greedy action, epsilon/|A| on
     the others."""
     for epsilon in (0.2, 0.4):
-        assert_array_close(_policy(epsilon_greedy_policy, Q_POLICY, epsilon),
-                           _by_hand(GREEDY_POLICY, 4, epsilon),
-                           name=f"epsilon_greedy_policy(Q, epsilon={epsilon})",
-                           hint="exploring draws uniformly from ALL |A| actions, the greedy one "
-                                "included; exploiting takes the greedy action.")
+        assert_array_close(
+            _policy(epsilon_greedy_policy, Q_POLICY, epsilon),
+            _by_hand(GREEDY_POLICY, 4, epsilon),
+            name=f"epsilon_greedy_policy(Q, epsilon={epsilon})",
+            hint="exploring draws uniformly from ALL |A| actions, the greedy one "
+            "included; exploiting takes the greedy action.",
+        )
 
 
 @ep.test
 def epsilon_zero_is_one_hot(epsilon_greedy_policy):
     """epsilon = 0 gives the greedy policy: one 1 per row, at the largest Q."""
-    assert_array_equal(_policy(epsilon_greedy_policy, Q_POLICY, 0.0),
-                       np.eye(4)[GREEDY_POLICY], name="epsilon_greedy_policy(Q, epsilon=0.0)",
-                       hint="without exploration all the probability sits on argmax_a Q[s, a].")
+    assert_array_equal(
+        _policy(epsilon_greedy_policy, Q_POLICY, 0.0),
+        np.eye(4)[GREEDY_POLICY],
+        name="epsilon_greedy_policy(Q, epsilon=0.0)",
+        hint="without exploration all the probability sits on argmax_a Q[s, a].",
+    )
 
 
 @ep.test
 def epsilon_one_is_uniform(epsilon_greedy_policy):
     """epsilon = 1 gives the uniform policy 1/|A| whatever Q holds."""
-    assert_array_close(_policy(epsilon_greedy_policy, Q_POLICY, 1.0), np.full((3, 4), 0.25),
-                       name="epsilon_greedy_policy(Q, epsilon=1.0)",
-                       hint="with epsilon = 1 every action is drawn uniformly from all |A|.")
+    assert_array_close(
+        _policy(epsilon_greedy_policy, Q_POLICY, 1.0),
+        np.full((3, 4), 0.25),
+        name="epsilon_greedy_policy(Q, epsilon=1.0)",
+        hint="with epsilon = 1 every action is drawn uniformly from all |A|.",
+    )
 
 
 @ep.test
@@ -358,11 +451,14 @@ def ties_go_to_the_lowest_action(epsilon_greedy_policy):
     Q[2] = [5.0, 1.0, 5.0, 0.0]
     expected = _by_hand(np.array([0, 1, 0]), 4, 0.2)  # lowest tied actions 0, 1, 0
     for _ in range(3):  # random tie-breaking would differ between calls
-        assert_array_close(_policy(epsilon_greedy_policy, Q, 0.2), expected,
-                           name="epsilon_greedy_policy(Q, epsilon=0.2) with ties",
-                           hint="break ties toward the lowest action index (as SELECT-ACTION "
-                                "does) and give the greedy share to that one action, not split "
-                                "over the tied ones.")
+        assert_array_close(
+            _policy(epsilon_greedy_policy, Q, 0.2),
+            expected,
+            name="epsilon_greedy_policy(Q, epsilon=0.2) with ties",
+            hint="break ties toward the lowest action index (as SELECT-ACTION "
+            "does) and give the greedy share to that one action, not split "
+            "over the tied ones.",
+        )
 
 
 @ep.test
@@ -372,12 +468,17 @@ def does_not_modify_Q(epsilon_greedy_policy):
     epsilon_greedy_policy(Q, epsilon=0.2)
     assert np.array_equal(Q, Q_POLICY), (
         "epsilon_greedy_policy changed the Q-table it was given; build the policy in a new "
-        "array (np.full, np.zeros) and leave Q alone.")
+        "array (np.full, np.zeros) and leave Q alone."
+    )
 
 
 # --------------------------------------------------------------------------- 04.q_learning
-ql = item("04.q_learning", function="q_learning", points=3,
-          description="a whole epsilon-greedy Q-learning loop ([D003], Algorithm 1)")
+ql = item(
+    "04.q_learning",
+    function="q_learning",
+    points=3,
+    description="a whole epsilon-greedy Q-learning loop ([D003], Algorithm 1)",
+)
 
 _SMALL = {}
 
@@ -390,25 +491,45 @@ def _small_minegrid():
 
         env = MineGrid("small")
         mdp = env.to_mdp(gamma=0.9)
-        _SMALL.update(env=env, mdp=mdp, P=np.asarray(mdp.P), R=np.asarray(mdp.R),
-                      terminal=np.asarray(mdp.terminal), start=env.start_state,
-                      Q_star=solve_value_iteration(mdp, tol=1e-12).Q)
+        _SMALL.update(
+            env=env,
+            mdp=mdp,
+            P=np.asarray(mdp.P),
+            R=np.asarray(mdp.R),
+            terminal=np.asarray(mdp.terminal),
+            start=env.start_state,
+            Q_star=solve_value_iteration(mdp, tol=1e-12).Q,
+        )
     return _SMALL
 
 
 def _run(q_learning, seed, n_episodes=300, epsilon=0.1, **kwargs):
     m = _small_minegrid()
-    Q = q_learning(m["P"].copy(), m["R"].copy(), m["terminal"].copy(), m["start"], alpha=0.5,
-                   gamma=0.9, epsilon=epsilon, n_episodes=n_episodes, seed=seed, **kwargs)
+    Q = q_learning(
+        m["P"].copy(),
+        m["R"].copy(),
+        m["terminal"].copy(),
+        m["start"],
+        alpha=0.5,
+        gamma=0.9,
+        epsilon=epsilon,
+        n_episodes=n_episodes,
+        seed=seed,
+        **kwargs,
+    )
     S, A = m["R"].shape
     if Q is None:
         raise AssertionError("q_learning returned None: `return Q` at the end.")
     if not isinstance(Q, np.ndarray):
-        raise AssertionError(f"q_learning returned {type(Q).__name__}; return the learned Q-table "
-                             f"as a numpy array of shape (S, A) = ({S}, {A}).")
+        raise AssertionError(
+            f"q_learning returned {type(Q).__name__}; return the learned Q-table "
+            f"as a numpy array of shape (S, A) = ({S}, {A})."
+        )
     if Q.shape != (S, A):
-        raise AssertionError(f"q_learning returned an array of shape {Q.shape}; return the whole "
-                             f"Q-table, shape (S, A) = ({S}, {A}) (not V or the greedy actions).")
+        raise AssertionError(
+            f"q_learning returned an array of shape {Q.shape}; return the whole "
+            f"Q-table, shape (S, A) = ({S}, {A}) (not V or the greedy actions)."
+        )
     if not np.all(np.isfinite(Q)):
         raise AssertionError("Q contains NaN or inf; check the update and the initial table.")
     return Q
@@ -428,7 +549,8 @@ def greedy_policy_is_optimal_on_small_minegrid(q_learning):
             f"with seed {seed} the greedy policy of your Q takes a suboptimal action at "
             f"{[m['env'].state_name(int(s)) for s in bad]}. Check the update target "
             "(R + gamma * max_a Q[s_next, a]), that each episode starts at `start`, and that "
-            "S' is sampled from P[s, a].")
+            "S' is sampled from P[s, a]."
+        )
 
 
 @ql.test
@@ -437,10 +559,15 @@ def value_of_the_start_matches_dp(q_learning):
     m = _small_minegrid()
     Q = _run(q_learning, seed=2)
     # route right (-1), right (+1 power), down (-1), down (+100): -1 + 0.9*1 - 0.81*1 + 0.729*100
-    assert_scalar_close(Q[m["start"]].max(), -1 + 0.9 - 0.81 + 72.9, name="max_a Q[start, a]",
-                        rtol=0, atol=0.05,
-                        hint="use gamma in the target, use the reward R[s, a] of the step you "
-                             "took, and end the episode (no bootstrap) when S' is terminal.")
+    assert_scalar_close(
+        Q[m["start"]].max(),
+        -1 + 0.9 - 0.81 + 72.9,
+        name="max_a Q[start, a]",
+        rtol=0,
+        atol=0.05,
+        hint="use gamma in the target, use the reward R[s, a] of the step you "
+        "took, and end the episode (no bootstrap) when S' is terminal.",
+    )
 
 
 @ql.test
@@ -457,10 +584,15 @@ def max_steps_cuts_episodes_and_bootstraps(q_learning):
     Q = _run(q_learning, seed=4, n_episodes=200, epsilon=1.0, max_steps=1)
     expected = np.zeros_like(Q)
     expected[m["start"]] = [-1.9, -1.0, -1.0, -1.9]
-    assert_array_close(Q, expected, name="Q after 200 episodes of max_steps=1", atol=1e-6,
-                       hint="stop each episode after max_steps steps (not only at a terminal "
-                            "state); a cut episode did not end in a terminal state, so its last "
-                            "update still adds gamma * max_a Q[s_next, a].")
+    assert_array_close(
+        Q,
+        expected,
+        name="Q after 200 episodes of max_steps=1",
+        atol=1e-6,
+        hint="stop each episode after max_steps steps (not only at a terminal "
+        "state); a cut episode did not end in a terminal state, so its last "
+        "update still adds gamma * max_a Q[s_next, a].",
+    )
 
 
 @ql.test
@@ -470,7 +602,9 @@ def terminal_rows_stay_zero_and_seed_reproduces(q_learning):
     Q1, Q2 = _run(q_learning, seed=3, n_episodes=50), _run(q_learning, seed=3, n_episodes=50)
     assert np.all(np.asarray(Q1)[m["terminal"]] == 0.0), (
         "Q has non-zero entries in terminal states: start from zeros and never update a terminal "
-        "state (stop the episode when S' is terminal).")
+        "state (stop the episode when S' is terminal)."
+    )
     assert np.array_equal(Q1, Q2), (
         "two runs with the same seed gave different Q-tables: create one "
-        "rng = np.random.default_rng(seed) and draw everything from it.")
+        "rng = np.random.default_rng(seed) and draw everything from it."
+    )
