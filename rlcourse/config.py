@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 
+from rlcourse._types import T
+
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -20,6 +22,6 @@ def is_quick() -> bool:
     return os.environ.get("RLCOURSE_QUICK", "").strip().lower() in _TRUE
 
 
-def budget(full, quick):
+def budget(full: T, quick: T) -> T:
     """Return ``quick`` under ``RLCOURSE_QUICK=1`` and ``full`` otherwise."""
     return quick if is_quick() else full

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from rlcourse._types import ArrayLike, Axes
 from rlcourse.grid import ACTION_NAMES, ARROWS
 from rlcourse.validation import check_array, check_positive_int
 
@@ -55,19 +56,19 @@ def _grid_slice(env, mask: int, n_values: int, what: str) -> slice:
 
 
 def plot_values(
-    env_or_shape,
-    V,
-    policy=None,
-    ax=None,
+    env_or_shape: Any,
+    V: ArrayLike,
+    policy: ArrayLike | None = None,
+    ax: Axes | None = None,
     title: str | None = None,
     *,
     mask: int = 0,
-    visited=None,
+    visited: ArrayLike | None = None,
     cbar_label: str = "V",
     annotate: bool = True,
     cmap: str = "viridis",
     fmt: str = "{:.1f}",
-):
+) -> Axes:
     r"""Heat map of V over the grid, with the value in each cell and arrows for a policy.
 
     env_or_shape:
@@ -248,13 +249,13 @@ def _series(history, key: str) -> np.ndarray:
 
 
 def plot_convergence(
-    history,
+    history: Any,
     key: str = "delta",
-    ax=None,
+    ax: Axes | None = None,
     log: bool = True,
     label: str | None = None,
     **line_kwargs: Any,
-):
+) -> Axes:
     """Plot a per-iteration quantity, e.g. delta_k = max_s |V_{k+1}(s) - V_k(s)|.
 
     history: a DPResult / EvaluationResult (its ``.history``), a list of dicts (one per
@@ -300,7 +301,7 @@ def _per_episode(values) -> np.ndarray:
     return y
 
 
-def moving_average(values, window: int) -> np.ndarray:
+def moving_average(values: ArrayLike, window: int) -> np.ndarray:
     """Mean of each run of ``window`` consecutive values: length len(values) - window + 1."""
     x = _per_episode(values)  # (T,)
     window = check_positive_int(window, "window", 10)
@@ -311,14 +312,14 @@ def moving_average(values, window: int) -> np.ndarray:
 
 
 def plot_learning_curve(
-    values,
-    ax=None,
+    values: ArrayLike,
+    ax: Axes | None = None,
     window: int | None = None,
     label: str | None = None,
     xlabel: str = "episode",
     ylabel: str = "return",
     **line_kwargs: Any,
-):
+) -> Axes:
     """Raw per-episode values drawn faint, and their moving average over ``window`` episodes.
 
     ``window=None`` picks max(1, len(values) // 20). The average at episode t is the mean of
@@ -354,15 +355,15 @@ def plot_learning_curve(
 
 
 def plot_q_table(
-    Q,
+    Q: ArrayLike,
     states: Sequence[str] | None = None,
     actions: Sequence[str] | None = None,
-    ax=None,
+    ax: Axes | None = None,
     title: str | None = None,
     annotate: bool | None = None,
     fmt: str = "{:.1f}",
     cmap: str = "coolwarm",
-):
+) -> Axes:
     """The Q-table of [D003]: one row per state S_i, one column per action A_j, Q(S_i, A_j).
 
     ``states`` / ``actions`` name the rows / columns (e.g. ``env.state_names`` and

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 SeedLike = int | np.random.Generator | None
@@ -40,7 +42,7 @@ class _NoBar:
         pass
 
 
-def progress_bar(total: int, enabled: bool, desc: str):
+def progress_bar(total: int, enabled: bool, desc: str) -> Any:
     """A tqdm bar over ``total`` steps when ``enabled`` (``progress=True``), else a silent stand-in.
 
     Long loops (value iteration on big models, many training episodes) take ``progress=False``

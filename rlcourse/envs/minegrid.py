@@ -8,14 +8,18 @@ its values and policies.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from rlcourse._types import ArrayLike
 from rlcourse.grid import ACTION_NAMES, ARROW_GLYPHS, MOVES, PERPENDICULAR
 from rlcourse.validation import check_action, check_number, check_positive_int
+
+if TYPE_CHECKING:
+    from rlcourse.mdp.mdp import MDP
 
 __all__ = ["MineGrid", "LAYOUTS", "ACTION_NAMES", "TILES", "Outcome", "Route", "parse_layout"]
 
@@ -444,7 +448,7 @@ class MineGrid(gym.Env):
     DENSE_LIMIT_BYTES = 2**30
     """to_mdp() refuses a dense P larger than this (1 GiB) and suggests sparse=True."""
 
-    def to_mdp(self, *, gamma: float = 0.9, sparse: bool = False):
+    def to_mdp(self, *, gamma: float = 0.9, sparse: bool = False) -> MDP:
         """The exact model as an ``rlcourse.mdp.MDP``: P (S, A, S') dense, or CSR (S*A, S').
 
         P(s'|s,a) sums the slip outcomes; R(s,a) = sum_{s'} P(s'|s,a) r(s,a,s') is the expected
@@ -489,7 +493,7 @@ class MineGrid(gym.Env):
             P = P.toarray().reshape(S, A, S)  # (S, A, S')
         return MDP(P, R, terminal, gamma=gamma, states=self.state_names, actions=list(ACTION_NAMES))
 
-    def greedy_route(self, Q_or_pi, *, max_steps: int = 40) -> Route:
+    def greedy_route(self, Q_or_pi: ArrayLike, *, max_steps: int = 40) -> Route:
         """Follow argmax_a Q(s, a) (or a policy's most likely action) from the start.
 
         ``Q_or_pi`` is an (S, A) Q-table or policy; ties go to the lowest action index. Every
@@ -526,7 +530,9 @@ class MineGrid(gym.Env):
         return Route(tuple(states), tuple(actions), tuple(rewards), terminated)
 
     # ------------------------------------------------------------------ gymnasium API
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         """Start an episode on 'S' (or on ``options["state"]``); returns (obs, info)."""
         super().reset(seed=seed)
         s = self.start_state
@@ -556,7 +562,7 @@ class MineGrid(gym.Env):
             "steps": 0,
         }
 
-    def step(self, action):
+    def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
         """Move (maybe slipping); returns (obs, reward, terminated, truncated, info)."""
         if self._done:
             raise RuntimeError(
@@ -588,7 +594,7 @@ class MineGrid(gym.Env):
         return self.s, float(o.reward), bool(terminated), bool(truncated), info
 
     # ------------------------------------------------------------------ rendering
-    def render(self):
+    def render(self) -> str | np.ndarray | None:
         """ "ansi": the grid as text; "rgb_array": a (H*32, W*32, 3) uint8 image."""
         if self.render_mode is None:
             gym.logger.warn(
@@ -645,5 +651,5 @@ class MineGrid(gym.Env):
         img[rr, cc][robot] = self.ROBOT_COLOUR
         return img
 
-    def close(self):
+    def close(self) -> None:
         pass

@@ -8,13 +8,17 @@ the right end, so the returns are 0 or 1 as in the book.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
 from rlcourse.envs.minegrid import _check_options
+
+if TYPE_CHECKING:
+    from rlcourse.mdp.mdp import MDP
+    from rlcourse.mdp.mrp import MRP
 
 __all__ = ["RandomWalk"]
 
@@ -121,7 +125,7 @@ class RandomWalk(gym.Env):
         ]
 
     # ------------------------------------------------------------------ exact model
-    def to_mrp(self, *, gamma: float = 1.0):
+    def to_mrp(self, *, gamma: float = 1.0) -> MRP:
         """The exact model as an ``rlcourse.mdp.MRP`` (P (S, S'), R (S,) expected reward).
 
         It is :func:`rlcourse.mdp.random_walk_mrp` (the one definition of this chain), which the
@@ -133,7 +137,7 @@ class RandomWalk(gym.Env):
 
         return random_walk_mrp(self.n, gamma=gamma)
 
-    def to_mdp(self, *, gamma: float = 1.0):
+    def to_mdp(self, *, gamma: float = 1.0) -> MDP:
         """The exact model as an ``rlcourse.mdp.MDP`` with one action "walk": P (S, 1, S')."""
         from rlcourse.mdp import MDP
 
@@ -148,7 +152,9 @@ class RandomWalk(gym.Env):
         )
 
     # ------------------------------------------------------------------ gymnasium API
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         """Start in the middle (or in ``options["state"]``); returns (obs, info)."""
         super().reset(seed=seed)
         s = self.start_state
@@ -162,7 +168,7 @@ class RandomWalk(gym.Env):
         self._done = False
         return self.s, {"steps": 0}
 
-    def step(self, action):
+    def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
         """Walk one state left or right (probability 1/2 each).
 
         Returns (obs, reward, terminated, truncated, info).
@@ -183,7 +189,7 @@ class RandomWalk(gym.Env):
         return self.s, reward, terminated, False, {"steps": self.steps}
 
     # ------------------------------------------------------------------ rendering
-    def render(self):
+    def render(self) -> str | np.ndarray | None:
         """ "ansi": the row of states with the walker '*'; "rgb_array": an image of the row."""
         if self.render_mode is None:
             gym.logger.warn(
@@ -206,5 +212,5 @@ class RandomWalk(gym.Env):
             img[c // 4 : 3 * c // 4, x0 + c // 4 : x0 + 3 * c // 4] = (40, 40, 200)  # walker
         return img
 
-    def close(self):
+    def close(self) -> None:
         pass

@@ -9,8 +9,11 @@ and the student's own value there.
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
+
+from rlcourse._types import ArrayLike
 
 
 def _fail(message: str, hint: str | None) -> None:
@@ -29,8 +32,8 @@ def _index(idx) -> str:
 
 
 def assert_array_close(
-    actual,
-    expected,
+    actual: Any,
+    expected: ArrayLike,
     name: str = "result",
     hint: str | None = None,
     *,
@@ -75,15 +78,20 @@ def assert_array_close(
 
 
 def assert_array_equal(
-    actual, expected, name: str = "result", hint: str | None = None, *, allow_list: bool = False
+    actual: Any,
+    expected: ArrayLike,
+    name: str = "result",
+    hint: str | None = None,
+    *,
+    allow_list: bool = False,
 ) -> None:
     """Like :func:`assert_array_close` but exact (for integer actions, one-hot policies, masks)."""
     assert_array_close(actual, expected, name, hint, rtol=0.0, atol=0.0, allow_list=allow_list)
 
 
 def assert_scalar_close(
-    actual,
-    expected,
+    actual: Any,
+    expected: ArrayLike,
     name: str = "result",
     hint: str | None = None,
     *,

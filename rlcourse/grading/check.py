@@ -37,8 +37,9 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from rlcourse.grading.registry import Item, get_item
 
@@ -127,7 +128,7 @@ class BoundedBuffer(io.TextIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, s) -> int:
+    def write(self, s: str) -> int:
         s = s if isinstance(s, str) else str(s)
         room = max(0, self.limit - self.size)
         if room:
@@ -144,7 +145,7 @@ class BoundedBuffer(io.TextIOBase):
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float | None):
+def time_limit(seconds: float | None) -> Iterator[bool]:
     """Raise :class:`TestTimeout` in the body after ``seconds`` (main thread, POSIX only)."""
     usable = (
         seconds is not None
@@ -250,7 +251,10 @@ def explain_exception(exc: BaseException, fn: Callable, seconds: float | None = 
 
 
 def run_item(
-    it: Item, fn, time_limit_s: float | None = None, output_limit: int = OUTPUT_LIMIT
+    it: Item,
+    fn: Callable[..., Any] | None,
+    time_limit_s: float | None = None,
+    output_limit: int = OUTPUT_LIMIT,
 ) -> CheckReport:
     """Run every test of ``it`` on ``fn``; never raises (except KeyboardInterrupt)."""
     limit = it.time_limit if time_limit_s is None else time_limit_s
@@ -330,7 +334,11 @@ def grading_mode() -> bool:
 
 
 def check(
-    item_id: str, student_function, *, time_limit: float | None = None, quiet: bool = False
+    item_id: str,
+    student_function: Callable[..., Any] | None,
+    *,
+    time_limit: float | None = None,
+    quiet: bool = False,
 ) -> CheckReport:
     """Run the checks of item ``item_id`` (e.g. ``"02.policy_evaluation"``) on your function.
 

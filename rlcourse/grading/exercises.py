@@ -38,6 +38,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 BEGIN = re.compile(
     r"^(?P<indent>[ \t]*)###\s*BEGIN SOLUTION\b[ \t]*[:\-\u2013\u2014]?[ \t]*(?P<what>.*?)\s*$"
@@ -124,7 +125,7 @@ def _cell_id(cell, chapter: str, index: int) -> str:
     return hashlib.sha1(f"rlcourse-{chapter}-{index}".encode()).hexdigest()[:12]
 
 
-def exercise_notebook(solution, chapter: str, name: str = "solution"):
+def exercise_notebook(solution: Any, chapter: str, name: str = "solution") -> Any:
     """The exercise NotebookNode for a solution NotebookNode (pure; nothing is written)."""
     import nbformat
     from nbformat.v4 import new_notebook

@@ -37,9 +37,10 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_TIMEOUT = 60.0
 _FILENAME_CHAPTER = re.compile(r"(?<!\d)(\d{2})_")
@@ -77,7 +78,7 @@ class NotebookResult:
     seconds: float = 0.0
 
 
-def detect_chapter(nb, path: str | os.PathLike, fallback: str | None = None) -> str | None:
+def detect_chapter(nb: Any, path: str | os.PathLike, fallback: str | None = None) -> str | None:
     """Chapter "NN" from metadata rlcourse.chapter, else the file name's NN_ prefix, else
     ``fallback``."""
     try:
@@ -131,7 +132,7 @@ def find_notebooks(paths: list[str | os.PathLike]) -> list[Path]:
     return list(unique.values())
 
 
-def read_submission(path: Path):
+def read_submission(path: Path) -> Any:
     """The notebook as a dict-like with a list of cells; lenient about schema details.
 
     Editors other than Jupyter sometimes save notebooks that nbformat's validator rejects (a
@@ -192,7 +193,7 @@ class _Submission:
                 self.finished.extend(replay[i + 1 :])
                 return self.recover()
 
-    def run_cells(self, nb) -> None:
+    def run_cells(self, nb: Any) -> None:
         for index, cell in enumerate(nb.get("cells", [])):
             if cell.get("cell_type") != "code":
                 continue
@@ -336,7 +337,7 @@ def write_json_atomic(path: str | os.PathLike, document: dict) -> None:
 
 
 def grade_notebooks(
-    paths,
+    paths: Iterable[str | os.PathLike],
     timeout: float = DEFAULT_TIMEOUT,
     chapter: str | None = None,
     out: str | os.PathLike | None = None,

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 ITEM_ID = re.compile(r"^(\d{2})\.([A-Za-z_][A-Za-z0-9_]*)$")
 
@@ -72,7 +73,7 @@ class Item:
 
     def test(
         self, fn: TestFunction | None = None, *, title: str | None = None, weight: float = 1.0
-    ):
+    ) -> Any:
         """Decorator adding a test: ``@my_item.test`` or ``@my_item.test(weight=2)``."""
 
         def register(f: TestFunction) -> TestFunction:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from rlcourse._types import ArrayLike, Transitions
 from rlcourse.mdp import _fast
 from rlcourse.mdp._common import arrays_only
 from rlcourse.validation import check_array, check_gamma, check_policy, check_terminal
@@ -81,7 +82,7 @@ def _values(V, S: int, terminal: np.ndarray) -> np.ndarray:
     return np.where(terminal, 0.0, V) if terminal.any() else V  # terminal states are worth 0
 
 
-def expected_next_value(P, V: np.ndarray, S: int, A: int) -> np.ndarray:
+def expected_next_value(P: Transitions, V: np.ndarray, S: int, A: int) -> np.ndarray:
     """sum_s2 P(s2|s, a) V(s2) for every (s, a): shape (S, A).
 
     One (S*A, S) @ (S,) product: a reshape view for dense P, a CSR product for sparse P.
@@ -91,7 +92,9 @@ def expected_next_value(P, V: np.ndarray, S: int, A: int) -> np.ndarray:
 
 
 @arrays_only(use_instead="q_from_v(mdp.P, mdp.R, V, mdp.terminal, gamma=mdp.gamma)")
-def q_from_v(P, R, V, terminal=None, *, gamma: float) -> np.ndarray:
+def q_from_v(
+    P: Transitions, R: ArrayLike, V: ArrayLike, terminal: ArrayLike | None = None, *, gamma: float
+) -> np.ndarray:
     """Q(s, a) = R(s, a) + gamma sum_s2 P(s2|s, a) V(s2), shape (S, A); Q[terminal] = 0.
 
     V is read as 0 at terminal states (they are never backed up from).
@@ -106,7 +109,7 @@ def q_from_v(P, R, V, terminal=None, *, gamma: float) -> np.ndarray:
 
 
 @arrays_only(use_instead="MRP.from_policy(mdp, pi)")
-def induced_mrp(P, R, pi) -> tuple[np.ndarray, np.ndarray]:
+def induced_mrp(P: Transitions, R: ArrayLike, pi: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """The MRP that a fixed policy pi induces: (P_pi, R_pi) ([D001], "Policy evaluation").
 
         P^pi(s2|s) = sum_a pi(a|s) P(s2|s, a)    shape (S, S) (sparse CSR for sparse P)
@@ -134,7 +137,15 @@ def induced_mrp(P, R, pi) -> tuple[np.ndarray, np.ndarray]:
 
 
 @arrays_only(use_instead="bellman_expectation(mdp.P, mdp.R, pi, V, mdp.terminal, gamma=mdp.gamma)")
-def bellman_expectation(P, R, pi, V, terminal=None, *, gamma: float) -> np.ndarray:
+def bellman_expectation(
+    P: Transitions,
+    R: ArrayLike,
+    pi: ArrayLike,
+    V: ArrayLike,
+    terminal: ArrayLike | None = None,
+    *,
+    gamma: float,
+) -> np.ndarray:
     """(T^pi V)(s) = sum_a pi(a|s) [R(s, a) + gamma sum_s2 P(s2|s, a) V(s2)]; 0 at terminals.
 
     One sweep of iterative policy evaluation.
@@ -145,7 +156,9 @@ def bellman_expectation(P, R, pi, V, terminal=None, *, gamma: float) -> np.ndarr
 
 
 @arrays_only(use_instead="bellman_optimality(mdp.P, mdp.R, V, mdp.terminal, gamma=mdp.gamma)")
-def bellman_optimality(P, R, V, terminal=None, *, gamma: float) -> np.ndarray:
+def bellman_optimality(
+    P: Transitions, R: ArrayLike, V: ArrayLike, terminal: ArrayLike | None = None, *, gamma: float
+) -> np.ndarray:
     """(T* V)(s) = max_a [R(s, a) + gamma sum_s2 P(s2|s, a) V(s2)]; 0 at terminals.
 
     One sweep of value iteration. Sparse models with at least 1,024 states switch to
@@ -161,7 +174,7 @@ def bellman_optimality(P, R, V, terminal=None, *, gamma: float) -> np.ndarray:
 
 
 @arrays_only(use_instead="greedy_policy(Q) with a Q-table")
-def greedy_policy(Q) -> np.ndarray:
+def greedy_policy(Q: ArrayLike) -> np.ndarray:
     """The deterministic greedy policy pi(s) = argmax_a Q(s, a) as one-hot rows, shape (S, A).
 
     Ties go to the lowest action index (as ``np.argmax``), the one tie-breaking rule of the

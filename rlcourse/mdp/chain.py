@@ -28,6 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
+from rlcourse._types import ArrayLike, StartLike, Transitions
 from rlcourse.mdp._common import arrays_only, check_names, reject_model, state_index, state_label
 from rlcourse.utils import SeedLike, as_generator
 from rlcourse.validation import check_array, check_gamma, check_nonnegative_int, check_rows
@@ -59,7 +60,7 @@ def _rewards(rewards) -> np.ndarray:
     return r  # (T,)
 
 
-def discounted_return(rewards, *, gamma: float) -> float:
+def discounted_return(rewards: ArrayLike, *, gamma: float) -> float:
     """G_0 = sum_{k=0}^{T-1} gamma^k r_k  ([D001], "Return").
 
     ``rewards[k]`` is the reward of step k (R_k in [D001]); an empty list gives 0.0.
@@ -72,7 +73,7 @@ def discounted_return(rewards, *, gamma: float) -> float:
     return G
 
 
-def returns(rewards, *, gamma: float) -> np.ndarray:
+def returns(rewards: ArrayLike, *, gamma: float) -> np.ndarray:
     """G_t for every t of an episode, by the backward recursion G_t = r_t + gamma G_{t+1}.
 
     ``rewards`` has length T; G_T = 0 (the episode has ended). Returns a new array, shape (T,);
@@ -142,7 +143,7 @@ def _start_distribution(mu0, S: int, names: Sequence | None = None) -> np.ndarra
 
 
 @arrays_only(use_instead="chain.distribution(mu0, n)")
-def n_step_distribution(P, mu0, n: int) -> np.ndarray:
+def n_step_distribution(P: Transitions, mu0: ArrayLike, n: int) -> np.ndarray:
     """mu_n = mu0 P^n: the distribution of s_n when s_0 ~ mu0 ([D001], "Markov process").
 
     ``P`` (S, S), ``mu0`` a distribution (S,) (or a start state index: a point mass), ``n`` an
@@ -158,7 +159,7 @@ def n_step_distribution(P, mu0, n: int) -> np.ndarray:
 
 
 @arrays_only(use_instead="chain.stationary()")
-def stationary_distribution(P) -> np.ndarray:
+def stationary_distribution(P: Transitions) -> np.ndarray:
     """The stationary distribution: mu P = mu, sum(mu) = 1, shape (S,).
 
     It is unique iff the chain has exactly one closed communicating class (periodic chains are
@@ -206,7 +207,7 @@ class MarkovChain:
         "s0", "s1", ...
     """
 
-    def __init__(self, P, states: Sequence[str] | None = None):
+    def __init__(self, P: Transitions, states: Sequence[str] | None = None):
         reject_model(P, "MarkovChain(P)", "the model's own methods (it is already built)")
         P = _square(P)
         self.P = P
@@ -214,7 +215,7 @@ class MarkovChain:
         self.states = check_names(states, self.n_states, "state", "s")
         _check_chain_rows(P, lambda i: state_label(self.states, i))
 
-    def sample(self, start, n_steps: int, *, seed: SeedLike = None) -> np.ndarray:
+    def sample(self, start: StartLike, n_steps: int, *, seed: SeedLike = None) -> np.ndarray:
         """Simulate s_0 = start, s_1, ..., s_{n_steps}; returns an int array (n_steps + 1,)."""
         n_steps = check_nonnegative_int(n_steps, "n_steps", 10)
         rng = as_generator(seed)
@@ -227,7 +228,7 @@ class MarkovChain:
             s[t + 1] = min(nxt, self.n_states - 1)  # guard round-off at the top of the CDF
         return s
 
-    def distribution(self, mu0, n: int) -> np.ndarray:
+    def distribution(self, mu0: ArrayLike, n: int) -> np.ndarray:
         """mu_n = mu0 P^n (:func:`n_step_distribution`); ``mu0`` may also be a state name."""
         n = check_nonnegative_int(n, "n", 3)
         return n_step_distribution(self.P, _start_distribution(mu0, self.n_states, self.states), n)

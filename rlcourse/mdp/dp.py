@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
+from rlcourse._types import ArrayLike, Transitions
 from rlcourse.mdp._common import arrays_only, describe_states, state_graph, states_not_reaching
 from rlcourse.mdp.bellman import (
     TIE_TOL,
@@ -65,7 +66,7 @@ def _q(mdp: MDP, V: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------------------ on an MDP
 def evaluate_policy(
-    mdp: MDP, pi, *, method: str = "exact", tol: float = 1e-10, max_iter: int = 10_000
+    mdp: MDP, pi: ArrayLike, *, method: str = "exact", tol: float = 1e-10, max_iter: int = 10_000
 ) -> EvaluationResult:
     """V^pi and Q^pi of a fixed policy pi (S, A) on ``mdp``.
 
@@ -117,7 +118,7 @@ def evaluate_policy(
         )
 
 
-def policy_improvement(Q, pi) -> np.ndarray:
+def policy_improvement(Q: ArrayLike, pi: ArrayLike) -> np.ndarray:
     """The greedy one-hot policy w.r.t. Q (S, A) that keeps pi's action where it is already greedy.
 
     Keeping the old action when Q(s, old) is within 1e-12 of max_a Q(s, a) stops policy
@@ -135,7 +136,9 @@ def policy_improvement(Q, pi) -> np.ndarray:
     return new
 
 
-def solve_policy_iteration(mdp: MDP, *, pi0=None, max_iter: int = 1_000) -> DPResult:
+def solve_policy_iteration(
+    mdp: MDP, *, pi0: ArrayLike | None = None, max_iter: int = 1_000
+) -> DPResult:
     """Policy iteration ([D001]): evaluate exactly, improve greedily, until pi is stable.
 
         pi_0 = pi0 (default: the uniform random policy, which reaches a terminal state whenever
@@ -197,7 +200,12 @@ _DIVERGENCE_SWEEPS = 200  # gamma = 1: this many sweeps with the same growth = v
 
 
 def solve_value_iteration(
-    mdp: MDP, *, tol: float = 1e-8, max_iter: int = 100_000, V0=None, progress: bool = False
+    mdp: MDP,
+    *,
+    tol: float = 1e-8,
+    max_iter: int = 100_000,
+    V0: ArrayLike | None = None,
+    progress: bool = False,
 ) -> DPResult:
     """Value iteration: Jacobi sweeps V_{k+1} = max_a [R + gamma P V_k] = T* V_k.
 
@@ -341,7 +349,15 @@ def _model(P, R, terminal, gamma) -> MDP:
 
 
 @arrays_only(use_instead="evaluate_policy(mdp, pi)")
-def policy_evaluation(P, R, pi, terminal=None, *, gamma: float, tol: float = 1e-10) -> np.ndarray:
+def policy_evaluation(
+    P: Transitions,
+    R: ArrayLike,
+    pi: ArrayLike,
+    terminal: ArrayLike | None = None,
+    *,
+    gamma: float,
+    tol: float = 1e-10,
+) -> np.ndarray:
     """V^pi (S,) by iterative policy evaluation: Bellman expectation sweeps from V_0 = 0,
 
         V_{k+1}(s) = sum_a pi(a|s) [R(s, a) + gamma sum_s2 P(s2|s, a) V_k(s2)],  0 at terminals,
@@ -357,7 +373,9 @@ def policy_evaluation(P, R, pi, terminal=None, *, gamma: float, tol: float = 1e-
 
 
 @arrays_only(use_instead="solve_policy_iteration(mdp)")
-def policy_iteration(P, R, terminal=None, *, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+def policy_iteration(
+    P: Transitions, R: ArrayLike, terminal: ArrayLike | None = None, *, gamma: float
+) -> tuple[np.ndarray, np.ndarray]:
     """(V*, pi*) by policy iteration from the uniform random policy ([D001]):
 
         repeat: V <- exact value of pi;  pi' <- greedy w.r.t. Q = R + gamma P V
@@ -373,7 +391,12 @@ def policy_iteration(P, R, terminal=None, *, gamma: float) -> tuple[np.ndarray, 
 
 @arrays_only(use_instead="solve_value_iteration(mdp)")
 def value_iteration(
-    P, R, terminal=None, *, gamma: float, tol: float = 1e-8
+    P: Transitions,
+    R: ArrayLike,
+    terminal: ArrayLike | None = None,
+    *,
+    gamma: float,
+    tol: float = 1e-8,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(V, pi) by value iteration: V_{k+1} = max_a [R + gamma P V_k] from V_0 = 0, stopped when
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from rlcourse._types import ArrayLike, StartLike, Transitions
 from rlcourse.mdp._common import arrays_only, describe_states, state_graph, states_not_reaching
 from rlcourse.mdp.bellman import greedy_policy
 from rlcourse.mdp.mdp import MDP
@@ -42,7 +43,7 @@ def _successors(mdp: MDP, s: int, a: int) -> np.ndarray:
     return np.flatnonzero(mdp.P[s, a] > 0)
 
 
-def reachable_states(mdp: MDP, pi, start: int) -> np.ndarray:
+def reachable_states(mdp: MDP, pi: ArrayLike, start: int) -> np.ndarray:
     """States reachable from ``start`` when acting with ``pi`` (S, A) in ``mdp`` (any positive
     probability), in order of discovery; terminal states are included but not expanded."""
     if not isinstance(mdp, MDP):
@@ -64,7 +65,7 @@ def reachable_states(mdp: MDP, pi, start: int) -> np.ndarray:
 
 
 def suboptimal_reachable_states(
-    Q, Q_star, mdp: MDP, start: int, *, tol: float = 1e-9
+    Q: ArrayLike, Q_star: ArrayLike, mdp: MDP, start: int, *, tol: float = 1e-9
 ) -> np.ndarray:
     """Non-terminal states, reachable from ``start`` under the greedy policy of ``Q``, whose
     greedy action is not optimal: Q*(s, argmax_a Q(s, a)) < max_a Q*(s, a) - tol.
@@ -97,14 +98,16 @@ def suboptimal_reachable_states(
     return np.sort(states[bad])
 
 
-def greedy_is_optimal(Q, Q_star, mdp: MDP, start: int, *, tol: float = 1e-9) -> bool:
+def greedy_is_optimal(
+    Q: ArrayLike, Q_star: ArrayLike, mdp: MDP, start: int, *, tol: float = 1e-9
+) -> bool:
     """True when Q's greedy policy takes an optimal action (under Q*) at every state it reaches
     from ``start`` (see :func:`suboptimal_reachable_states`)."""
     return len(suboptimal_reachable_states(Q, Q_star, mdp, start, tol=tol)) == 0
 
 
 @arrays_only(use_instead="on_policy_distribution(mrp.P, mrp.terminal, start)")
-def on_policy_distribution(P, terminal, start) -> np.ndarray:
+def on_policy_distribution(P: Transitions, terminal: ArrayLike, start: StartLike) -> np.ndarray:
     """mu(s) = eta(s) / sum eta: the share of the time steps an episode spends in s.
 
     ``P`` (S, S) is the chain a policy induces (``induced_mrp``'s P_pi, or an MRP's P),

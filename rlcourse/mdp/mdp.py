@@ -13,9 +13,12 @@ Sparse models are stored as CSR float64 and are never made dense, not even to va
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import scipy.sparse as sp
 
+from rlcourse._types import ArrayLike, Transitions
 from rlcourse.mdp._common import (
     action_label,
     check_names,
@@ -51,7 +54,16 @@ class MDP:
     Attributes: P, R, gamma, terminal, states, actions, n_states, n_actions, is_sparse.
     """
 
-    def __init__(self, P, R, terminal=None, *, gamma: float, states=None, actions=None):
+    def __init__(
+        self,
+        P: Transitions,
+        R: ArrayLike,
+        terminal: ArrayLike | None = None,
+        *,
+        gamma: float,
+        states: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
+    ):
         reject_model(P, "MDP(P, R, terminal, gamma=...)", "the model itself (it is already built)")
         R = check_array(R, "R", "an (S, A) array of expected rewards r(s, a)")
         if R.ndim != 2:
@@ -131,7 +143,7 @@ class MDP:
                     "use gamma < 1, or mark a terminal state reachable from every state."
                 )
 
-    def check_policy(self, pi) -> np.ndarray:
+    def check_policy(self, pi: ArrayLike) -> np.ndarray:
         """``pi`` as a float (S, A) array after checking every row is a distribution over actions.
 
         Raises a ValueError naming the first bad state and action (wrong shape, non-finite,

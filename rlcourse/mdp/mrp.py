@@ -29,6 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from rlcourse._types import ArrayLike, StartLike, Transitions
 from rlcourse.mdp._common import (
     arrays_only,
     check_names,
@@ -70,7 +71,15 @@ class MRP:
     states : list of str, optional
     """
 
-    def __init__(self, P, R, terminal=None, *, gamma: float, states: Sequence[str] | None = None):
+    def __init__(
+        self,
+        P: Transitions,
+        R: ArrayLike,
+        terminal: ArrayLike | None = None,
+        *,
+        gamma: float,
+        states: Sequence[str] | None = None,
+    ):
         reject_model(
             P, "MRP(P, R, terminal, gamma=...)", "MRP.from_policy(mdp, pi) for the MRP of a policy"
         )
@@ -116,7 +125,7 @@ class MRP:
                 )
 
     @classmethod
-    def from_policy(cls, mdp, pi) -> MRP:
+    def from_policy(cls, mdp, pi: ArrayLike) -> MRP:
         """The MRP (S, P^pi, R^pi, gamma) that a fixed policy induces on ``mdp`` ([D001]).
 
         P^pi(s2|s) = sum_a pi(a|s) P(s2|s, a),  R^pi(s) = sum_a pi(a|s) R(s, a)  (the arrays
@@ -172,7 +181,7 @@ class MRP:
         return EvaluationResult(V=V, Q=None, iterations=max_iter, history=history, converged=False)
 
     def sample_episode(
-        self, start, *, seed: SeedLike = None, max_steps: int = 1000
+        self, start: StartLike, *, seed: SeedLike = None, max_steps: int = 1000
     ) -> tuple[np.ndarray, np.ndarray]:
         """Simulate from ``start`` until a terminal state or ``max_steps`` steps.
 
@@ -201,7 +210,7 @@ class MRP:
         return f"MRP(n_states={self.n_states}, gamma={self.gamma}, sparse={self.is_sparse})"
 
 
-def solve_values(P, R: np.ndarray, gamma: float, terminal: np.ndarray) -> np.ndarray:
+def solve_values(P: Transitions, R: np.ndarray, gamma: float, terminal: np.ndarray) -> np.ndarray:
     """Solve (I - gamma P_NN) V_N = R_N over non-terminal states N; V = 0 at terminals.
 
     ``P`` is (S, S) dense or sparse (scipy.sparse.linalg.spsolve then, never densified). The
@@ -224,7 +233,9 @@ def solve_values(P, R: np.ndarray, gamma: float, terminal: np.ndarray) -> np.nda
 
 
 @arrays_only(use_instead="mrp.value_closed_form()")
-def mrp_value(P, R, terminal=None, *, gamma: float) -> np.ndarray:
+def mrp_value(
+    P: Transitions, R: ArrayLike, terminal: ArrayLike | None = None, *, gamma: float
+) -> np.ndarray:
     """The MRP's values in closed form, V = (I - gamma P)^{-1} R ([D001], "Value function").
 
     ``P`` (S, S), ``R`` (S,), ``terminal`` optional (bool mask or indices; their V is 0). Solved
@@ -236,7 +247,14 @@ def mrp_value(P, R, terminal=None, *, gamma: float) -> np.ndarray:
 
 
 @arrays_only(use_instead="mrp.value_iterative()")
-def mrp_value_iterative(P, R, terminal=None, *, gamma: float, tol: float = 1e-10) -> np.ndarray:
+def mrp_value_iterative(
+    P: Transitions,
+    R: ArrayLike,
+    terminal: ArrayLike | None = None,
+    *,
+    gamma: float,
+    tol: float = 1e-10,
+) -> np.ndarray:
     """The MRP's values by repeated Bellman backups V_{k+1} = R + gamma P V_k from V_0 = 0.
 
     Stops when max_s |V_{k+1}(s) - V_k(s)| < ``tol`` and returns V_{k+1}, shape (S,); V = 0 at

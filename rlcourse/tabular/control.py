@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rlcourse._types import ArrayLike, EnvOrModel, StartLike, Transitions
 from rlcourse.mdp._common import arrays_only
 from rlcourse.mdp.bellman import greedy_policy
 from rlcourse.tabular.episodes import make_stepper, refuse_terminal_start
@@ -76,7 +77,7 @@ __all__ = [
 # ----------------------------------------------------------------------------------------
 # Acting.
 # ----------------------------------------------------------------------------------------
-def epsilon_greedy(q, *, epsilon: float, rng: np.random.Generator) -> int:
+def epsilon_greedy(q: ArrayLike, *, epsilon: float, rng: np.random.Generator) -> int:
     """SELECT-ACTION(Q, S, epsilon) of [D003]'s pseudocode, for one row q = Q(S, .) (A,).
 
     With probability epsilon: an action drawn uniformly from all A actions (the greedy one
@@ -108,7 +109,7 @@ def _action_values(q) -> np.ndarray:
     return q
 
 
-def epsilon_greedy_policy(Q, *, epsilon: float) -> np.ndarray:
+def epsilon_greedy_policy(Q: ArrayLike, *, epsilon: float) -> np.ndarray:
     """The epsilon-greedy policy of a Q-table as probabilities pi(a|s), shape (S, A).
 
         pi(a|s) = 1 - epsilon + epsilon / A   for a = argmax_a Q(s, a) (lowest index on ties)
@@ -153,7 +154,7 @@ def _check_step(Q, s, a, s_next, r):
 
 
 def q_learning_update(
-    Q,
+    Q: ArrayLike,
     s: int,
     a: int,
     r: float,
@@ -178,7 +179,7 @@ def q_learning_update(
 
 
 def sarsa_update(
-    Q,
+    Q: ArrayLike,
     s: int,
     a: int,
     r: float,
@@ -385,12 +386,12 @@ def _td_control(
 
 
 def train_q_learning(
-    env_or_model,
+    env_or_model: EnvOrModel,
     config: QLearningConfig | None = None,
     *,
     seed: SeedLike,
-    Q0=None,
-    start=None,
+    Q0: ArrayLike | None = None,
+    start: StartLike | None = None,
     stop_when: Callable[[np.ndarray], bool] | None = None,
     check_every: int = 10,
     progress: bool = False,
@@ -417,12 +418,12 @@ def train_q_learning(
 
 
 def train_sarsa(
-    env_or_model,
+    env_or_model: EnvOrModel,
     config: SarsaConfig | None = None,
     *,
     seed: SeedLike,
-    Q0=None,
-    start=None,
+    Q0: ArrayLike | None = None,
+    start: StartLike | None = None,
     stop_when: Callable[[np.ndarray], bool] | None = None,
     check_every: int = 10,
     progress: bool = False,
@@ -466,9 +467,9 @@ def _model_loop(
 
 @arrays_only(use_instead="train_q_learning(mdp, seed=..., start=...)")
 def q_learning(
-    P,
-    R,
-    terminal,
+    P: Transitions,
+    R: ArrayLike,
+    terminal: ArrayLike,
     start: int,
     *,
     alpha: float,
@@ -493,9 +494,9 @@ def q_learning(
 
 @arrays_only(use_instead="train_sarsa(mdp, seed=..., start=...)")
 def sarsa(
-    P,
-    R,
-    terminal,
+    P: Transitions,
+    R: ArrayLike,
+    terminal: ArrayLike,
     start: int,
     *,
     alpha: float,

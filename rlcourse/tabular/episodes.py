@@ -19,9 +19,11 @@ is where the episode stopped), ``actions = [A_0, ..., A_{T-1}]`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from rlcourse._types import ArrayLike, EnvOrModel, EpisodeLike, StartLike
 from rlcourse.utils import SeedLike, as_generator
 from rlcourse.validation import (
     check_array,
@@ -50,7 +52,7 @@ class Episode:
         return len(self.rewards)
 
 
-def as_episode(episode) -> tuple[list[int], list[float]]:
+def as_episode(episode: EpisodeLike) -> tuple[list[int], list[float]]:
     """(states, rewards) of an :class:`Episode` or of a ``(states, rewards)`` pair, checked.
 
     ``states`` has one entry more than ``rewards`` (S_0 .. S_T and R_1 .. R_T).
@@ -96,7 +98,7 @@ def as_episode(episode) -> tuple[list[int], list[float]]:
 class _EnvStepper:
     """Steps ``env.unwrapped`` of a gymnasium env with Discrete spaces."""
 
-    def __init__(self, env):
+    def __init__(self, env: Any):
         from gymnasium import spaces
 
         raw = getattr(env, "unwrapped", env)
@@ -134,7 +136,7 @@ class _EnvStepper:
 class _ModelStepper:
     """Samples S' ~ P(.|S, A) and R = R(S, A) from an rlcourse MRP or MDP."""
 
-    def __init__(self, model, start=None):
+    def __init__(self, model, start: StartLike | None = None):
         P, R = model.P, np.asarray(model.R, dtype=float)
         if R.ndim == 1:  # MRP: one implicit action
             R = R[:, None]  # (S, 1)
@@ -224,7 +226,7 @@ def _is_model(obj) -> bool:
     return hasattr(obj, "P") and hasattr(obj, "R") and not hasattr(obj, "step")
 
 
-def refuse_terminal_start(stepper, everywhere: bool) -> None:
+def refuse_terminal_start(stepper: Any, everywhere: bool) -> None:
     """ValueError when episodes would start in a terminal state (known models only).
 
     ``everywhere=True`` (prediction): only when *every* start is terminal (no episode would have
@@ -249,7 +251,7 @@ def refuse_terminal_start(stepper, everywhere: bool) -> None:
     )
 
 
-def make_stepper(env_or_model, start=None):
+def make_stepper(env_or_model: EnvOrModel, start: StartLike | None = None) -> Any:
     """A reset/step interface over a gymnasium env (Discrete spaces) or an rlcourse MRP/MDP.
 
     ``start`` (models only): a state index or name, a distribution (S,), or None for uniform
@@ -273,7 +275,7 @@ def make_stepper(env_or_model, start=None):
 class _PolicySampler:
     """Draws A ~ pi(.|S); deterministic rows use no random numbers."""
 
-    def __init__(self, pi, n_states: int, n_actions: int):
+    def __init__(self, pi: ArrayLike, n_states: int, n_actions: int):
         if pi is None:
             if n_actions != 1:
                 raise ValueError(
@@ -319,7 +321,12 @@ def _run_episode(stepper, policy: _PolicySampler, rng, max_steps: int, reseed: b
 
 
 def sample_episode(
-    env_or_model, pi=None, *, seed: SeedLike = None, start=None, max_steps: int = 1000
+    env_or_model: EnvOrModel,
+    pi: ArrayLike | None = None,
+    *,
+    seed: SeedLike = None,
+    start: StartLike | None = None,
+    max_steps: int = 1000,
 ) -> Episode:
     """Run one episode of policy ``pi`` (S, A) and return it as an :class:`Episode`.
 

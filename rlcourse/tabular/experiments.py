@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rlcourse._types import ArrayLike
 from rlcourse.mdp import MRP, jump_random_walk_mrp, on_policy_distribution, solve_value_iteration
 from rlcourse.mdp.evaluation import greedy_is_optimal
 from rlcourse.tabular.control import ControlResult, train_q_learning, train_sarsa
@@ -155,7 +156,7 @@ class LinearPredictionTask:
     mu: np.ndarray
     """(S,) on-policy distribution (0 at the terminal states)"""
 
-    def features(self, F) -> np.ndarray:
+    def features(self, F: ArrayLike) -> np.ndarray:
         """Phi (S, d): the rows of ``F`` (n_inner, d) for the non-terminal states, 0 at the ends."""
         F = np.asarray(F, dtype=float)
         inner = ~self.mrp.terminal
@@ -168,15 +169,15 @@ class LinearPredictionTask:
         Phi[inner] = F
         return Phi
 
-    def rms(self, V_hat) -> float:
+    def rms(self, V_hat: ArrayLike) -> float:
         """RMS_mu = sqrt(sum_s mu(s) (V_hat(s) - v_pi(s))^2), the error gradient MC minimises."""
         return float(np.sqrt(self.mu @ (np.asarray(V_hat, dtype=float) - self.V) ** 2))
 
-    def best_fit(self, Phi) -> np.ndarray:
+    def best_fit(self, Phi: ArrayLike) -> np.ndarray:
         """The weights of the best linear fit under mu (where gradient MC converges)."""
         return least_squares_weights(Phi, self.V, self.mu)
 
-    def td_fixed_point(self, Phi) -> np.ndarray:
+    def td_fixed_point(self, Phi: ArrayLike) -> np.ndarray:
         """The weights semi-gradient TD(0) converges to."""
         return td_fixed_point(
             Phi, self.mrp.P, self.mrp.R, self.mu, self.mrp.terminal, gamma=self.mrp.gamma

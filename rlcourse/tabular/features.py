@@ -14,8 +14,11 @@ s is phi(s), so ``Phi @ w`` is v_hat for all states at once.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from rlcourse._types import FeatureMap
 from rlcourse.validation import check_array, check_number, check_positive_int
 
 __all__ = [
@@ -101,7 +104,7 @@ def tile_features(n_states: int, *, n_tilings: int = 4, tile_width: int = 4) -> 
     return np.hstack(blocks)  # (S, d)
 
 
-def coordinate_features(env) -> np.ndarray:
+def coordinate_features(env: Any) -> np.ndarray:
     """phi(s) = (row / (H-1), col / (W-1), power bit 1, ..., power bit k, 1) for a MineGrid.
 
     Uses ``env.decode(s) -> (row, col, mask)`` for s = 0 .. S-1; H, W and k (number of power
@@ -124,7 +127,7 @@ def coordinate_features(env) -> np.ndarray:
     )  # (S, 3 + k)
 
 
-def as_feature_matrix(phi, n_states: int) -> np.ndarray:
+def as_feature_matrix(phi: FeatureMap, n_states: int) -> np.ndarray:
     """Phi (S, d) from a matrix or from a callable phi(s) -> (d,) evaluated at every state."""
     if callable(phi):
         rows = [

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rlcourse._types import ArrayLike, EnvOrModel, FeatureMap, StartLike, Transitions
 from rlcourse.mdp.chain import returns
 from rlcourse.tabular.episodes import Episode, _PolicySampler, make_stepper
 from rlcourse.tabular.features import as_feature_matrix
@@ -83,7 +84,7 @@ def _features(phi_s, d: int, name: str = "phi_s") -> np.ndarray:
     return phi
 
 
-def v_hat(phi_s, w) -> float:
+def v_hat(phi_s: ArrayLike, w: ArrayLike) -> float:
     """v_hat(s, w) = phi(s)^T w, a float."""
     w = check_array(w, "w", "a weight vector of shape (d,)")
     if w.ndim != 1:
@@ -92,7 +93,7 @@ def v_hat(phi_s, w) -> float:
 
 
 def gradient_mc_update(
-    w, phi_s, G: float, *, alpha: float, out: np.ndarray | None = None
+    w: ArrayLike, phi_s: ArrayLike, G: float, *, alpha: float, out: np.ndarray | None = None
 ) -> np.ndarray:
     """w' = w - alpha [phi(s)^T w - G_t] phi(s) ([D001]).
 
@@ -108,10 +109,10 @@ def gradient_mc_update(
 
 
 def semi_gradient_td0_update(
-    w,
-    phi_s,
+    w: ArrayLike,
+    phi_s: ArrayLike,
     r: float,
-    phi_next,
+    phi_next: ArrayLike,
     terminal: bool = False,
     *,
     alpha: float,
@@ -157,7 +158,7 @@ def _weights(mu, S: int) -> np.ndarray:
     return mu
 
 
-def least_squares_weights(Phi, V, mu=None) -> np.ndarray:
+def least_squares_weights(Phi: ArrayLike, V: ArrayLike, mu: ArrayLike | None = None) -> np.ndarray:
     """The best linear fit of known values: w = argmin_w sum_s mu(s) (phi(s)^T w - V(s))^2.
 
     ``Phi`` (S, d), ``V`` (S,), ``mu`` (S,) non-negative weights (default: uniform). Solved as
@@ -174,7 +175,15 @@ def least_squares_weights(Phi, V, mu=None) -> np.ndarray:
     return w
 
 
-def td_fixed_point(Phi, P, R, mu, terminal=None, *, gamma: float) -> np.ndarray:
+def td_fixed_point(
+    Phi: ArrayLike,
+    P: Transitions,
+    R: ArrayLike,
+    mu: ArrayLike,
+    terminal: ArrayLike | None = None,
+    *,
+    gamma: float,
+) -> np.ndarray:
     """The weights semi-gradient TD(0) converges to: A w = b (Sutton & Barto, eq. 9.12) with
 
         A = Phi^T D (Phi - gamma P Phi),   b = Phi^T D R,   D = diag(mu).
@@ -278,15 +287,15 @@ def _setup(env_or_model, pi, phi, w0, start):
 
 
 def train_gradient_mc(
-    env_or_model,
-    pi,
-    phi,
+    env_or_model: EnvOrModel,
+    pi: ArrayLike,
+    phi: FeatureMap,
     config: MCConfig | None = None,
     *,
     seed: SeedLike,
-    V_true=None,
-    w0=None,
-    start=None,
+    V_true: ArrayLike | None = None,
+    w0: ArrayLike | None = None,
+    start: StartLike | None = None,
     keep_history: bool = False,
     progress: bool = False,
     **overrides,
@@ -318,15 +327,15 @@ def train_gradient_mc(
 
 
 def train_semi_gradient_td0(
-    env_or_model,
-    pi,
-    phi,
+    env_or_model: EnvOrModel,
+    pi: ArrayLike,
+    phi: FeatureMap,
     config: TD0Config | None = None,
     *,
     seed: SeedLike,
-    V_true=None,
-    w0=None,
-    start=None,
+    V_true: ArrayLike | None = None,
+    w0: ArrayLike | None = None,
+    start: StartLike | None = None,
     keep_history: bool = False,
     progress: bool = False,
     **overrides,

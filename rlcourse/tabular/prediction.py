@@ -30,10 +30,13 @@ episodes from an environment or a model and return a record with the config and 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from rlcourse._types import ArrayLike, EnvOrModel, EpisodeLike, StartLike
 from rlcourse.mdp.chain import returns
 from rlcourse.tabular.episodes import (
     Episode,
@@ -111,7 +114,9 @@ def _target_array(
 # ----------------------------------------------------------------------------------------
 # The two updates, exactly as on the slide.
 # ----------------------------------------------------------------------------------------
-def mc_update(V, s: int, G: float, *, alpha: float, out: np.ndarray | None = None) -> np.ndarray:
+def mc_update(
+    V: ArrayLike, s: int, G: float, *, alpha: float, out: np.ndarray | None = None
+) -> np.ndarray:
     """Monte Carlo update V(S_t) <- V(S_t) + alpha [G_t - V(S_t)] ([D001]).
 
     Returns the updated values as a new (S,) array; ``V`` is not changed (pass ``out=V`` to
@@ -126,7 +131,7 @@ def mc_update(V, s: int, G: float, *, alpha: float, out: np.ndarray | None = Non
 
 
 def td0_update(
-    V,
+    V: ArrayLike,
     s: int,
     r: float,
     s_next: int,
@@ -203,7 +208,7 @@ def _mc_batch(episodes, n_states: int, gamma: float, first_visit: bool) -> np.nd
     return V
 
 
-def first_visit_mc(episodes, n_states: int, *, gamma: float) -> np.ndarray:
+def first_visit_mc(episodes: Iterable[EpisodeLike], n_states: int, *, gamma: float) -> np.ndarray:
     """First-visit Monte Carlo: V(s) = the mean of the returns G_t from the first visit of s in
     each episode ([D001]).
 
@@ -215,7 +220,7 @@ def first_visit_mc(episodes, n_states: int, *, gamma: float) -> np.ndarray:
     return _mc_batch(episodes, n_states, gamma, first_visit=True)
 
 
-def every_visit_mc(episodes, n_states: int, *, gamma: float) -> np.ndarray:
+def every_visit_mc(episodes: Iterable[EpisodeLike], n_states: int, *, gamma: float) -> np.ndarray:
     """Every-visit Monte Carlo: V(s) = the mean of the returns G_t of every visit of s.
 
     Arguments and result as for :func:`first_visit_mc`.
@@ -224,9 +229,9 @@ def every_visit_mc(episodes, n_states: int, *, gamma: float) -> np.ndarray:
 
 
 def td0_episode(
-    V,
-    states,
-    rewards,
+    V: ArrayLike,
+    states: ArrayLike,
+    rewards: ArrayLike,
     terminated: bool = True,
     *,
     alpha: float,
@@ -321,7 +326,7 @@ class PredictionResult:
     """(n_episodes + 1, S) V before training and after each episode (``keep_history=True``)"""
 
 
-def rms_error(V, V_true, mask: np.ndarray | None = None) -> float:
+def rms_error(V: ArrayLike, V_true: ArrayLike, mask: np.ndarray | None = None) -> float:
     """Root mean squared error sqrt(mean_s (V(s) - V_true(s))^2) over the states in ``mask``
     (a boolean array (S,); default all states)."""
     V = check_array(V, "V", "an array of state values (S,)")
@@ -340,7 +345,7 @@ def rms_error(V, V_true, mask: np.ndarray | None = None) -> float:
     return float(np.sqrt(np.mean(diff**2)))
 
 
-def resolve_gamma(gamma: float | None, env_or_model, default: float = 1.0) -> float:
+def resolve_gamma(gamma: float | None, env_or_model: EnvOrModel, default: float = 1.0) -> float:
     """The config's gamma, else the model's gamma, else ``default`` (an env has none)."""
     if gamma is not None:
         return check_gamma(gamma)
@@ -349,7 +354,17 @@ def resolve_gamma(gamma: float | None, env_or_model, default: float = 1.0) -> fl
     return default
 
 
-def run_prediction(stepper, policy, cfg, seed, learn, values, V_true, keep_history, progress):
+def run_prediction(
+    stepper: Any,
+    policy: Any,
+    cfg: Any,
+    seed: SeedLike,
+    learn: Callable[[Any], None],
+    values: Callable[[], np.ndarray],
+    V_true: ArrayLike,
+    keep_history: bool,
+    progress: bool,
+) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     """Sample cfg.n_episodes episodes; call learn(episode) after each; return the history."""
     rng = as_generator(seed)
     S = stepper.n_states
@@ -377,14 +392,14 @@ def run_prediction(stepper, policy, cfg, seed, learn, values, V_true, keep_histo
 
 
 def train_mc_prediction(
-    env_or_model,
-    pi=None,
+    env_or_model: EnvOrModel,
+    pi: ArrayLike | None = None,
     config: MCConfig | None = None,
     *,
     seed: SeedLike,
-    V_true=None,
-    V0=None,
-    start=None,
+    V_true: ArrayLike | None = None,
+    V0: ArrayLike | None = None,
+    start: StartLike | None = None,
     keep_history: bool = False,
     progress: bool = False,
     **overrides,
@@ -422,14 +437,14 @@ def train_mc_prediction(
 
 
 def train_td0_prediction(
-    env_or_model,
-    pi=None,
+    env_or_model: EnvOrModel,
+    pi: ArrayLike | None = None,
     config: TD0Config | None = None,
     *,
     seed: SeedLike,
-    V_true=None,
-    V0=None,
-    start=None,
+    V_true: ArrayLike | None = None,
+    V0: ArrayLike | None = None,
+    start: StartLike | None = None,
     keep_history: bool = False,
     progress: bool = False,
     **overrides,

@@ -6,6 +6,9 @@ compute the expected value independently and fail with a hint, never with the an
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from rlcourse.grading import assert_array_close, assert_scalar_close, item
@@ -14,13 +17,13 @@ add = item("00.add", function="add", points=1, description="add two numbers")
 
 
 @add.test
-def adds_two_integers(add):
+def adds_two_integers(add: Callable[..., Any]) -> None:
     """add(2, 3) is the sum of its arguments."""
     assert add(2, 3) == 2 + 3, "add(a, b) should return a + b."
 
 
 @add.test
-def adds_negative_floats(add):
+def adds_negative_floats(add: Callable[..., Any]) -> None:
     """add works for negative floats."""
     assert_scalar_close(
         add(-1.5, 0.25), -1.25, name="add(-1.5, 0.25)", hint="do not round or convert to int."
@@ -31,7 +34,7 @@ mean = item("00.mean", function="mean", points=2, description="the average of a 
 
 
 @mean.test
-def mean_of_a_list(mean):
+def mean_of_a_list(mean: Callable[..., Any]) -> None:
     """mean of a short list."""
     xs = [1.0, 2.0, 6.0]
     assert_scalar_close(
@@ -43,7 +46,7 @@ def mean_of_a_list(mean):
 
 
 @mean.test
-def mean_of_one_element(mean):
+def mean_of_one_element(mean: Callable[..., Any]) -> None:
     """mean of a single element is that element."""
     assert_scalar_close(mean([4.5]), 4.5, name="mean([4.5])")
 
@@ -57,7 +60,7 @@ normalize = item(
 
 
 @normalize.test
-def normalize_returns_probabilities(normalize):
+def normalize_returns_probabilities(normalize: Callable[..., Any]) -> None:
     """normalize(w) returns an array of probabilities summing to 1."""
     w = np.array([1.0, 3.0, 0.0, 4.0, 2.0])  # (5,)
     assert_array_close(
@@ -69,7 +72,7 @@ def normalize_returns_probabilities(normalize):
 
 
 @normalize.test
-def normalize_keeps_the_input(normalize):
+def normalize_keeps_the_input(normalize: Callable[..., Any]) -> None:
     """normalize does not modify its argument."""
     w = np.array([2.0, 2.0])
     normalize(w)

@@ -13,6 +13,9 @@ numbers written into the test, ``np.linalg.matrix_power``, an eigen-decompositio
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from rlcourse.grading import assert_array_close, assert_scalar_close, item
@@ -72,7 +75,7 @@ discounted = item(
 
 
 @discounted.test
-def worked_example(discounted_return):
+def worked_example(discounted_return: Callable[..., Any]) -> None:
     """rewards [1, 0, 2, 3] with gamma = 0.5 (the lecture's worked example)."""
     G = discounted_return([1.0, 0.0, 2.0, 3.0], gamma=0.5)
     assert_scalar_close(
@@ -84,7 +87,7 @@ def worked_example(discounted_return):
 
 
 @discounted.test
-def first_reward_is_not_discounted(discounted_return):
+def first_reward_is_not_discounted(discounted_return: Callable[..., Any]) -> None:
     """the first reward counts in full (gamma^0 = 1), later ones are discounted."""
     assert_scalar_close(
         discounted_return([1.0, 0.0, 0.0], gamma=0.5),
@@ -102,7 +105,7 @@ def first_reward_is_not_discounted(discounted_return):
 
 
 @discounted.test
-def edge_cases(discounted_return):
+def edge_cases(discounted_return: Callable[..., Any]) -> None:
     """gamma = 0 keeps only r_0, gamma = 1 is the plain sum, an empty episode is worth 0."""
     r = [2.0, -1.0, 5.0]
     assert_scalar_close(
@@ -135,7 +138,7 @@ returns_item = item(
 
 
 @returns_item.test
-def worked_example_all_steps(returns):
+def worked_example_all_steps(returns: Callable[..., Any]) -> None:
     """rewards [1, 0, 2, 3], gamma = 0.5: G_t for t = 0..3 as worked out by hand."""
     # G_3 = 3, G_2 = 2 + 0.5*3 = 3.5, G_1 = 0 + 0.5*3.5 = 1.75, G_0 = 1 + 0.5*1.75 = 1.875
     G = returns([1.0, 0.0, 2.0, 3.0], gamma=0.5)
@@ -148,7 +151,7 @@ def worked_example_all_steps(returns):
 
 
 @returns_item.test
-def returns_restart_discounting_at_t(returns):
+def returns_restart_discounting_at_t(returns: Callable[..., Any]) -> None:
     """G_t discounts from step t (gamma^0 for r_t), not from the start of the episode."""
     # a common slip: G_t = sum_{k >= t} gamma^k r_k, which shrinks later returns by gamma^t
     G = returns(np.array([0.0, 0.0, 0.0, 8.0]), gamma=0.5)
@@ -161,7 +164,7 @@ def returns_restart_discounting_at_t(returns):
 
 
 @returns_item.test
-def long_episode_matches_direct_sum(returns):
+def long_episode_matches_direct_sum(returns: Callable[..., Any]) -> None:
     """a 50-step random episode: every G_t equals the direct sum sum_k gamma^k r_{t+k}."""
     rng = np.random.default_rng(1)
     r = rng.normal(size=50)  # (T,)
@@ -191,7 +194,7 @@ nstep = item(
 
 
 @nstep.test
-def matches_matrix_power(n_step_distribution):
+def matches_matrix_power(n_step_distribution: Callable[..., Any]) -> None:
     """mu_0 P^n for n = 1, 2, 5 on a 3-state chain (checked against np.linalg.matrix_power)."""
     mu0 = np.array([0.5, 0.0, 0.5])
     for n in (1, 2, 5):
@@ -205,7 +208,7 @@ def matches_matrix_power(n_step_distribution):
 
 
 @nstep.test
-def row_vector_times_P(n_step_distribution):
+def row_vector_times_P(n_step_distribution: Callable[..., Any]) -> None:
     """the distribution is propagated as mu P (a row vector on the left), not P mu."""
     # one step from a point mass on state 0 is row 0 of P; P @ mu would give column 0
     mu0 = np.array([1.0, 0.0, 0.0])
@@ -218,7 +221,7 @@ def row_vector_times_P(n_step_distribution):
 
 
 @nstep.test
-def zero_steps_and_probabilities(n_step_distribution):
+def zero_steps_and_probabilities(n_step_distribution: Callable[..., Any]) -> None:
     """n = 0 returns mu_0 unchanged; every mu_n sums to 1."""
     mu0 = np.array([0.2, 0.3, 0.5])
     assert_array_close(
@@ -250,7 +253,7 @@ def _stationary_by_eig(P: np.ndarray) -> np.ndarray:
 
 
 @stationary.test
-def three_state_chain(stationary_distribution):
+def three_state_chain(stationary_distribution: Callable[..., Any]) -> None:
     """a 3-state chain whose stationary distribution is not uniform."""
     mu = stationary_distribution(P_WEATHER.copy())
     assert_array_close(
@@ -263,7 +266,7 @@ def three_state_chain(stationary_distribution):
 
 
 @stationary.test
-def two_state_closed_form(stationary_distribution):
+def two_state_closed_form(stationary_distribution: Callable[..., Any]) -> None:
     """2-state chain a <-> b: mu = (q, p) / (p + q), summing to 1."""
     p, q = 0.3, 0.1
     P = np.array([[1 - p, p], [q, 1 - q]])
@@ -278,7 +281,7 @@ def two_state_closed_form(stationary_distribution):
 
 
 @stationary.test
-def periodic_chain(stationary_distribution):
+def periodic_chain(stationary_distribution: Callable[..., Any]) -> None:
     """a periodic chain (0 -> 1 -> 2 -> 0) where mu_0 P^n never converges."""
     # powers of P cycle forever here, so "take a big power of P" gives a point mass,
     # while mu = (1/3, 1/3, 1/3) solves mu P = mu
@@ -304,7 +307,7 @@ mrp_value_item = item(
 
 
 @mrp_value_item.test
-def one_absorbing_state(mrp_value):
+def one_absorbing_state(mrp_value: Callable[..., Any]) -> None:
     """one state that loops on itself with reward 1: V = 1 / (1 - gamma)."""
     V = mrp_value(np.array([[1.0]]), np.array([1.0]), gamma=0.9)
     assert_array_close(
@@ -316,7 +319,7 @@ def one_absorbing_state(mrp_value):
 
 
 @mrp_value_item.test
-def two_state_by_hand(mrp_value):
+def two_state_by_hand(mrp_value: Callable[..., Any]) -> None:
     """a 2-state MRP solved by hand (Cramer's rule); P is not symmetric."""
     P = np.array([[0.5, 0.5], [0.2, 0.8]])
     R = np.array([1.0, -2.0])
@@ -335,7 +338,7 @@ def two_state_by_hand(mrp_value):
 
 
 @mrp_value_item.test
-def gamma_is_used(mrp_value):
+def gamma_is_used(mrp_value: Callable[..., Any]) -> None:
     """gamma = 0 gives V = R; gamma = 0.5 on the weather chain satisfies v = R + gamma P v."""
     R = np.array([5.0, 1.0, -2.0])
     assert_array_close(
@@ -353,7 +356,7 @@ def gamma_is_used(mrp_value):
 
 
 @mrp_value_item.test
-def random_walk_with_terminal_states(mrp_value):
+def random_walk_with_terminal_states(mrp_value: Callable[..., Any]) -> None:
     """the random walk A..E between two absorbing terminals, gamma = 1: v(k) = k / 6."""
     try:
         V = mrp_value(P_WALK.copy(), R_WALK.copy(), TERMINAL_WALK.copy(), gamma=1.0)
@@ -373,7 +376,7 @@ def random_walk_with_terminal_states(mrp_value):
 
 
 @mrp_value_item.test
-def terminal_rows_are_ignored(mrp_value):
+def terminal_rows_are_ignored(mrp_value: Callable[..., Any]) -> None:
     """terminal states are worth 0 whatever their row of P and their reward say (here junk)."""
     P, R, terminal = P_JUNK.copy(), R_JUNK.copy(), TERMINAL_JUNK.copy()
     V = mrp_value(P, R, terminal, gamma=0.9)
@@ -433,7 +436,7 @@ class _NoLinearSolve:
 
 
 @iterative.test
-def matches_closed_form(mrp_value_iterative):
+def matches_closed_form(mrp_value_iterative: Callable[..., Any]) -> None:
     """the 2-state MRP: iterating converges to the exact V (within 1e-8)."""
     P = np.array([[0.5, 0.5], [0.2, 0.8]])
     R = np.array([1.0, -2.0])
@@ -454,7 +457,7 @@ def matches_closed_form(mrp_value_iterative):
 
 
 @iterative.test
-def runs_until_tol_not_a_fixed_count(mrp_value_iterative):
+def runs_until_tol_not_a_fixed_count(mrp_value_iterative: Callable[..., Any]) -> None:
     """gamma = 0.99 needs thousands of sweeps: stop on the tolerance, not after a fixed count."""
     # V = 1 / (1 - 0.99) = 100 for a self-loop with reward 1; after k sweeps from 0 the error
     # is 100 * 0.99^k, so stopping after, say, 1000 sweeps is still off by 0.004
@@ -472,7 +475,7 @@ def runs_until_tol_not_a_fixed_count(mrp_value_iterative):
 
 
 @iterative.test
-def weather_chain(mrp_value_iterative):
+def weather_chain(mrp_value_iterative: Callable[..., Any]) -> None:
     """the 3-state weather chain with gamma = 0.9 (checked against a linear solve)."""
     R = np.array([5.0, 1.0, -2.0])
     expected = np.linalg.solve(np.eye(3) - 0.9 * P_WEATHER, R)  # (S,) the exact answer
@@ -489,7 +492,7 @@ def weather_chain(mrp_value_iterative):
 
 
 @iterative.test
-def random_walk_gamma_1(mrp_value_iterative):
+def random_walk_gamma_1(mrp_value_iterative: Callable[..., Any]) -> None:
     """the random walk A..E with gamma = 1 still converges: v(k) = k / 6."""
     # no discount, but every sweep leaks value into the terminal states, where V stays 0
     with _NoLinearSolve():
@@ -508,7 +511,7 @@ def random_walk_gamma_1(mrp_value_iterative):
 
 
 @iterative.test
-def terminal_values_stay_zero(mrp_value_iterative):
+def terminal_values_stay_zero(mrp_value_iterative: Callable[..., Any]) -> None:
     """terminal states hold junk rows and rewards: V stays 0 there, and nobody backs up junk."""
     P, R, terminal = P_JUNK.copy(), R_JUNK.copy(), TERMINAL_JUNK.copy()
     with _NoLinearSolve():

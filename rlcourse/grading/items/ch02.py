@@ -39,7 +39,9 @@ random MDPs without terminal states (``terminal`` left at its default None).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -268,7 +270,7 @@ induced = item(
 
 
 @induced.test
-def induced_mrp_of_a_stochastic_policy(induced_mrp):
+def induced_mrp_of_a_stochastic_policy(induced_mrp: Callable[..., Any]) -> None:
     """A stochastic policy on a random 7-state, 3-action MDP: both P_pi and R_pi."""
     P, R, _ = _random_model()
     pi = _random_policy(7, 3, seed=1)
@@ -292,7 +294,7 @@ def induced_mrp_of_a_stochastic_policy(induced_mrp):
 
 
 @induced.test
-def induced_mrp_of_a_deterministic_policy(induced_mrp):
+def induced_mrp_of_a_deterministic_policy(induced_mrp: Callable[..., Any]) -> None:
     """A deterministic policy on MineGrid "small": each state follows its chosen action."""
     P, R, _ = _grid("small")
     S, A, _ = P.shape
@@ -316,7 +318,7 @@ def induced_mrp_of_a_deterministic_policy(induced_mrp):
 
 
 @induced.test
-def induced_transitions_are_distributions(induced_mrp):
+def induced_transitions_are_distributions(induced_mrp: Callable[..., Any]) -> None:
     """Every row of P_pi is a probability distribution (sums to 1)."""
     P, R, _ = _random_model(S=5, A=4, seed=3, n_terminal=1)
     pi = _random_policy(5, 4, seed=4)
@@ -353,7 +355,7 @@ PE_ARGS = "P R pi terminal"
 
 
 @pe.test
-def evaluates_the_uniform_policy_on_minegrid(policy_evaluation):
+def evaluates_the_uniform_policy_on_minegrid(policy_evaluation: Callable[..., Any]) -> None:
     """Uniform random policy on MineGrid "small", gamma = 0.9: V matches the linear solve."""
     P, R, terminal = _grid("small")
     S, A, _ = P.shape
@@ -372,7 +374,7 @@ def evaluates_the_uniform_policy_on_minegrid(policy_evaluation):
 
 
 @pe.test
-def keeps_terminal_values_at_zero(policy_evaluation):
+def keeps_terminal_values_at_zero(policy_evaluation: Callable[..., Any]) -> None:
     """Terminal states with junk rows in P and R keep V = 0 and do not leak into other states."""
     P, R, terminal = _random_model()
     pi = _random_policy(7, 3, seed=2)
@@ -382,7 +384,7 @@ def keeps_terminal_values_at_zero(policy_evaluation):
 
 
 @pe.test
-def uses_gamma_and_the_policy(policy_evaluation):
+def uses_gamma_and_the_policy(policy_evaluation: Callable[..., Any]) -> None:
     """A deterministic policy with gamma = 0.5 on a random MDP."""
     P, R, terminal = _random_model(S=6, A=4, seed=5, n_terminal=1)
     pi = _one_hot([3, 0, 2, 1, 3, 0], 4)
@@ -401,7 +403,7 @@ def uses_gamma_and_the_policy(policy_evaluation):
 
 
 @pe.test
-def works_with_gamma_one(policy_evaluation):
+def works_with_gamma_one(policy_evaluation: Callable[..., Any]) -> None:
     """gamma = 1 (an episodic task whose policy always ends): the loop still stops."""
     P, R, terminal = _grid("small")
     S, A, _ = P.shape
@@ -420,7 +422,7 @@ def works_with_gamma_one(policy_evaluation):
 
 
 @pe.test
-def evaluates_a_model_without_terminal_states(policy_evaluation):
+def evaluates_a_model_without_terminal_states(policy_evaluation: Callable[..., Any]) -> None:
     """No terminal states (terminal=None, the default): a random 6 x 3 MDP, gamma = 0.7."""
     P, R, _ = _random_model(S=6, A=3, seed=12, n_terminal=0)
     pi = _random_policy(6, 3, seed=13)
@@ -444,7 +446,7 @@ QV_ARGS = "P R V terminal"
 
 
 @qv.test
-def q_from_v_on_a_random_mdp(q_from_v):
+def q_from_v_on_a_random_mdp(q_from_v: Callable[..., Any]) -> None:
     """Q(s, a) = R(s, a) + gamma sum_s' P(s'|s, a) V(s') on a random 7 x 3 MDP."""
     P, R, _ = _random_model()
     terminal = np.zeros(7, dtype=bool)
@@ -460,7 +462,7 @@ def q_from_v_on_a_random_mdp(q_from_v):
 
 
 @qv.test
-def q_is_zero_at_terminal_states(q_from_v):
+def q_is_zero_at_terminal_states(q_from_v: Callable[..., Any]) -> None:
     """Terminal states (junk rows in P and R) get Q[terminal, :] = 0."""
     P, R, terminal = _random_model()
     V = np.random.default_rng(7).standard_normal(7)
@@ -470,7 +472,7 @@ def q_is_zero_at_terminal_states(q_from_v):
 
 
 @qv.test
-def terminal_states_are_worth_zero_whatever_V_holds(q_from_v):
+def terminal_states_are_worth_zero_whatever_V_holds(q_from_v: Callable[..., Any]) -> None:
     """V is read as 0 at terminal states: a junk V(terminal) must not leak into Q."""
     # 3 states, 2 actions, state 2 terminal; gamma = 0.5, V = [4, 2, 100] (100 is junk).
     # Q(0, 0) = 1 + 0.5 * V(2)                     = 1 + 0.5 * 0 = 1    (junk V: 51)
@@ -497,7 +499,7 @@ def terminal_states_are_worth_zero_whatever_V_holds(q_from_v):
 
 
 @qv.test
-def max_of_q_star_is_v_star(q_from_v):
+def max_of_q_star_is_v_star(q_from_v: Callable[..., Any]) -> None:
     """With V = V* of MineGrid "small", max_a Q(s, a) = V*(s) (Bellman optimality)."""
     P, R, terminal = _grid("small")
     V_star = _optimal(("grid", "small"), 0.9, "pi")
@@ -519,7 +521,7 @@ def max_of_q_star_is_v_star(q_from_v):
 
 
 @qv.test
-def q_from_v_without_terminal_states(q_from_v):
+def q_from_v_without_terminal_states(q_from_v: Callable[..., Any]) -> None:
     """No terminal states (terminal=None, the default): a random 6 x 3 MDP, gamma = 0.6."""
     P, R, _ = _random_model(S=6, A=3, seed=14, n_terminal=0)
     V = np.random.default_rng(15).standard_normal(6)
@@ -538,7 +540,7 @@ gp = item(
 
 
 @gp.test
-def greedy_policy_is_one_hot_argmax(greedy_policy):
+def greedy_policy_is_one_hot_argmax(greedy_policy: Callable[..., Any]) -> None:
     """A random Q (6 states, 3 actions): one-hot rows on the best action."""
     Q = np.random.default_rng(8).standard_normal((6, 3))
     pi = _call(greedy_policy, "greedy_policy", "Q", Q)
@@ -552,7 +554,7 @@ def greedy_policy_is_one_hot_argmax(greedy_policy):
 
 
 @gp.test
-def greedy_policy_breaks_ties_to_the_lowest_action(greedy_policy):
+def greedy_policy_breaks_ties_to_the_lowest_action(greedy_policy: Callable[..., Any]) -> None:
     """Ties (and all-zero rows, as at terminal states) go to the lowest action index."""
     Q = np.array(
         [[1.0, 3.0, 3.0, 0.0], [0.0, 0.0, 0.0, 0.0], [-2.0, -5.0, -2.0, -2.0], [4.0, 4.0, 4.0, 5.0]]
@@ -569,7 +571,7 @@ def greedy_policy_breaks_ties_to_the_lowest_action(greedy_policy):
 
 
 @gp.test
-def greedy_policy_uses_q_not_a_transpose(greedy_policy):
+def greedy_policy_uses_q_not_a_transpose(greedy_policy: Callable[..., Any]) -> None:
     """A tall Q (9 states, 2 actions): the result has one row per state."""
     Q = np.random.default_rng(9).standard_normal((9, 2))
     pi = _call(greedy_policy, "greedy_policy", "Q", Q)
@@ -610,28 +612,28 @@ pit = item(
 
 
 @pit.test
-def policy_iteration_on_minegrid_small(policy_iteration):
+def policy_iteration_on_minegrid_small(policy_iteration: Callable[..., Any]) -> None:
     """MineGrid "small", gamma = 0.9: V = V* and pi is optimal."""
     model = ("grid", "small")
     _check_solver(policy_iteration, "policy_iteration", model, 0.9, _optimal(model, 0.9, "vi"))
 
 
 @pit.test
-def policy_iteration_ignores_terminal_junk(policy_iteration):
+def policy_iteration_ignores_terminal_junk(policy_iteration: Callable[..., Any]) -> None:
     """A random MDP whose terminal states hold junk rows (valid moves, big rewards), gamma 0.8."""
     model = ("random", 8, 3, 10, 2)
     _check_solver(policy_iteration, "policy_iteration", model, 0.8, _optimal(model, 0.8, "vi"))
 
 
 @pit.test
-def policy_iteration_on_the_slippery_default_grid(policy_iteration):
+def policy_iteration_on_the_slippery_default_grid(policy_iteration: Callable[..., Any]) -> None:
     """MineGrid "default" with slip 0.1 (100 states), gamma = 0.9: V = V* and pi is optimal."""
     model = ("grid", "default", 0.1)
     _check_solver(policy_iteration, "policy_iteration", model, 0.9, _optimal(model, 0.9, "vi"))
 
 
 @pit.test
-def policy_iteration_without_terminal_states(policy_iteration):
+def policy_iteration_without_terminal_states(policy_iteration: Callable[..., Any]) -> None:
     """No terminal states (terminal=None, the default): a random 6 x 3 MDP, gamma = 0.8."""
     model = ("random", 6, 3, 16, 0)
     _check_solver(
@@ -655,14 +657,14 @@ vit = item(
 
 
 @vit.test
-def value_iteration_on_the_slippery_default_grid(value_iteration):
+def value_iteration_on_the_slippery_default_grid(value_iteration: Callable[..., Any]) -> None:
     """MineGrid "default" with slip 0.1, gamma = 0.9, the default tol = 1e-8: V = V*, pi optimal."""
     model = ("grid", "default", 0.1)
     _check_solver(value_iteration, "value_iteration", model, 0.9, _optimal(model, 0.9, "pi"))
 
 
 @vit.test
-def value_iteration_ignores_terminal_junk(value_iteration):
+def value_iteration_ignores_terminal_junk(value_iteration: Callable[..., Any]) -> None:
     """A random MDP whose terminal states hold junk rows (valid moves, big rewards), gamma 0.8."""
     model = ("random", 8, 3, 11, 2)
     _check_solver(
@@ -671,7 +673,7 @@ def value_iteration_ignores_terminal_junk(value_iteration):
 
 
 @vit.test
-def value_iteration_without_terminal_states(value_iteration):
+def value_iteration_without_terminal_states(value_iteration: Callable[..., Any]) -> None:
     """No terminal states (terminal=None, the default): a random 6 x 3 MDP, gamma = 0.8."""
     model = ("random", 6, 3, 17, 0)
     _check_solver(
@@ -686,7 +688,7 @@ def value_iteration_without_terminal_states(value_iteration):
 
 
 @vit.test
-def value_iteration_stopping_rule_guarantees_tol(value_iteration):
+def value_iteration_stopping_rule_guarantees_tol(value_iteration: Callable[..., Any]) -> None:
     """Stay for +1 forever or quit for +5 (gamma = 0.95, tol = 0.01): V is within tol of V*."""
     # state 0: action 0 stays (+1), action 1 quits into the terminal state 1 (+5).
     # By hand: staying forever is worth 1 / (1 - gamma) = 20 > 5, so V*(0) = 20, pi*(0) = stay.

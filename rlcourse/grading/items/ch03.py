@@ -23,6 +23,8 @@ Each item has a test aimed at a common mistake, named in its docstring.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +91,7 @@ mc_item = item(
 
 
 @mc_item.test
-def mc_deck_example(mc_update):
+def mc_deck_example(mc_update: Callable[..., Any]) -> None:
     """the lecture's example [D001]: V(S_0) = 0, G = 3, alpha = 0.1."""
     # 0 + 0.1 * (3 - 0) = 0.3; the other states keep their 0
     V = _call(mc_update, "mc_update", np.zeros(3), 0, 3.0, alpha=0.1)
@@ -103,7 +105,7 @@ def mc_deck_example(mc_update):
 
 
 @mc_item.test
-def only_state_s_moves(mc_update):
+def only_state_s_moves(mc_update: Callable[..., Any]) -> None:
     """only V(s) changes, and the caller's V is left as it was."""
     # common mistake: V + alpha * (G - V) moves every state toward G
     V_in = np.array([1.0, 2.0, 3.0])
@@ -122,7 +124,7 @@ def only_state_s_moves(mc_update):
 
 
 @mc_item.test
-def moves_toward_G(mc_update):
+def moves_toward_G(mc_update: Callable[..., Any]) -> None:
     """V(s) moves toward G (also downwards), and alpha = 1 jumps to G."""
     # 4 + 0.25 * (0 - 4) = 3;   with alpha = 1: 4 + (-2 - 4) = -2
     assert_array_close(
@@ -149,7 +151,7 @@ td_item = item(
 
 
 @td_item.test
-def td_deck_example(td0_update):
+def td_deck_example(td0_update: Callable[..., Any]) -> None:
     """the lecture's example [D001]: R = 1, V(S_1) = 0, gamma = 1, alpha = 0.1."""
     # 0 + 0.1 * (1 + 1 * 0 - 0) = 0.1; terminal left at its default, False
     V = _call(td0_update, "td0_update", np.zeros(2), 0, 1.0, 1, alpha=0.1, gamma=1.0)
@@ -164,7 +166,7 @@ def td_deck_example(td0_update):
 
 
 @td_item.test
-def gamma_discounts_only_the_next_value(td0_update):
+def gamma_discounts_only_the_next_value(td0_update: Callable[..., Any]) -> None:
     """gamma multiplies V(s'), not the reward."""
     # target = 2 + 0.5 * 10 = 7;  V[0] = 0 + 0.5 * (7 - 0) = 3.5
     # (gamma * (r + V[s_next]) = 6 would give 3.0)
@@ -181,7 +183,7 @@ def gamma_discounts_only_the_next_value(td0_update):
 
 
 @td_item.test
-def no_bootstrap_from_terminal(td0_update):
+def no_bootstrap_from_terminal(td0_update: Callable[..., Any]) -> None:
     """terminal=True: the target is r alone, whatever V holds for s'."""
     # common mistake: r + gamma * V[s_next] even when s_next is terminal
     # target = 2;  V[0] = 1 + 0.5 * (2 - 1) = 1.5  (bootstrapping would give 24)
@@ -200,7 +202,7 @@ def no_bootstrap_from_terminal(td0_update):
 
 
 @td_item.test
-def self_loop_uses_old_value(td0_update):
+def self_loop_uses_old_value(td0_update: Callable[..., Any]) -> None:
     """s' = s: the target uses V(s) from before the update."""
     # target = 3 + 0.5 * 2 = 4;  V[0] = 2 + 0.5 * (4 - 2) = 3
     V = _call(td0_update, "td0_update", np.array([2.0, 0.0]), 0, 3.0, 0, alpha=0.5, gamma=0.5)
@@ -335,7 +337,7 @@ tde_item = item(
 
 
 @tde_item.test
-def random_walk_episode(td0_episode):
+def random_walk_episode(td0_episode: Callable[..., Any]) -> None:
     """a random-walk episode C, D, E, T_right (+1): only E changes; T_right is not bootstrapped."""
     # V = 0.5 on A..E; V[6] (the terminal) holds 0.8 on purpose: it must be ignored.
     # terminated left at its default, True.
@@ -357,7 +359,7 @@ def random_walk_episode(td0_episode):
 
 
 @tde_item.test
-def updates_in_time_order(td0_episode):
+def updates_in_time_order(td0_episode: Callable[..., Any]) -> None:
     """each transition sees the values changed by the earlier ones in the same episode."""
     # S = 1, 2, 1, 0 (0 terminal), R = 1, 0, 2, alpha = 0.5, gamma = 1, V = [0, 1, 2]
     # t=0: s=1, target 1 + V(2) = 3,             V(1) = 1 + 0.5 * (3 - 1) = 2
@@ -385,7 +387,7 @@ def updates_in_time_order(td0_episode):
 
 
 @tde_item.test
-def gamma_and_reward_of_each_step(td0_episode):
+def gamma_and_reward_of_each_step(td0_episode: Callable[..., Any]) -> None:
     """gamma multiplies V(S_{t+1}) only, and rewards[t] belongs to the transition from states[t]."""
     # S = 1, 2, 0 (0 terminal), R = 2, 1, alpha = 1, gamma = 0.5, V = [0, 0, 4]
     # t=0: V(1) = 2 + 0.5 * V(2) = 2 + 2 = 4;   t=1: V(2) = 1 (terminal)
@@ -409,7 +411,7 @@ def gamma_and_reward_of_each_step(td0_episode):
 
 
 @tde_item.test
-def truncated_episode_bootstraps(td0_episode):
+def truncated_episode_bootstraps(td0_episode: Callable[..., Any]) -> None:
     """terminated=False (cut off by a step limit): the last target still bootstraps from V(S_T)."""
     # S = 1, 2, 3, R = 1, 1, alpha = 0.5, gamma = 0.5, V = [0, 1, 2, 4]; S_T = 3 is NOT terminal
     # t=0: s=1, target 1 + 0.5 * V(2) = 2,  V(1) = 1 + 0.5 * (2 - 1) = 1.5

@@ -21,6 +21,8 @@ returning action indices instead of a policy matrix, ignoring ``max_steps``.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -102,7 +104,7 @@ def _binomial_ok(count, p, n=N_DRAWS, z=5.0):
 
 
 @eg.test
-def epsilon_zero_is_greedy(epsilon_greedy):
+def epsilon_zero_is_greedy(epsilon_greedy: Callable[..., Any]) -> None:
     """epsilon = 0 always returns argmax_a Q(S, a), as an int."""
     rng = np.random.default_rng(0)
     for q, best in (
@@ -122,7 +124,7 @@ def epsilon_zero_is_greedy(epsilon_greedy):
 
 
 @eg.test
-def ties_go_to_the_lowest_index(epsilon_greedy):
+def ties_go_to_the_lowest_index(epsilon_greedy: Callable[..., Any]) -> None:
     """epsilon = 0 with tied values: always the lowest tied action (the course's one rule)."""
     rng = np.random.default_rng(3)
     for q, first in (
@@ -143,7 +145,7 @@ def ties_go_to_the_lowest_index(epsilon_greedy):
 
 
 @eg.test
-def epsilon_one_is_uniform_over_all_actions(epsilon_greedy):
+def epsilon_one_is_uniform_over_all_actions(epsilon_greedy: Callable[..., Any]) -> None:
     """epsilon = 1 picks each of the |A| actions, the greedy one included, with prob. 1/|A|."""
     q = np.array([0.0, 5.0, 1.0, -2.0])  # greedy action 1
     counts = _frequencies(epsilon_greedy, q, 1.0, seed=1)
@@ -156,7 +158,7 @@ def epsilon_one_is_uniform_over_all_actions(epsilon_greedy):
 
 
 @eg.test
-def greedy_probability_in_between(epsilon_greedy):
+def greedy_probability_in_between(epsilon_greedy: Callable[..., Any]) -> None:
     """epsilon = 0.2, |A| = 4: P(greedy) = 1 - epsilon + epsilon/|A|, each other epsilon/|A|."""
     # P(greedy) = 0.8 + 0.2/4 = 0.85; P(other) = 0.2/4 = 0.05 each.
     q = np.array([-1.0, -3.0, -2.0, 4.0])  # greedy action 3
@@ -174,7 +176,7 @@ def greedy_probability_in_between(epsilon_greedy):
 
 
 @eg.test
-def uses_the_rng_it_is_given(epsilon_greedy):
+def uses_the_rng_it_is_given(epsilon_greedy: Callable[..., Any]) -> None:
     """all randomness comes from `rng`: the same seed gives the same actions."""
     q = np.array([1.0, 0.0, 0.5])
     runs = []
@@ -206,7 +208,7 @@ qu = item(
 
 
 @qu.test
-def hand_worked_update(q_learning_update):
+def hand_worked_update(q_learning_update: Callable[..., Any]) -> None:
     """one update from a non-terminal S' (terminal left at its default) uses the max over S'."""
     # target = 1 + 0.9 * max(4, -3) = 4.6; Q(0, 1) = 2 + 0.5 * (4.6 - 2) = 3.3
     Q = _updated(
@@ -225,7 +227,7 @@ def hand_worked_update(q_learning_update):
 
 
 @qu.test
-def no_bootstrap_from_terminal(q_learning_update):
+def no_bootstrap_from_terminal(q_learning_update: Callable[..., Any]) -> None:
     """when S' is terminal the target is R alone (Q(terminal, .) = 0), whatever Q[s_next] holds."""
     # target = 10 (no gamma * max Q[2] = 0.9 * 7); Q(1, 0) = 4 + 0.5 * (10 - 4) = 7
     Q = _updated(
@@ -244,7 +246,7 @@ def no_bootstrap_from_terminal(q_learning_update):
 
 
 @qu.test
-def step_size_and_discount(q_learning_update):
+def step_size_and_discount(q_learning_update: Callable[..., Any]) -> None:
     """alpha and gamma enter as in [D003]'s update: alpha = 0.1, gamma = 0.5 on a second entry."""
     # target = -1 + 0.5 * max(5, 7) = 2.5; Q(1, 1) = -3 + 0.1 * (2.5 + 3) = -2.45
     Q = _updated(
@@ -261,7 +263,7 @@ def step_size_and_discount(q_learning_update):
 
 
 @qu.test
-def returns_a_new_table(q_learning_update):
+def returns_a_new_table(q_learning_update: Callable[..., Any]) -> None:
     """the update returns a new table and leaves the table it was given unchanged."""
     # the same update as hand_worked_update: only the returned table holds Q(0, 1) = 3.3
     Q = _leaves_input_alone(
@@ -287,7 +289,7 @@ su = item(
 
 
 @su.test
-def uses_the_next_action_not_the_max(sarsa_update):
+def uses_the_next_action_not_the_max(sarsa_update: Callable[..., Any]) -> None:
     """the target uses Q(S', A') for the action A' actually chosen next, not max_a Q(S', a)."""
     # s=0, a=0, s_next=1, a_next=1: target = 1 + 0.9 * Q(1, 1) = 1 - 2.7 = -1.7;
     # Q(0, 0) = 1 + 0.5 * (-1.7 - 1) = -0.35.  (max or Q[s_next, a] would give Q(1, 0) = 4.)
@@ -305,7 +307,7 @@ def uses_the_next_action_not_the_max(sarsa_update):
 
 
 @su.test
-def second_hand_worked_update(sarsa_update):
+def second_hand_worked_update(sarsa_update: Callable[..., Any]) -> None:
     """alpha = 0.1, gamma = 0.5, A' = 0 where the max would pick action 1."""
     # target = 0 + 0.5 * Q(2, 0) = 2.5; Q(1, 1) = -3 + 0.1 * (2.5 + 3) = -2.45
     Q = _updated(
@@ -322,7 +324,7 @@ def second_hand_worked_update(sarsa_update):
 
 
 @su.test
-def sarsa_no_bootstrap_from_terminal(sarsa_update):
+def sarsa_no_bootstrap_from_terminal(sarsa_update: Callable[..., Any]) -> None:
     """when S' is terminal the target is R alone; A' is ignored."""
     # target = -100; Q(0, 1) = 2 + 0.5 * (-100 - 2) = -49
     Q = _updated(
@@ -339,7 +341,7 @@ def sarsa_no_bootstrap_from_terminal(sarsa_update):
 
 
 @su.test
-def sarsa_returns_a_new_table(sarsa_update):
+def sarsa_returns_a_new_table(sarsa_update: Callable[..., Any]) -> None:
     """the update returns a new table and leaves the table it was given unchanged."""
     # the same update as uses_the_next_action_not_the_max: Q(0, 0) = -0.35 in the returned table
     Q = _leaves_input_alone(
@@ -395,7 +397,7 @@ def _by_hand(greedy, A, epsilon):
 
 
 @ep.test
-def rows_are_probabilities(epsilon_greedy_policy):
+def rows_are_probabilities(epsilon_greedy_policy: Callable[..., Any]) -> None:
     """every row is a distribution over the actions: entries in [0, 1] that sum to 1."""
     for epsilon in (0.1, 0.3, 0.5):
         pi = _policy(epsilon_greedy_policy, Q_POLICY, epsilon)
@@ -408,7 +410,7 @@ def rows_are_probabilities(epsilon_greedy_policy):
 
 
 @ep.test
-def greedy_probability_formula(epsilon_greedy_policy):
+def greedy_probability_formula(epsilon_greedy_policy: Callable[..., Any]) -> None:
     """epsilon = 0.2, |A| = 4: 1 - epsilon + epsilon/|A| on the greedy action, epsilon/|A| on
     the others."""
     for epsilon in (0.2, 0.4):
@@ -422,7 +424,7 @@ def greedy_probability_formula(epsilon_greedy_policy):
 
 
 @ep.test
-def epsilon_zero_is_one_hot(epsilon_greedy_policy):
+def epsilon_zero_is_one_hot(epsilon_greedy_policy: Callable[..., Any]) -> None:
     """epsilon = 0 gives the greedy policy: one 1 per row, at the largest Q."""
     assert_array_equal(
         _policy(epsilon_greedy_policy, Q_POLICY, 0.0),
@@ -433,7 +435,7 @@ def epsilon_zero_is_one_hot(epsilon_greedy_policy):
 
 
 @ep.test
-def epsilon_one_is_uniform(epsilon_greedy_policy):
+def epsilon_one_is_uniform(epsilon_greedy_policy: Callable[..., Any]) -> None:
     """epsilon = 1 gives the uniform policy 1/|A| whatever Q holds."""
     assert_array_close(
         _policy(epsilon_greedy_policy, Q_POLICY, 1.0),
@@ -444,7 +446,7 @@ def epsilon_one_is_uniform(epsilon_greedy_policy):
 
 
 @ep.test
-def ties_go_to_the_lowest_action(epsilon_greedy_policy):
+def ties_go_to_the_lowest_action(epsilon_greedy_policy: Callable[..., Any]) -> None:
     """ties in Q: the extra 1 - epsilon goes to the lowest tied action, the same on every call."""
     Q = np.zeros((3, 4))
     Q[1] = [-1.0, 2.0, 2.0, 2.0]
@@ -462,7 +464,7 @@ def ties_go_to_the_lowest_action(epsilon_greedy_policy):
 
 
 @ep.test
-def does_not_modify_Q(epsilon_greedy_policy):
+def does_not_modify_Q(epsilon_greedy_policy: Callable[..., Any]) -> None:
     """the Q-table given is left as it was."""
     Q = Q_POLICY.copy()
     epsilon_greedy_policy(Q, epsilon=0.2)
@@ -536,7 +538,7 @@ def _run(q_learning, seed, n_episodes=300, epsilon=0.1, **kwargs):
 
 
 @ql.test
-def greedy_policy_is_optimal_on_small_minegrid(q_learning):
+def greedy_policy_is_optimal_on_small_minegrid(q_learning: Callable[..., Any]) -> None:
     """MineGrid 'small', 300 episodes: the greedy policy is optimal (vs value iteration) wherever
     it goes."""
     from rlcourse.mdp import suboptimal_reachable_states
@@ -554,7 +556,7 @@ def greedy_policy_is_optimal_on_small_minegrid(q_learning):
 
 
 @ql.test
-def value_of_the_start_matches_dp(q_learning):
+def value_of_the_start_matches_dp(q_learning: Callable[..., Any]) -> None:
     """max_a Q(start, a) has converged to V*(start), the value of the best route (from DP)."""
     m = _small_minegrid()
     Q = _run(q_learning, seed=2)
@@ -571,7 +573,7 @@ def value_of_the_start_matches_dp(q_learning):
 
 
 @ql.test
-def max_steps_cuts_episodes_and_bootstraps(q_learning):
+def max_steps_cuts_episodes_and_bootstraps(q_learning: Callable[..., Any]) -> None:
     """max_steps = 1: only the start's row learns, and the cut episode still bootstraps from S'."""
     # On 'small' the start is (0, 0): right and down enter blank squares (reward -1), up and left
     # bump into the border and stay at the start (reward -1). With max_steps = 1 every episode is
@@ -596,7 +598,7 @@ def max_steps_cuts_episodes_and_bootstraps(q_learning):
 
 
 @ql.test
-def terminal_rows_stay_zero_and_seed_reproduces(q_learning):
+def terminal_rows_stay_zero_and_seed_reproduces(q_learning: Callable[..., Any]) -> None:
     """Q(terminal, .) = 0, and the same seed gives the same Q-table."""
     m = _small_minegrid()
     Q1, Q2 = _run(q_learning, seed=3, n_episodes=50), _run(q_learning, seed=3, n_episodes=50)

@@ -18,6 +18,8 @@ wrong place of the argument list, weighting the rows by mu instead of sqrt(mu).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +62,7 @@ aggregation = item(
 
 
 @aggregation.test
-def small_examples_by_hand(state_aggregation_features):
+def small_examples_by_hand(state_aggregation_features: Callable[..., Any]) -> None:
     """S = 5 states in k = 2 groups, and S = 10 in k = 3 (group of s = floor(s k / S))."""
     # S=5, k=2: floor(2s/5) for s = 0..4 is 0, 0, 0, 1, 1 (4/5, 6/5 -> 0, 1)
     expected = np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)  # (5, 2)
@@ -86,7 +88,7 @@ def small_examples_by_hand(state_aggregation_features):
 
 
 @aggregation.test
-def k_groups_not_groups_of_k(state_aggregation_features):
+def k_groups_not_groups_of_k(state_aggregation_features: Callable[..., Any]) -> None:
     """n_groups is the number of groups (columns), not the size of a group."""
     # S=6, k=3: floor(3s/6) = s // 2 -> 0,0,1,1,2,2; the mistake s // 3 gives 0,0,0,1,1,1
     expected = np.zeros((6, 3))
@@ -101,7 +103,7 @@ def k_groups_not_groups_of_k(state_aggregation_features):
 
 
 @aggregation.test
-def extreme_cases(state_aggregation_features):
+def extreme_cases(state_aggregation_features: Callable[..., Any]) -> None:
     """k = S is the one-hot table (Phi = I); k = 1 is a single constant feature."""
     assert_array_equal(
         state_aggregation_features(4, 4),
@@ -124,7 +126,7 @@ vhat = item(
 
 
 @vhat.test
-def dot_product_by_hand(v_hat):
+def dot_product_by_hand(v_hat: Callable[..., Any]) -> None:
     """phi(s) = (1, 0, 2), w = (0.5, -1, 0.25): v_hat = 1*0.5 + 0*(-1) + 2*0.25."""
     value = v_hat(np.array([1.0, 0.0, 2.0]), np.array([0.5, -1.0, 0.25]))
     assert_scalar_close(
@@ -137,7 +139,7 @@ def dot_product_by_hand(v_hat):
 
 
 @vhat.test
-def tile_coding_example(v_hat):
+def tile_coding_example(v_hat: Callable[..., Any]) -> None:
     """two active binary features add their weights: phi = (0, 1, 1, 0), w = (3, 4, 5, 6)."""
     phi_s, w = np.array([0.0, 1.0, 1.0, 0.0]), np.array([3.0, 4.0, 5.0, 6.0])
     assert_scalar_close(
@@ -162,7 +164,7 @@ GMC_HEADER = "gradient_mc_update(w, phi_s, G, *, alpha)"
 
 
 @gmc.test
-def update_by_hand(gradient_mc_update):
+def update_by_hand(gradient_mc_update: Callable[..., Any]) -> None:
     """w = (1, 2, 0), phi(s) = (1, 0, 1), G = 3, alpha = 0.5."""
     # v_hat = 1*1 + 0*2 + 1*0 = 1; error phi^T w - G = 1 - 3 = -2;
     # w' = w - 0.5 * (-2) * phi = w + phi = (2, 2, 1)
@@ -179,7 +181,7 @@ def update_by_hand(gradient_mc_update):
 
 
 @gmc.test
-def moves_v_hat_toward_the_return(gradient_mc_update):
+def moves_v_hat_toward_the_return(gradient_mc_update: Callable[..., Any]) -> None:
     """a step moves v_hat(s) toward G, from below and from above (catches a sign error)."""
     phi_s = np.array([0.5, 1.0, 0.0])
     w = np.array([0.2, -0.4, 1.0])  # v_hat = 0.1 - 0.4 = -0.3
@@ -199,7 +201,7 @@ def moves_v_hat_toward_the_return(gradient_mc_update):
 
 
 @gmc.test
-def returns_a_new_array(gradient_mc_update):
+def returns_a_new_array(gradient_mc_update: Callable[..., Any]) -> None:
     """the argument w is left unchanged and a new array is returned."""
     w = np.array([1.0, 2.0, 0.0])
     before = w.copy()
@@ -211,7 +213,7 @@ def returns_a_new_array(gradient_mc_update):
 
 
 @gmc.test
-def one_hot_is_the_tabular_update(gradient_mc_update):
+def one_hot_is_the_tabular_update(gradient_mc_update: Callable[..., Any]) -> None:
     """with phi(s) = e_s only w[s] moves: w[s] + alpha (G - w[s]), the tabular MC update."""
     w = np.array([0.0, 0.0, 0.0, 0.0])
     # the worked example of [D001]: G_0 = 3, alpha = 0.1, V(S_0) = 0 + 0.1 * (3 - 0) = 0.3
@@ -244,7 +246,7 @@ PHI_NEXT = np.array([0.0, 1.0, 1.0])
 
 
 @td.test
-def td_update_by_hand(semi_gradient_td0_update):
+def td_update_by_hand(semi_gradient_td0_update: Callable[..., Any]) -> None:
     """w = (1, 2, 0), phi(s) = (1, 0, 1), phi(s') = (0, 1, 1), r = 0.5, gamma = 0.9, alpha = 0.1."""
     # terminal left at its default False.
     # target = 0.5 + 0.9 * 2 = 2.3; delta = 2.3 - 1 = 1.3; w' = w + 0.1 * 1.3 * phi_s
@@ -263,7 +265,7 @@ def td_update_by_hand(semi_gradient_td0_update):
 
 
 @td.test
-def terminal_next_state_is_worth_zero(semi_gradient_td0_update):
+def terminal_next_state_is_worth_zero(semi_gradient_td0_update: Callable[..., Any]) -> None:
     """terminal=True: the target is r alone, whatever phi_next is."""
     # target = 0.5 (v_hat(terminal) = 0); delta = 0.5 - 1 = -0.5; w' = w - 0.05 * phi_s
     #        = (0.95, 2, -0.05)
@@ -288,7 +290,7 @@ def terminal_next_state_is_worth_zero(semi_gradient_td0_update):
 
 
 @td.test
-def terminal_is_data_alpha_gamma_by_keyword(semi_gradient_td0_update):
+def terminal_is_data_alpha_gamma_by_keyword(semi_gradient_td0_update: Callable[..., Any]) -> None:
     """terminal is the 5th argument (positional or by name, default False); alpha, gamma by name."""
     w, phi_s, phi_next = np.array([0.5, -1.0]), np.array([1.0, 1.0]), np.array([2.0, 0.0])
     # v_hat(s) = 0.5 - 1 = -0.5, v_hat(s') = 2 * 0.5 = 1; r = 1, gamma = 0.5, alpha = 0.2
@@ -331,7 +333,9 @@ def terminal_is_data_alpha_gamma_by_keyword(semi_gradient_td0_update):
 
 
 @td.test
-def semi_gradient_does_not_differentiate_the_target(semi_gradient_td0_update):
+def semi_gradient_does_not_differentiate_the_target(
+    semi_gradient_td0_update: Callable[..., Any],
+) -> None:
     """only features active in S_t move; the target r + gamma v_hat(S') is held constant."""
     new_w = _call(
         semi_gradient_td0_update, TD_HEADER, W.copy(), PHI_S, 0.5, PHI_NEXT, alpha=0.1, gamma=0.9
@@ -346,7 +350,7 @@ def semi_gradient_does_not_differentiate_the_target(semi_gradient_td0_update):
 
 
 @td.test
-def td_returns_a_new_array(semi_gradient_td0_update):
+def td_returns_a_new_array(semi_gradient_td0_update: Callable[..., Any]) -> None:
     """the argument w is left unchanged and a new array is returned."""
     w = W.copy()
     new_w = _call(
@@ -373,7 +377,7 @@ def _normal_equations(Phi, V, mu):
 
 
 @lsq.test
-def constant_feature_gives_the_mean(least_squares_weights):
+def constant_feature_gives_the_mean(least_squares_weights: Callable[..., Any]) -> None:
     """one constant feature: the fit is the (weighted) mean of V."""
     Phi = np.ones((3, 1))
     V = np.array([1.0, 2.0, 6.0])
@@ -396,7 +400,7 @@ def constant_feature_gives_the_mean(least_squares_weights):
 
 
 @lsq.test
-def representable_values_are_recovered(least_squares_weights):
+def representable_values_are_recovered(least_squares_weights: Callable[..., Any]) -> None:
     """if V = Phi w for some w, the best fit is exact (any weighting)."""
     Phi = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0]])  # bias and position
     V = Phi @ np.array([-1.0, 0.5])  # (-1, -0.5, 0, 0.5)
@@ -414,7 +418,7 @@ def representable_values_are_recovered(least_squares_weights):
 
 
 @lsq.test
-def matches_the_normal_equations(least_squares_weights):
+def matches_the_normal_equations(least_squares_weights: Callable[..., Any]) -> None:
     """a random 8-state, 3-feature problem, uniform and weighted (normal equations as reference)."""
     rng = np.random.default_rng(5)
     Phi = rng.normal(size=(8, 3))  # (S, d)
