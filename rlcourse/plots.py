@@ -75,6 +75,8 @@ def plot_values(
         * a ``MineGrid``: V has one value per state (``env.n_states``); the cells show the
           slice of power mask ``mask`` (mask=0: nothing collected yet). Mines 'M', the end
           'E' and uncollected power 'P' are labelled, walls are hatched grey and left empty;
+          an uncollected power tile (the robot cannot stand there: entering collects it) is
+          left uncoloured, with no value;
           terminal cells get no arrow, nor do uncollected power tiles (the robot cannot
           stand on one: entering collects it).
         * a shape ``(H, W)``: V has H*W values in row-major order, or shape (H, W).
@@ -84,7 +86,8 @@ def plot_values(
         probability (a uniform row draws four).
     visited: optional (S,) bool mask or counts (e.g. ``result.N.sum(axis=1)`` of a trainer):
         states with False / 0 are drawn faded and get no arrow, since a learner knows nothing
-        there (its greedy "choice" in an unvisited state is only the tie-breaking rule).
+        there (its greedy "choice" in an unvisited state is only the tie-breaking rule). Mines
+        and the end are never faded: a terminal state is worth 0 whatever the learner saw.
     cbar_label: the colour bar's label (e.g. r"$\max_a Q(s, a)$" for a learned table).
     On a MineGrid the start cell is marked "S" and the x label explains S, P, M and E.
     Returns the Axes (one image, one arrow patch per arrow).
@@ -131,7 +134,10 @@ def plot_values(
             seen = (vis > 0).reshape(H, W)
         else:
             raise ValueError(f"visited has {vis.size} entries but the grid has {H * W} cells.")
-    shown = np.ma.masked_array(grid, mask=walls)  # walls are not coloured
+    # the robot never stands on an uncollected power tile (entering collects it): that state is
+    # impossible, so like a wall it gets no colour and no value
+    impossible = walls | (tiles == "P")
+    shown = np.ma.masked_array(grid, mask=impossible)  # walls are not coloured
     image = ax.imshow(shown, cmap=cmap, interpolation="nearest")
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=cbar_label)
     finite = shown.compressed()
@@ -146,8 +152,12 @@ def plot_values(
                     )
                 )
                 continue
-            colour = "black" if grid[r, c] > mid else "white"
-            if not seen[r, c]:
+            if impossible[r, c]:  # an uncollected power tile: light yellow, no value
+                ax.add_patch(
+                    Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="#fbeaa0", edgecolor="none")
+                )
+            colour = "black" if grid[r, c] > mid or impossible[r, c] else "white"
+            if not seen[r, c] and tiles[r, c] not in "ME":  # terminal cells are known: worth 0
                 ax.add_patch(
                     Rectangle(
                         (c - 0.5, r - 0.5), 1, 1, facecolor="white", alpha=0.6, edgecolor="none"
@@ -166,7 +176,7 @@ def plot_values(
                     fontweight="bold",
                     color=colour,
                 )
-            if annotate:
+            if annotate and not impossible[r, c]:
                 ax.text(
                     c,
                     r + 0.3,

@@ -73,7 +73,8 @@ def test_plot_values_walls_are_masked():
     ax = plots.plot_values(env, V, _one_hot(np.zeros(env.n_states, int)))
     image = ax.images[0].get_array()
     n_walls = int((env.grid == "#").sum())
-    assert int(np.ma.getmaskarray(image).sum()) == n_walls == 6
+    n_power = int((env.grid == "P").sum())  # uncollected power: the robot cannot stand there
+    assert int(np.ma.getmaskarray(image).sum()) == n_walls + n_power == 6 + 1
     # 25 - 6 walls - 1 mine - 1 end - 1 power
     assert len(_arrows(ax)) == 16
 
@@ -162,7 +163,8 @@ def test_plot_values_visited_mask_fades_cells_and_drops_their_arrows():
     ax = plots.plot_values(env, V, pi, visited=visited)
     assert len(_arrows(ax)) == 3  # only the visited cells of mask 0 get an arrow
     faded = [p for p in ax.patches if not isinstance(p, FancyArrow) and p.get_alpha() == 0.6]
-    assert len(faded) == 9 - 3  # every unvisited cell, terminal ones included
+    # every unvisited cell but the mine and the end (terminal: worth 0 whatever was seen)
+    assert len(faded) == 9 - 3 - 2
     ax = plots.plot_values(env, V, pi, visited=visited > 0)  # a bool mask works the same
     assert len(_arrows(ax)) == 3
     with pytest.raises(ValueError, match="visited has 7 states"):
