@@ -226,117 +226,62 @@ def _explore(q, epsilon, rng):
     return int(rng.integers(len(q))) if rng.random() < epsilon else int(np.argmax(q))
 
 
-def q_learning_unseeded(
-    P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
-):
-    """np.random.default_rng() without the seed: runs are not reproducible."""
-    return _q_learning(
-        P,
-        R,
-        terminal,
-        start,
-        alpha=alpha,
-        gamma=gamma,
-        epsilon=epsilon,
-        n_episodes=n_episodes,
-        max_steps=max_steps,
-        seed=seed,
-        rng=np.random.default_rng(),
-    )
+def _planted_q_learning(name: str, doc: str, post=None, **slip):
+    """A wrong q_learning with the exercise's header: ``_q_learning`` with one ``slip``, its
+    result passed through ``post`` (e.g. returning V instead of Q)."""
+
+    def q_learning(
+        P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
+    ):
+        settings = {"alpha": alpha, "gamma": gamma, "epsilon": epsilon}
+        Q = _q_learning(
+            P,
+            R,
+            terminal,
+            start,
+            **settings,
+            n_episodes=n_episodes,
+            max_steps=max_steps,
+            seed=seed,
+            **slip,
+        )
+        return Q if post is None else post(Q)
+
+    q_learning.__name__ = q_learning.__qualname__ = name
+    q_learning.__doc__ = doc
+    return q_learning
 
 
-def q_learning_without_gamma(
-    P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
-):
-    """R + max Q(s', .): the discount left out of the target."""
-    return _q_learning(
-        P,
-        R,
-        terminal,
-        start,
-        alpha=alpha,
-        gamma=gamma,
-        epsilon=epsilon,
-        n_episodes=n_episodes,
-        max_steps=max_steps,
-        seed=seed,
-        use_gamma=False,
-    )
-
-
-def q_learning_sarsa_target(
-    P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
-):
-    """Bootstraps from the epsilon-greedy next action (SARSA), not the max."""
-    return _q_learning(
-        P,
-        R,
-        terminal,
-        start,
-        alpha=alpha,
-        gamma=gamma,
-        epsilon=epsilon,
-        n_episodes=n_episodes,
-        max_steps=max_steps,
-        seed=seed,
-        target="sarsa",
-    )
-
-
-def q_learning_returns_V(
-    P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
-):
-    """Returns V = max_a Q (S,) instead of the Q-table."""
-    return _q_learning(
-        P,
-        R,
-        terminal,
-        start,
-        alpha=alpha,
-        gamma=gamma,
-        epsilon=epsilon,
-        n_episodes=n_episodes,
-        max_steps=max_steps,
-        seed=seed,
-    ).max(axis=1)
-
-
-def q_learning_ignores_max_steps(
-    P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
-):
-    """`while not terminal`: every episode runs to a mine or the end, max_steps never used."""
-    return _q_learning(
-        P,
-        R,
-        terminal,
-        start,
-        alpha=alpha,
-        gamma=gamma,
-        epsilon=epsilon,
-        n_episodes=n_episodes,
-        max_steps=max_steps,
-        seed=seed,
-        ignore_max_steps=True,
-    )
-
-
-def q_learning_cut_is_terminal(
-    P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
-):
-    """Treats the step where max_steps cuts the episode as terminal (target R alone)."""
-    return _q_learning(
-        P,
-        R,
-        terminal,
-        start,
-        alpha=alpha,
-        gamma=gamma,
-        epsilon=epsilon,
-        n_episodes=n_episodes,
-        max_steps=max_steps,
-        seed=seed,
-        cut_is_terminal=True,
-    )
+q_learning_unseeded = _planted_q_learning(
+    "q_learning_unseeded",
+    "np.random.default_rng() without the seed: runs are not reproducible.",
+    rng=np.random.default_rng(),
+)
+q_learning_without_gamma = _planted_q_learning(
+    "q_learning_without_gamma",
+    "R + max Q(s', .): the discount left out of the target.",
+    use_gamma=False,
+)
+q_learning_sarsa_target = _planted_q_learning(
+    "q_learning_sarsa_target",
+    "Bootstraps from the epsilon-greedy next action (SARSA), not the max.",
+    target="sarsa",
+)
+q_learning_returns_V = _planted_q_learning(
+    "q_learning_returns_V",
+    "Returns V = max_a Q (S,) instead of the Q-table.",
+    post=lambda Q: Q.max(axis=1),
+)
+q_learning_ignores_max_steps = _planted_q_learning(
+    "q_learning_ignores_max_steps",
+    "`while not terminal`: every episode runs to a mine or the end, max_steps never used.",
+    ignore_max_steps=True,
+)
+q_learning_cut_is_terminal = _planted_q_learning(
+    "q_learning_cut_is_terminal",
+    "Treats the step where max_steps cuts the episode as terminal (target R alone).",
+    cut_is_terminal=True,
+)
 
 
 # ----------------------------------------------------------------------------- the planted cases

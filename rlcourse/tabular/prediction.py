@@ -391,6 +391,25 @@ def run_prediction(
     return history, (np.array(snapshots) if snapshots is not None else None)
 
 
+def _train_prediction(
+    learner, cfg, env_or_model, pi, seed, V_true, V0, start, keep_history, progress
+) -> PredictionResult:
+    """What both prediction trainers do around their update: V, N, the episodes, the history.
+
+    ``learner(V, N, gamma)`` returns the function that learns from one episode (in place).
+    """
+    stepper = make_stepper(env_or_model, start)
+    policy = _PolicySampler(pi, stepper.n_states, stepper.n_actions)
+    gamma = resolve_gamma(cfg.gamma, env_or_model)
+    S = stepper.n_states
+    V = np.zeros(S) if V0 is None else check_vector(V0, S, "V0")  # (S,)
+    N = np.zeros(S, dtype=np.int64)  # (S,) updates of each state
+    history, snapshots = run_prediction(
+        stepper, policy, cfg, seed, learner(V, N, gamma), lambda: V, V_true, keep_history, progress
+    )
+    return PredictionResult(V=V, N=N, config=cfg, seed=seed, history=history, V_history=snapshots)
+
+
 def train_mc_prediction(
     env_or_model: EnvOrModel,
     pi: ArrayLike | None = None,
@@ -420,20 +439,15 @@ def train_mc_prediction(
     every episode in ``V_history``. ``progress=True``: a tqdm bar over the episodes.
     """
     cfg = make_config(MCConfig, config, overrides)
-    stepper = make_stepper(env_or_model, start)
-    policy = _PolicySampler(pi, stepper.n_states, stepper.n_actions)
-    gamma = resolve_gamma(cfg.gamma, env_or_model)
-    S = stepper.n_states
-    V = np.zeros(S) if V0 is None else check_vector(V0, S, "V0")  # (S,)
-    N = np.zeros(S, dtype=np.int64)  # (S,)
 
-    def learn(episode):
-        _mc_episode(V, N, episode.states, episode.rewards, gamma, cfg.alpha, cfg.first_visit)
+    def learner(V, N, gamma):  # the MC update of every (first) visit, in time order
+        return lambda ep: _mc_episode(
+            V, N, ep.states, ep.rewards, gamma, cfg.alpha, cfg.first_visit
+        )
 
-    history, snapshots = run_prediction(
-        stepper, policy, cfg, seed, learn, lambda: V, V_true, keep_history, progress
+    return _train_prediction(
+        learner, cfg, env_or_model, pi, seed, V_true, V0, start, keep_history, progress
     )
-    return PredictionResult(V=V, N=N, config=cfg, seed=seed, history=history, V_history=snapshots)
 
 
 def train_td0_prediction(
@@ -456,26 +470,16 @@ def train_td0_prediction(
     updating while acting, since the policy does not depend on V).
     """
     cfg = make_config(TD0Config, config, overrides)
-    stepper = make_stepper(env_or_model, start)
-    policy = _PolicySampler(pi, stepper.n_states, stepper.n_actions)
-    gamma = resolve_gamma(cfg.gamma, env_or_model)
-    S = stepper.n_states
-    V = np.zeros(S) if V0 is None else check_vector(V0, S, "V0")  # (S,)
-    N = np.zeros(S, dtype=np.int64)  # (S,)
 
-    def learn(episode):
-        td0_episode(
-            V,
-            episode.states,
-            episode.rewards,
-            episode.terminated,
-            alpha=cfg.alpha,
-            gamma=gamma,
-            out=V,
-        )
-        np.add.at(N, episode.states[:-1], 1)
+    def learner(V, N, gamma):  # TD(0) along the episode, V updated in place (out=V)
+        def learn(ep):
+            td0_episode(
+                V, ep.states, ep.rewards, ep.terminated, alpha=cfg.alpha, gamma=gamma, out=V
+            )
+            np.add.at(N, ep.states[:-1], 1)
 
-    history, snapshots = run_prediction(
-        stepper, policy, cfg, seed, learn, lambda: V, V_true, keep_history, progress
+        return learn
+
+    return _train_prediction(
+        learner, cfg, env_or_model, pi, seed, V_true, V0, start, keep_history, progress
     )
-    return PredictionResult(V=V, N=N, config=cfg, seed=seed, history=history, V_history=snapshots)
