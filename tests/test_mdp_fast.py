@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from rlcourse.mdp import _fast, bellman_optimality, grid_mdp, q_from_v
+from rlcourse.mdp import _fast, bellman_optimality, grid_mdp, q_from_v, random_mdp
 
 
 def _readable(m, V):
@@ -33,7 +33,20 @@ def test_large_sparse_grid_takes_the_fast_path_and_agrees():
 def test_small_models_stay_on_the_readable_path():
     assert not _fast.worth_it(grid_mdp(20, 20, gamma=0.9).P)  # 400 states
     assert _fast.worth_it(grid_mdp(32, 32, gamma=0.9).P)  # 1,024 states
-    assert not _fast.worth_it(np.zeros((3, 2, 3)))  # dense: never
+    assert not _fast.worth_it(np.zeros((3, 2, 3)))  # a small dense model: readable
+    assert _fast.worth_it(np.zeros((400, 8, 400)))  # 1.28 million entries: fast
+
+
+def test_large_dense_model_takes_the_fast_path_and_agrees():
+    m = random_mdp(400, 8, seed=3, gamma=0.95)  # 1.28 million entries in P
+    terminal = np.zeros(400, dtype=bool)
+    terminal[[5, 77]] = True
+    assert _fast.worth_it(m.P)
+    V = np.random.default_rng(1).standard_normal(400)
+    fast = bellman_optimality(m.P, m.R, V, terminal, gamma=0.95)
+    readable = q_from_v(m.P, m.R, V, terminal, gamma=0.95).max(axis=1)
+    np.testing.assert_allclose(fast, readable, rtol=0, atol=1e-12)
+    assert fast[terminal].tolist() == [0.0, 0.0]
 
 
 def test_medium_sparse_grid_one_block_agrees():
