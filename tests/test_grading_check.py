@@ -15,6 +15,7 @@ from rlcourse.grading import (
     item,
     items_for_chapter,
 )
+from rlcourse.grading.asserts import as_array, assert_unchanged, fresh_copy
 from rlcourse.grading.check import BoundedBuffer, format_report, run_item
 from rlcourse.grading.items import chapter_modules
 from rlcourse.grading.registry import _REGISTRY
@@ -117,9 +118,9 @@ def test_check_stub_counts_as_fail_with_a_helpful_message(capsys):
 
 
 def test_check_wrong_type_and_shape_messages(capsys):
-    check("00.normalize", lambda w: list(w / w.sum()))
+    check("00.normalize", lambda w: {"p": w / w.sum()})
     out = capsys.readouterr().out
-    assert "expected `normalize(w)` to be a numpy array of shape (5,), got list" in out
+    assert "expected `normalize(w)` to be a numpy array of shape (5,), got dict" in out
     check("00.normalize", lambda w: (w / w.sum())[:4])
     assert "has shape (4,), expected shape (5,)" in capsys.readouterr().out
     check("00.mean", lambda xs: "3.0")
@@ -221,7 +222,12 @@ def test_assert_array_close_never_prints_expected_values():
 @pytest.mark.parametrize(
     "actual, fragment",
     [
-        ([0.1, 0.2], "got list (wrap it in np.asarray(...))"),
+        ([0.1, 0.2], "wrong at 2 of 2 entries (first: V[0] = 0.1)"),
+        ([[1.0, 2.0], [3.0]], "is a list that is not a table of numbers (rows of different"),
+        ([1.0, "2"], "is a list of <U32 values; expected numbers"),
+        ([1.0, None], "is a list that is not a table of numbers"),
+        ((np.zeros(2), np.zeros(3)), "is a tuple that is not a table of numbers"),
+        ("12", "got str"),
         (np.zeros((2, 1)), "has shape (2, 1), expected shape (2,)"),
         (np.array([np.nan, 1.0]), "contains NaN or inf (first at V[0])"),
         (np.array(["a", "b"]), "has dtype <U1"),
@@ -236,6 +242,11 @@ def test_assert_array_close_explains_each_kind_of_mistake(actual, fragment):
 
 def test_assert_helpers_accept_right_answers():
     assert_array_close([1.0, 2.0], np.array([1.0, 2.0]), allow_list=True)
+    assert_array_close([1.0, 2.0], np.array([1.0, 2.0]))  # lists are accepted by default
+    assert_array_close((1, 2), np.array([1.0, 2.0]))
+    assert_array_close([[1.0, 0.0], [0.5, 0.5]], np.array([[1.0, 0.0], [0.5, 0.5]]))
+    assert_array_equal([[0, 1], [1, 0]], np.eye(2)[[1, 0]])
+    assert_array_close([np.float64(1.0), np.int64(2)], np.array([1.0, 2.0]))
     assert_array_close(np.array([1.0, 2.0 + 1e-9]), np.array([1.0, 2.0]))
     assert_array_equal(np.array([0, 1]), np.array([0, 1]))
     assert_scalar_close(np.float64(0.5), 0.5)
@@ -246,6 +257,51 @@ def test_assert_helpers_accept_right_answers():
         assert_scalar_close(0.4, 0.5)
     with pytest.raises(AssertionError, match="wrong at 1 of 2"):
         assert_array_equal(np.array([0, 2]), np.array([0, 1]))
+
+
+def test_allow_list_false_still_insists_on_an_array():
+    with pytest.raises(AssertionError, match=r"got list \(wrap it in np.asarray"):
+        assert_array_close([1.0, 2.0], np.array([1.0, 2.0]), name="V", allow_list=False)
+
+
+def test_a_list_answer_is_still_checked_entry_by_entry():
+    with pytest.raises(AssertionError, match=r"has shape \(3,\), expected shape \(2,\)"):
+        assert_array_close([1.0, 2.0, 3.0], np.array([1.0, 2.0]), name="V")
+    with pytest.raises(AssertionError, match="contains NaN or inf"):
+        assert_array_close([1.0, float("nan")], np.array([1.0, 2.0]), name="V")
+    with pytest.raises(AssertionError, match="complex"):
+        assert_array_close([1.0 + 1j, 2.0], np.array([1.0, 2.0]), name="V")
+
+
+def test_as_array_converts_lists_and_explains_what_it_cannot():
+    assert as_array([[1, 2], [3, 4]]).shape == (2, 2)
+    x = np.zeros(3)
+    assert as_array(x) is x
+    with pytest.raises(AssertionError, match="forget `return`"):
+        as_array(None, name="Q")
+    with pytest.raises(AssertionError, match="rows of different lengths"):
+        as_array([[1.0], [1.0, 2.0]], name="Q", hint="look at the rows.")
+
+
+def test_fresh_copy_is_deep_and_assert_unchanged_names_the_argument():
+    original = {"V": np.arange(3.0), "episodes": [([0, 1], [1.0])], "gamma": 0.5}
+    copy = fresh_copy(original)
+    assert_unchanged("f", "x", original, copy)  # equal, nothing raised
+    copy["V"][0] = 9.0
+    assert original["V"][0] == 0.0
+    with pytest.raises(AssertionError) as e:
+        assert_unchanged("q_from_v", "R", original, copy, hint="extra words.")
+    msg = str(e.value)
+    assert "`q_from_v` changed its argument `R`" in msg
+    assert "q_from_v must not change its inputs" in msg and msg.endswith("extra words.")
+    copy = fresh_copy(original)
+    copy["episodes"][0][0].reverse()  # a list inside a tuple inside a list
+    with pytest.raises(AssertionError, match="changed its argument"):
+        assert_unchanged("mc", "episodes", original, copy)
+    nan = np.array([np.nan, 1.0])
+    assert_unchanged("f", "x", nan, fresh_copy(nan))  # NaN equals NaN here
+    with pytest.raises(AssertionError):
+        assert_unchanged("f", "x", np.zeros(2), np.zeros(3))
 
 
 def test_a_header_that_does_not_fit_the_call_is_explained_as_such(capsys):

@@ -31,6 +31,41 @@ def _index(idx) -> str:
     return "[" + ", ".join(str(int(i)) for i in idx) + "]" if len(idx) else "[()]"
 
 
+def as_array(actual: Any, name: str = "result", hint: str | None = None) -> np.ndarray:
+    """``actual`` as a numpy array of numbers: an array as it is, a list/tuple (or nested lists,
+    as ``.tolist()`` gives) converted with ``np.asarray``.
+
+    A correct answer written as a Python list is an answer, not a zero. What cannot be a table of
+    numbers fails with a message that says why: ragged nested lists (rows of different lengths),
+    lists holding arrays of different shapes, strings or other objects, or not a sequence at all.
+    """
+    if isinstance(actual, np.ndarray):
+        return actual
+    if not isinstance(actual, (list, tuple)):
+        _fail(
+            f"expected `{name}` to be a numpy array, got {_type_name(actual)}"
+            + (": did you forget `return`?" if actual is None else "."),
+            hint,
+        )
+    try:
+        converted = np.asarray(actual)
+    except (ValueError, TypeError):  # ragged: numpy refuses to build it
+        converted = None
+    if converted is None or converted.dtype == object:
+        _fail(
+            f"`{name}` is a {_type_name(actual)} that is not a table of numbers (rows of "
+            "different lengths, or entries that are not numbers); return a numpy array whose "
+            "rows all have the same length.",
+            hint,
+        )
+    if not (np.issubdtype(converted.dtype, np.number) or converted.dtype == bool):
+        _fail(
+            f"`{name}` is a {_type_name(actual)} of {converted.dtype} values; expected numbers.",
+            hint,
+        )
+    return converted
+
+
 def assert_array_close(
     actual: Any,
     expected: ArrayLike,
@@ -39,18 +74,20 @@ def assert_array_close(
     *,
     rtol: float = 1e-6,
     atol: float = 1e-8,
-    allow_list: bool = False,
+    allow_list: bool = True,
 ) -> None:
     """Check that ``actual`` is a numpy array like ``expected``: type, shape, finite, values.
 
-    ``allow_list=True`` also accepts lists/tuples (converted with ``np.asarray``). Values are
-    compared with ``np.isclose(actual, expected, rtol, atol)``.
+    A list or tuple (also nested, as ``.tolist()`` gives) is converted with ``np.asarray`` first
+    (see :func:`as_array`): a right answer in a list is right. ``allow_list=False`` insists on a
+    numpy array (for a test whose point is the type). Values are compared with
+    ``np.isclose(actual, expected, rtol, atol)``.
     """
     expected = np.asarray(expected)
     shape = tuple(expected.shape)
     if not isinstance(actual, np.ndarray):
         if allow_list and isinstance(actual, (list, tuple)):
-            actual = np.asarray(actual)
+            actual = as_array(actual, name, hint)
         else:
             _fail(
                 f"expected `{name}` to be a numpy array of shape {shape}, got "
@@ -63,6 +100,8 @@ def assert_array_close(
         _fail(f"`{name}` has shape {actual.shape}, expected shape {shape}.", hint)
     if not (np.issubdtype(actual.dtype, np.number) or actual.dtype == bool):
         _fail(f"`{name}` has dtype {actual.dtype}; expected numbers.", hint)
+    if np.iscomplexobj(actual):
+        _fail(f"`{name}` holds complex numbers; expected real numbers.", hint)
     bad = ~np.isfinite(actual.astype(float))
     if bad.any():
         where = _index(np.argwhere(bad)[0])
@@ -83,10 +122,59 @@ def assert_array_equal(
     name: str = "result",
     hint: str | None = None,
     *,
-    allow_list: bool = False,
+    allow_list: bool = True,
 ) -> None:
-    """Like :func:`assert_array_close` but exact (for integer actions, one-hot policies, masks)."""
+    """Like :func:`assert_array_close` but exact (for integer actions, one-hot policies, masks);
+    lists are converted the same way."""
     assert_array_close(actual, expected, name, hint, rtol=0.0, atol=0.0, allow_list=allow_list)
+
+
+def fresh_copy(x: Any) -> Any:
+    """A deep copy of a test's input: arrays copied (writable), lists, tuples and dicts rebuilt
+    around copies of their items, anything else (numbers, strings, None) as it is.
+
+    Give the student the copy and keep the original: :func:`assert_unchanged` then tells
+    whether the call changed its argument, and no other call can see the change.
+    """
+    if isinstance(x, np.ndarray):
+        return np.array(x, copy=True)
+    if isinstance(x, (list, tuple)):
+        return type(x)(fresh_copy(v) for v in x)
+    if isinstance(x, dict):
+        return {k: fresh_copy(v) for k, v in x.items()}
+    return x
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
+            return False
+        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def assert_unchanged(
+    fn_name: str, arg_name: str, before: Any, after: Any, hint: str | None = None
+) -> None:
+    """Fail if the argument ``arg_name`` of ``fn_name`` was changed by the call: ``before`` is
+    the test's original, ``after`` the copy the student's function received (see
+    :func:`fresh_copy`). Arrays, lists, tuples and dicts are compared entry by entry.
+
+    The message names the function and the argument and says how an array gets changed by
+    accident (``x = y`` is not a copy); ``hint`` may add what the item's contract says.
+    """
+    if not _same(before, after):
+        _fail(
+            f"`{fn_name}` changed its argument `{arg_name}`: {fn_name} must not change its "
+            "inputs (the caller still needs them). Build the result in a new array: `x = y` "
+            "does not copy an array, so `x += ...` or `x[...] = ...` afterwards writes into y "
+            "itself; use y.copy(), or an expression such as `y + ...` that makes a new array.",
+            hint,
+        )
 
 
 def assert_scalar_close(
