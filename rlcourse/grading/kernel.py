@@ -1,37 +1,66 @@
-"""A Python kernel that the grader can time out, interrupt, restart and read safely.
+"""A Python kernel that the grader can time out, interrupt, restart, read safely and kill.
 
-:class:`KernelSession` starts ``ipykernel`` with the *current* interpreter (``sys.executable``),
-so grading inside the project's virtual environment uses that environment whatever kernelspec
-is installed. :meth:`KernelSession.execute` runs one cell with a wall-clock limit and returns a
-:class:`CellRun`; it never raises for anything the student's code does:
+:class:`KernelSession` starts ``ipykernel`` with the *current* interpreter (``sys.executable``)
+inside a :class:`~rlcourse.grading.sandbox.PrivateSpace`: a minimal environment, resource
+limits and, with ``isolation="bwrap"``, bubblewrap (see :mod:`rlcourse.grading.sandbox`). The
+grader talks to it over Unix sockets in ``space.conn`` (so a kernel without network still
+answers) and interrupts it with an ``interrupt_request`` message (a signal could not cross the
+sandbox's PID namespace). :meth:`KernelSession.execute` runs one cell with a wall-clock limit
+and returns a :class:`CellRun`; it never raises for anything the student's code does:
 
-- ``"ok"`` / ``"error"``: the cell finished (with an exception for ``"error"``);
+- ``"ok"`` / ``"error"``: the cell finished (with an exception for ``"error"``); ``exited`` when
+  the code called ``exit()``/``quit()`` (the kernel then stops: ``responsive`` is False);
 - ``"timeout"``: the limit passed; the kernel was interrupted (``responsive`` says whether it
-  answered the interrupt; if not the caller must :meth:`restart`);
-- ``"died"``: the kernel process ended (``os._exit``, a crash, ``exit()``).
+  answered the interrupt; if not the caller must :meth:`~KernelSession.restart`);
+- ``"died"``: the kernel process ended (``os._exit``, a crash) or the connection to it dropped
+  (for instance a single output message above ``max_message_bytes``).
 
 Output is kept in a bounded buffer; ``display_data`` of :data:`RESULT_MIME` is collected apart.
+:meth:`KernelSession.shutdown` leaves no process of the submission behind; a worker process
+also calls :func:`become_subreaper` at start and :func:`kill_descendants` at the end.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import queue
-import subprocess
+import signal
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rlcourse.grading.check import BoundedBuffer
 from rlcourse.grading.kernel_hook import RESULT_MIME
+from rlcourse.grading.sandbox import (
+    Limits,
+    PrivateSpace,
+    kernel_command,
+    kernel_environment,
+)
 
 CELL_OUTPUT_LIMIT = 4000
 """Characters of a cell's output kept by the grader (the rest is counted and dropped)."""
 
 INTERRUPT_GRACE = 3.0
 """Seconds a kernel gets to answer an interrupt before it is restarted."""
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+"""Largest single ZMQ message frame the grader accepts from a kernel; a bigger one drops the
+connection (the cell then counts as "died") instead of exhausting the grader's memory."""
+
+REPLY_WAIT = 2.0
+"""Seconds to wait for a cell's execute_reply once its output is complete."""
+
+DEFAULT_LIMITS = Limits()
+"""The limits of a session that names none (see :class:`~rlcourse.grading.sandbox.Limits`)."""
+
+_SESSION_MARK = "RLCOURSE_KERNEL_SESSION"
+"""Environment variable tagging every process of one session (found again in /proc)."""
 
 
 @dataclass
@@ -49,65 +78,147 @@ class CellRun:
     seconds: float = 0.0
     responsive: bool = True
     """False when the kernel must be restarted before it can be used again."""
+    exited: bool = False
+    """True when the code asked the kernel to exit (``exit()``, ``quit()``)."""
 
 
-def _kernel_spec_manager():
+def _kernel_spec_manager(argv: list[str]) -> Any:
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 
     class CurrentEnvironment(KernelSpecManager):
-        """Every kernel name resolves to ipykernel on this very interpreter."""
+        """Every kernel name resolves to ipykernel on this interpreter, wrapped by ``argv``."""
 
-        def get_kernel_spec(self, kernel_name):
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
             return KernelSpec(
-                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                argv=argv,
                 display_name="Python 3 (rlcourse grader)",
                 language="python",
+                interrupt_mode="message",
                 resource_dir=str(Path(__file__).parent),
             )
 
     return CurrentEnvironment()
 
 
+IPYKERNEL_ARGV = [
+    sys.executable,
+    "-m",
+    "ipykernel_launcher",
+    "-f",
+    "{connection_file}",
+    "--HistoryManager.hist_file=:memory:",
+]
+"""The kernel itself; :func:`~rlcourse.grading.sandbox.kernel_command` wraps it."""
+
+
 class KernelSession:
-    """One ipykernel process plus a blocking client; restartable."""
+    """One sandboxed ipykernel process plus a blocking client; restartable.
+
+    ``space`` must be created (``with PrivateSpace() as space``) and holds the kernel's working
+    directory; ``isolation`` is ``"bwrap"`` or ``"none"``
+    (:func:`~rlcourse.grading.sandbox.resolve_sandbox`); ``drop_root`` runs the kernel as
+    ``nobody`` when the grader is root (create the space with ``owner=65534``).
+    """
 
     def __init__(
         self,
-        cwd: str | os.PathLike,
-        env: dict[str, str] | None = None,
+        space: PrivateSpace,
+        *,
+        isolation: str = "none",
+        limits: Limits = DEFAULT_LIMITS,
         startup_timeout: float = 60.0,
         output_limit: int = CELL_OUTPUT_LIMIT,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
+        drop_root: bool = False,
     ):
-        self.cwd, self.env = str(cwd), dict(os.environ if env is None else env)
+        if isolation not in ("bwrap", "none"):
+            raise ValueError(
+                f"isolation must be 'bwrap' or 'none' (see resolve_sandbox), got {isolation!r}."
+            )
+        self.space, self.isolation, self.limits = space, isolation, limits
         self.startup_timeout, self.output_limit = startup_timeout, output_limit
-        self.km = self.kc = None
+        self.max_message_bytes, self.drop_root = max_message_bytes, drop_root
+        self.km = self.kc = self.context = self._monitor = None
         self.restarts = 0
+        self._mark = ""
+        self._broken = False
 
+    # -- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
+        """Start the kernel and wait until it answers (raises RuntimeError if it cannot)."""
+        import zmq
         from jupyter_client import KernelManager
 
-        self.km = KernelManager(kernel_name="python3", kernel_spec_manager=_kernel_spec_manager())
-        self.km.start_kernel(
-            env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        self._mark, self._broken = os.urandom(12).hex(), False
+        env = kernel_environment(self.space)
+        env[_SESSION_MARK] = self._mark
+        argv = kernel_command(
+            IPYKERNEL_ARGV,
+            self.space,
+            isolation=self.isolation,
+            limits=self.limits,
+            env=env,
+            drop_root=self.drop_root,
         )
-        self.kc = self.km.client()
-        self.kc.start_channels()
+        ipc = hasattr(socket, "AF_UNIX") and os.name == "posix"
+        self.context = zmq.Context()
+        self.context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+        extra = {"transport": "ipc", "ip": str(self.space.conn / "k")} if ipc else {}
+        self.km = KernelManager(
+            kernel_name="python3",
+            kernel_spec_manager=_kernel_spec_manager(argv),
+            context=self.context,
+            connection_file=str(self.space.conn / "kernel.json"),
+            **extra,
+        )
         try:
+            self.km.start_kernel(
+                env=env,
+                cwd=str(self.space.work),
+                stdin=_devnull(),
+                stdout=_devnull(),
+                stderr=_devnull(),
+            )
+            self.kc = self.km.client(context=self.context)
+            self.kc.start_channels()
+            self._monitor = self.kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
             self.kc.wait_for_ready(timeout=self.startup_timeout)
-        except Exception:
+            while self._monitor.poll(0):  # connecting before the kernel listened is no drop
+                self._monitor.recv_multipart()
+        except Exception as exc:
             self.shutdown()
-            raise
+            raise RuntimeError(
+                f"the grading kernel did not start within {self.startup_timeout:g} s "
+                f"(isolation={self.isolation!r}, memory limit {self.limits.memory_mb} MiB): "
+                f"{exc}. Check that ipykernel is installed in this environment and that the "
+                "memory limit is not too small for it."
+            ) from exc
 
     def shutdown(self) -> None:
+        """Stop the kernel and every process it started (also ones that left its group)."""
+        pid = None
+        with contextlib.suppress(Exception):
+            pid = self.km.provisioner.process.pid
         try:
+            if self._monitor is not None:
+                with contextlib.suppress(Exception):
+                    self.kc.iopub_channel.socket.disable_monitor()
+                self._monitor.close(linger=0)
             if self.kc is not None:
                 self.kc.stop_channels()
         finally:
-            self.kc = None
+            self.kc = self._monitor = None
+            if pid is not None:
+                kill_descendants(pid)  # before the kernel dies and they are orphaned
             if self.km is not None:
                 with contextlib.suppress(Exception):  # already dead is fine
                     self.km.shutdown_kernel(now=True)
                 self.km = None
+            if self._mark:
+                _kill_marked(self._mark)
+            if self.context is not None:
+                self.context.destroy(linger=0)
+                self.context = None
 
     def restart(self) -> None:
         """A fresh process (the old one is killed); the caller replays what it needs."""
@@ -115,20 +226,29 @@ class KernelSession:
         self.restarts += 1
         self.start()
 
-    def __enter__(self):
+    def __enter__(self) -> KernelSession:
         self.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.shutdown()
 
+    def is_alive(self) -> bool:
+        """Whether the kernel process is running."""
+        return self.km is not None and self.km.is_alive()
+
+    # -- running code -----------------------------------------------------------------------
     def execute(self, code: str, timeout: float) -> CellRun:
+        """Run ``code`` with a wall-clock limit of ``timeout`` seconds; never raises for it."""
         start = time.monotonic()
         run = CellRun("ok")
         buffer = BoundedBuffer(self.output_limit)
+        if self.kc is None or self._broken or not self.is_alive():
+            run.status, run.responsive = "died", False
+            run.ename, run.evalue = "KernelDied", "the kernel is not running; restart it"
+            return run
         msg_id = self.kc.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
-        deadline = start + timeout
-        done = self._collect(msg_id, deadline, run, buffer)
+        done = self._collect(msg_id, start + timeout, run, buffer)
         if done is None:  # the limit passed: interrupt, give it a moment to answer
             run.status = "timeout"
             try:
@@ -141,22 +261,71 @@ class KernelSession:
             run.responsive = done == "idle"
         elif done == "died":
             run.status, run.responsive = "died", False
+        if done == "idle":
+            run.exited = self._asked_exit(msg_id)
+            if run.exited or not self.is_alive():
+                run.responsive = False
+        self._broken = not run.responsive  # only restart() makes it usable again
         run.output = buffer.getvalue()
         run.seconds = time.monotonic() - start
         return run
 
-    def _collect(self, msg_id, deadline, run, buffer, keep_errors=True):
+    def _asked_exit(self, msg_id: str) -> bool:
+        """Whether the execute_reply of ``msg_id`` carries an ``ask_exit`` payload."""
+        deadline = time.monotonic() + REPLY_WAIT
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                reply = self.kc.get_shell_msg(timeout=min(0.2, remaining))
+            except queue.Empty:
+                if not self.is_alive():
+                    return False
+                continue
+            except Exception:  # noqa: BLE001 - a broken channel: nothing more to learn
+                return False
+            if reply.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            payload = reply.get("content", {}).get("payload") or []
+            return any(isinstance(p, dict) and p.get("source") == "ask_exit" for p in payload)
+        return False
+
+    def _dropped(self) -> bool:
+        """Whether the iopub connection was dropped (e.g. a message above the size limit)."""
+        import zmq
+
+        if self._monitor is None:
+            return False
+        from zmq.utils.monitor import parse_monitor_message
+
+        with contextlib.suppress(zmq.ZMQError):
+            while self._monitor.poll(0):
+                event = parse_monitor_message(self._monitor.recv_multipart(zmq.NOBLOCK))
+                if event["event"] == zmq.EVENT_DISCONNECTED:
+                    return True
+        return False
+
+    def _collect(
+        self,
+        msg_id: str,
+        deadline: float,
+        run: CellRun,
+        buffer: BoundedBuffer,
+        keep_errors: bool = True,
+    ) -> str | None:
         """Read iopub until our request is idle ("idle"), the kernel dies ("died") or None."""
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
+            if self._dropped():
+                return "died"
             try:
                 msg = self.kc.get_iopub_msg(timeout=min(0.2, remaining))
             except queue.Empty:
                 if not self.km.is_alive():
                     return "died"
                 continue
+            except Exception:  # noqa: BLE001 - an unreadable message or closed socket
+                return "died"
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]
@@ -174,3 +343,129 @@ class KernelSession:
                     run.results.append(data[RESULT_MIME])
                 elif "text/plain" in data:
                     buffer.write(str(data["text/plain"]) + "\n")
+
+
+def _devnull() -> int:
+    import subprocess
+
+    return subprocess.DEVNULL
+
+
+# -- processes ---------------------------------------------------------------------------------
+def become_subreaper() -> bool:
+    """Make this process adopt orphaned descendants (Linux ``PR_SET_CHILD_SUBREAPER``).
+
+    A submission's process that double-forks and calls ``setsid`` then stays a descendant of
+    this process, so :func:`kill_descendants` finds it. Returns False where unsupported.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER = 36
+    except (OSError, AttributeError):
+        return False
+
+
+def _process_table() -> dict[int, int]:
+    """pid -> parent pid of every process (from /proc; empty where there is no /proc)."""
+    table = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return table
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses
+        fields = data[data.rfind(b")") + 2 :].split()
+        if len(fields) > 1:
+            table[int(name)] = int(fields[1])
+    return table
+
+
+def _descendants(pid: int, table: dict[int, int]) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for child, parent in table.items():
+        children.setdefault(parent, []).append(child)
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        p = todo.pop()
+        if p not in found and p != pid:
+            found.append(p)
+            todo.extend(children.get(p, []))
+    return found
+
+
+def kill_descendants(pid: int | None = None) -> int:
+    """SIGKILL every descendant of ``pid`` (default: this process); returns how many.
+
+    Repeats until none is left (a process may fork while we look), then reaps the ones that
+    were this process's own children. Uses /proc, so it does nothing where there is none.
+    """
+    root = os.getpid() if pid is None else pid
+    killed: set[int] = set()
+    for _ in range(20):
+        victims = [p for p in _descendants(root, _process_table()) if p not in killed]
+        alive = [p for p in victims if _is_running(p)]
+        if not alive:
+            break
+        for p in alive:
+            with contextlib.suppress(OSError):
+                os.kill(p, signal.SIGKILL)
+            killed.add(p)
+        time.sleep(0.01)
+    _reap(killed)
+    return len(killed)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return data[data.rfind(b")") + 2 :][:1] not in (b"Z", b"X")
+
+
+def _reap(pids: set[int]) -> None:
+    for p in pids:
+        with contextlib.suppress(OSError):
+            os.waitpid(p, os.WNOHANG)
+
+
+def _kill_marked(mark: str) -> int:
+    """SIGKILL every process whose initial environment carries this session's mark.
+
+    Catches processes that left the kernel's tree and process group (``setsid`` + double fork)
+    when this process is not a subreaper; a process that scrubbed its environment and re-executed
+    is left to :func:`kill_descendants` in the worker.
+    """
+    needle = f"{_SESSION_MARK}={mark}".encode()
+    me, killed = os.getpid(), set()
+    for _ in range(20):
+        found = []
+        for p in _process_table():
+            if p == me or p in killed:
+                continue
+            try:
+                with open(f"/proc/{p}/environ", "rb") as f:
+                    environ = f.read()
+            except OSError:
+                continue
+            if needle in environ.split(b"\0") and _is_running(p):
+                found.append(p)
+        if not found:
+            break
+        for p in found:
+            with contextlib.suppress(OSError):
+                os.kill(p, signal.SIGKILL)
+            killed.add(p)
+        time.sleep(0.01)
+    _reap(killed)
+    return len(killed)
