@@ -6,8 +6,10 @@ Used inside exercise notebooks::
     check("02.policy_evaluation", policy_evaluation)
 
 prints one line per test, ``PASS`` or ``FAIL`` with a hint (never the reference answer), and
-returns a :class:`CheckReport`. The same runner is used by the grader inside the kernel that
-executes a submission (:mod:`rlcourse.grading.kernel_hook`).
+returns a :class:`CheckReport`. The grader runs the same tests with the same runner
+(:func:`run_item`) in its own process, calling the function in the student's kernel; here the
+function is called in this process, through the same plain-data round trip
+(:mod:`rlcourse.grading.calls`), so check() gives the grader's verdicts and hints.
 
 Failures never escape: a test that raises anything (the stub's ``NotImplementedError``, a wrong
 return type, a shape error, ``sys.exit()``) counts as FAIL with a message that says what to fix.
@@ -15,9 +17,8 @@ return type, a shape error, ``sys.exit()``) counts as FAIL with a message that s
 Time limit. Each test runs under a wall-clock alarm (``signal.setitimer(ITIMER_REAL)``) of
 ``item.time_limit`` seconds (or ``time_limit=`` passed to ``check``); a test that is still running
 then is stopped and counts as FAIL. Signals can only be used from the main thread on POSIX: when
-``check`` runs in another thread or on Windows it runs without a limit (the grader still enforces
-its per-cell limit from outside). Code stuck inside a C extension that never returns to Python
-cannot be stopped by the alarm; the grader's kernel-level timeout handles that case.
+``check`` runs in another thread or on Windows it runs without a limit (the grader enforces its
+limits from outside the student's process).
 
 Output. Whatever the student's function prints during a test is captured in a bounded buffer
 (a few thousand characters are kept, the rest is counted and dropped) and shown only when the
@@ -25,26 +26,45 @@ test fails, so a function that prints megabytes cannot flood the notebook.
 
 Grading mode. When the environment variable ``RLCOURSE_GRADING=1`` is set (the grader sets it in
 the kernel that executes a submission), ``check`` does nothing but print
-``check NN.name: (grading: skipped)``: the grader runs the tests itself afterwards.
+``check NN.name: (grading: skipped)``, without loading any test: the grader runs the tests
+itself, in its own process.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rlcourse.grading.registry import Item, get_item
+from rlcourse.grading.calls import (
+    OUTPUT_LIMIT,
+    BoundedBuffer,
+    LocalFunction,
+    NotCallable,
+    StudentFunction,
+    StudentRaised,
+    TestTimeout,
+    exception_record,
+    student_exception,
+    time_limit,
+)
+from rlcourse.grading.registry import ITEM_ID, Item, get_item
+from rlcourse.grading.wire import WireError
 
-OUTPUT_LIMIT = 2000
-"""Characters of a test's captured output that are kept (the rest is counted, not stored)."""
+__all__ = [
+    "BoundedBuffer",
+    "CheckReport",
+    "TestResult",
+    "TestTimeout",
+    "check",
+    "explain_exception",
+    "format_report",
+    "run_item",
+    "time_limit",
+]
 
 SHOWN_OUTPUT = 400
 """Characters of that output that check() prints under a failed test."""
@@ -112,187 +132,135 @@ class CheckReport:
         }
 
 
-class TestTimeout(BaseException):
-    """Raised inside a test by the alarm; a BaseException so ``except Exception`` can't eat it."""
-
-    __test__ = False
-
-
-class BoundedBuffer(io.TextIOBase):
-    """A text stream that keeps the first ``limit`` characters and counts the rest."""
-
-    def __init__(self, limit: int = OUTPUT_LIMIT):
-        super().__init__()
-        self.limit, self.kept, self.size, self.dropped = limit, [], 0, 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, s: str) -> int:
-        s = s if isinstance(s, str) else str(s)
-        room = max(0, self.limit - self.size)
-        if room:
-            self.kept.append(s[:room])
-            self.size += min(room, len(s))
-        self.dropped += max(0, len(s) - room)
-        return len(s)
-
-    def getvalue(self) -> str:
-        text = "".join(self.kept)
-        if self.dropped:
-            text += f"\n... [{self.dropped} more characters not shown]"
-        return text
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float | None) -> Iterator[bool]:
-    """Raise :class:`TestTimeout` in the body after ``seconds`` (main thread, POSIX only)."""
-    usable = (
-        seconds is not None
-        and seconds > 0
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
-        yield False
-        return
-
-    def on_alarm(signum, frame):
-        raise TestTimeout(seconds)
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield True
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _short(text: str, limit: int = MESSAGE_LIMIT) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
-def _raised_in_student_code(exc: BaseException, fn: Callable) -> bool:
-    """True if the traceback passes through code defined where the student's function is."""
-    code = getattr(fn, "__code__", None)
-    filename = code.co_filename if code is not None else None
-    tb = exc.__traceback__
-    while tb is not None:
-        f = tb.tb_frame.f_code.co_filename
-        if (
-            f == filename
-            or "ipykernel_" in f
-            or f.startswith(("<ipython-input", "<stdin>", "<string>"))
-        ):
-            return True
-        tb = tb.tb_next
-    return False
+def _header_hint(name: str, detail: str) -> str:
+    return (
+        f"the test could not call your function ({_short(detail, 200)}): keep the "
+        f"header line `def {name}(...)` exactly as the exercise "
+        "gives it (same arguments, in the same order; those after `*` are keyword-only)."
+    )
 
 
-_CALL_MISMATCH = (
-    "got an unexpected keyword argument",
-    "required positional argument",
-    "required keyword-only argument",
-    "positional argument but",
-    "positional arguments but",
-    "got multiple values for argument",
-)
+def explain_exception(exc: BaseException, fn: Any, seconds: float | None = None) -> str:
+    """A student-facing sentence for an exception raised while a test ran.
 
-
-def _is_call_mismatch(exc: BaseException, fn: Callable) -> bool:
-    """True for the TypeError Python raises when the arguments do not fit the function's header
-    (raised at the call, before any line of the student's function runs)."""
-    if not isinstance(exc, TypeError):
-        return False
-    names = {getattr(fn, "__name__", None), getattr(fn, "__qualname__", None)} - {None}
-    message = str(exc)
-    if not any(message.startswith(f"{name}()") for name in names):
-        return False
-    tb = exc.__traceback__
-    code = getattr(fn, "__code__", None)
-    while tb is not None:  # the student's own frame never started
-        if code is not None and tb.tb_frame.f_code is code:
-            return False
-        tb = tb.tb_next
-    return any(part in message for part in _CALL_MISMATCH)
-
-
-def explain_exception(exc: BaseException, fn: Callable, seconds: float | None = None) -> str:
-    """A student-facing sentence for an exception raised while a test ran."""
+    ``exc`` is raised by the test (an ``AssertionError`` with the test's hint, or an error while
+    the test looked at the returned value) or stands for what the student's function raised
+    (:class:`rlcourse.grading.calls.StudentRaised`, whose ``record`` says what and where).
+    """
+    name = getattr(fn, "__name__", "f")
     if isinstance(exc, TestTimeout):
-        return (
-            f"stopped after {exc.args[0]:g} s (time limit): look for a loop that never ends "
-            "or an episode that never terminates."
-        )
+        return _timeout_hint(exc.args[0] if exc.args else seconds)
+    if isinstance(exc, StudentRaised):
+        record = exc.record
+        kind, where = record.get("type", "Exception"), record.get("where")
+        message = record.get("message", "")
+        what = f"{kind}: {_short(message, 300)}" if message else kind
+        if where == "timeout":
+            return _timeout_hint(record.get("seconds") or seconds)
+        if where == "died":
+            return (
+                "the Python process stopped while your function ran (os._exit(), exit(), "
+                "quit() or a crash): return a value instead of stopping the process."
+            )
+        if where == "exit":
+            return "your code called sys.exit() / exit(): return a value instead of exiting."
+        if where == "call":
+            return _header_hint(name, record.get("message", ""))
+        if kind == "NotImplementedError" and record.get("builtin"):
+            return (
+                "your function raised NotImplementedError: replace the stub "
+                "`raise NotImplementedError(...)` with your implementation."
+            )
+        return f"your function raised {what}"
     if isinstance(exc, AssertionError):
         return _short(str(exc)) or "the result is not right (this test gives no hint)."
-    if isinstance(exc, NotImplementedError):
+    if callable(fn) and not isinstance(fn, StudentFunction):  # a raw exception of a function
+        record = exception_record(exc, fn, 0)
+        if record["where"] != "other":
+            raised = student_exception(record)
+            return explain_exception(raised, fn, seconds)
+    if isinstance(exc, WireError):
         return (
-            "your function raised NotImplementedError: replace the stub "
-            "`raise NotImplementedError(...)` with your implementation."
+            f"what your function returned could not be read ({_short(str(exc), 200)}): return "
+            "numbers, numpy arrays of numbers, or lists/tuples of those."
         )
-    if isinstance(exc, SystemExit):
-        return "your code called sys.exit() / exit(): return a value instead of exiting."
     what = f"{type(exc).__name__}: {_short(str(exc), 300)}" if str(exc) else type(exc).__name__
-    if _is_call_mismatch(exc, fn):
-        return (
-            f"the test could not call your function ({_short(str(exc), 200)}): keep the "
-            f"header line `def {getattr(fn, '__name__', 'f')}(...)` exactly as the exercise "
-            "gives it (same arguments, in the same order; those after `*` are keyword-only)."
-        )
-    if _raised_in_student_code(exc, fn):
-        return f"your function raised {what}"
     return (
         f"{what} while checking the value your function returned: is it of the right type "
         "and shape?"
     )
 
 
+def _timeout_hint(seconds: Any) -> str:
+    limit = f"{float(seconds):g} s" if isinstance(seconds, (int, float)) else "the time limit"
+    return (
+        f"stopped after {limit} (time limit): look for a loop that never ends "
+        "or an episode that never terminates."
+    )
+
+
 def run_item(
     it: Item,
-    fn: Callable[..., Any] | None,
+    fn: Any,
     time_limit_s: float | None = None,
     output_limit: int = OUTPUT_LIMIT,
 ) -> CheckReport:
-    """Run every test of ``it`` on ``fn``; never raises (except KeyboardInterrupt)."""
+    """Run every test of ``it`` on ``fn``; never raises (except KeyboardInterrupt).
+
+    ``fn`` is the student's function (called in this process through
+    :class:`~rlcourse.grading.calls.LocalFunction`, under an alarm of ``time_limit_s``), a
+    :class:`~rlcourse.grading.calls.StudentFunction` that calls it elsewhere (the grader's, which
+    enforces the limit through each call's deadline), None when the notebook defines no such
+    name, or a :class:`~rlcourse.grading.calls.NotCallable`.
+    """
     limit = it.time_limit if time_limit_s is None else time_limit_s
     results = []
+    target = fn
+    if fn is not None and not isinstance(fn, (StudentFunction, NotCallable)) and callable(fn):
+        target = LocalFunction(fn)
     for t in it.tests:
-        if fn is None:
+        if target is None:
             results.append(
                 TestResult(t.title, False, missing_function_message(it), weight=t.weight)
             )
             continue
-        if not callable(fn):
+        if not isinstance(target, StudentFunction):
+            type_name = target.type_name if isinstance(target, NotCallable) else type(fn).__name__
             results.append(
                 TestResult(
                     t.title,
                     False,
-                    f"`{it.function}` is not a function (got {type(fn).__name__}): "
+                    f"`{it.function}` is not a function (got {type_name}): "
                     f"pass the function itself, e.g. check({it.id!r}, {it.function}).",
                     weight=t.weight,
                 )
             )
             continue
-        buffer = BoundedBuffer(output_limit)
+        target.output = BoundedBuffer(output_limit)
         start = time.perf_counter()
+        local = isinstance(target, LocalFunction)
+        target.deadline = None if local or not limit else time.monotonic() + limit
         try:
-            with (
-                contextlib.redirect_stdout(buffer),
-                contextlib.redirect_stderr(buffer),
-                time_limit(limit),
-            ):
-                t.fn(fn)
+            with time_limit(limit if local else None):
+                t.fn(target)
             passed, message = True, ""
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # noqa: BLE001 - every failure is the student's to see
-            passed, message = False, explain_exception(exc, fn)
+            passed, message = False, explain_exception(exc, target, limit)
         results.append(
             TestResult(
-                t.title, passed, message, buffer.getvalue(), time.perf_counter() - start, t.weight
+                t.title,
+                passed,
+                message,
+                target.output.getvalue(),
+                time.perf_counter() - start,
+                t.weight,
             )
         )
     total = sum(r.weight for r in results)
@@ -346,10 +314,12 @@ def check(
     (``points``, ``max_points``, ``results``). ``time_limit`` overrides the item's per-test
     limit in seconds; ``quiet=True`` only returns the report.
     """
-    it = get_item(item_id)
-    if grading_mode():
-        report = CheckReport(it.id, 0.0, it.points, [], skipped=True)
+    if grading_mode():  # the grader runs the tests itself, outside this process
+        if not isinstance(item_id, str) or not ITEM_ID.match(item_id):
+            raise ValueError(f"{item_id!r} is not an item id ('NN.name').")
+        report = CheckReport(item_id, 0.0, 0.0, [], skipped=True)
     else:
+        it = get_item(item_id)
         report = run_item(it, student_function, time_limit)
     if not quiet:
         print(format_report(report))

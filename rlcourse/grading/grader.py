@@ -1,30 +1,32 @@
-"""``rlcourse grade``: execute submitted notebooks in fresh kernels and grade every item.
+"""``rlcourse grade``: run each submitted notebook in an isolated kernel and grade it from outside.
 
-For each notebook:
+For each notebook (one short-lived worker process per notebook, :mod:`rlcourse.grading.worker`;
+``--jobs N`` runs N at once, with results identical to a serial run):
 
-1. Read it (an unreadable or invalid file scores 0 with an error; the others are graded).
-   The command line first turns each folder it is given into the notebooks inside it
-   (:func:`find_notebooks`) and refuses a path that does not exist.
-2. Find its chapter: ``--chapter`` when given (it wins), else notebook metadata
-   ``rlcourse.chapter``, else a ``NN_`` prefix anywhere in the file name
-   (``alice_02_dynamic_programming.ipynb``).
-3. Start a fresh kernel (this interpreter's ipykernel, cwd = the notebook's folder, environment
-   ``RLCOURSE_GRADING=1`` so the student's own ``check()`` calls are skipped, ``MPLBACKEND=Agg``)
-   and run every code cell with a per-cell time limit. A cell that raises is recorded and the
-   next cell runs. A cell that runs past the limit is interrupted; if the kernel does not answer
-   the interrupt, or if a cell kills the kernel (``os._exit``, ``exit()``, a crash), the kernel
-   is restarted and the cells that had finished before (with or without an exception) are
-   replayed, then execution goes on after the offending cell.
-4. Grade each item of the chapter inside the kernel (:mod:`rlcourse.grading.kernel_hook`) on the
-   function the student defined under the item's name. The result comes back as a
-   ``display_data`` message of a private MIME type carrying a random per-run nonce, which
-   printing cannot forge. A test is limited to ``timeout`` seconds by an alarm in the kernel;
-   an item that still hangs, or kills the kernel, scores 0 and the kernel is restarted and
-   replayed for the next item.
+1. Read it safely (:func:`rlcourse.grading.safety.read_regular_file`: regular files only, at
+   most 20 MiB and 2000 cells; anything else scores 0 with an error, the others are graded).
+2. Decide its chapter: ``--chapter`` when given, else a ``NN_`` prefix in the file name, else
+   (flagged) the notebook's own metadata. A notebook whose metadata names another chapter is
+   graded as the instructor's chapter and flagged.
+3. Copy it alone into a private space (:class:`rlcourse.grading.sandbox.PrivateSpace`: working
+   directory, HOME, IPython/Jupyter directories, temp) and start a kernel there, inside
+   bubblewrap when it works (read-only system, no network, own PID namespace, dies with the
+   grader) and always under resource limits (memory, processes, file size). Run every code
+   cell with a per-cell time limit (``--timeout``) inside the notebook's wall-time budget
+   (``--notebook-timeout``). A cell that raises is recorded and the next one runs; a cell that
+   hangs is interrupted; a cell that stops the kernel (``exit()``, ``quit()``, ``os._exit``, a
+   crash) costs only itself: the kernel is restarted, the cells that had finished are replayed
+   (never the one that stopped it), and execution goes on.
+4. Grade every item of the chapter *in the grader's process*: the item's tests run here and
+   call the student's function through :class:`rlcourse.grading.remote.RemoteFunction`, which
+   sends plain data to the kernel and gets plain data back. The kernel never holds a test, a
+   reference value, the registry or a verdict.
+5. Flag, for the instructor, an item whose function was imported or calls the package's own
+   implementation (:mod:`rlcourse.grading.provenance`); the points stay. Notebooks whose graded
+   code is identical are listed (``identical_submissions``).
 
-Output of cells and tests is truncated (bounded buffers), so a student printing megabytes costs
-only time. Results are :class:`NotebookResult` dataclasses; :func:`grade_notebooks` writes them
-to ``out`` as JSON after every notebook (temporary file + atomic rename).
+Results are :class:`NotebookResult` dataclasses; :func:`grade_notebooks` keeps them in memory
+and writes them to ``out`` as JSON after every notebook (temporary file + atomic rename).
 """
 
 from __future__ import annotations
@@ -32,17 +34,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
-import sys
 import tempfile
 import time
-import traceback
-from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 DEFAULT_TIMEOUT = 60.0
+"""Seconds one cell, and one test, may run."""
+
+DEFAULT_NOTEBOOK_TIMEOUT = 1200.0
+"""Seconds one notebook may take in all: its cells, replays and tests."""
+
 _FILENAME_CHAPTER = re.compile(r"(?<!\d)(\d{2})_")
 
 
@@ -59,6 +62,8 @@ class ItemResult:
     message: str = ""
     """The first failing test's hint, or why the item could not be graded."""
     tests: list[dict] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    """For the instructor: the function was imported, or calls the package's implementation."""
 
 
 @dataclass
@@ -74,25 +79,61 @@ class NotebookResult:
     """Problems with the notebook as a whole (unreadable, no chapter, kernel did not start)."""
     cells: list[dict] = field(default_factory=list)
     """One entry per code cell that did not finish cleanly: index, status, error."""
+    flags: list[str] = field(default_factory=list)
+    """For the instructor: chapter metadata that disagrees, items flagged, and the like."""
+    student: str = ""
+    """Who submitted it (from the file name, or ``--student-from``)."""
+    fingerprint: str | None = None
+    """Hash of the graded functions' code (equal for identical submissions; None: untouched)."""
+    isolation: str = ""
+    """"bwrap" (isolated) or "none" (private directories and limits only)."""
     restarts: int = 0
     seconds: float = 0.0
 
 
-def detect_chapter(nb: Any, path: str | os.PathLike, fallback: str | None = None) -> str | None:
-    """Chapter "NN" from metadata rlcourse.chapter, else the file name's NN_ prefix, else
-    ``fallback``."""
+def filename_chapter(path: str | os.PathLike) -> str | None:
+    """The ``NN`` of a ``NN_`` anywhere in the file name (``alice_02_dp.ipynb`` -> ``"02"``)."""
+    m = _FILENAME_CHAPTER.search(Path(path).name)
+    return m.group(1) if m else None
+
+
+def metadata_chapter(nb: Any) -> str | None:
+    """The chapter a notebook's own metadata claims (``rlcourse.chapter``), or None."""
     try:
-        meta = nb.get("metadata", {}).get("rlcourse", {}).get("chapter") if nb is not None else None
+        meta = nb.get("metadata", {}).get("rlcourse", {}).get("chapter")
     except AttributeError:
-        meta = None
+        return None
     if meta is not None and re.fullmatch(r"\d{1,2}", str(meta).strip()):
         return f"{int(str(meta).strip()):02d}"
-    m = _FILENAME_CHAPTER.search(Path(path).name)
-    if m:
-        return m.group(1)
-    if fallback is not None:
-        return f"{int(fallback):02d}"
     return None
+
+
+def decide_chapter(
+    nb: Any, path: str | os.PathLike, chapter: str | None = None
+) -> tuple[str | None, list[str]]:
+    """(chapter "NN", flags): the instructor decides, not the student.
+
+    ``chapter`` (``--chapter``) wins, then the file name's ``NN_``; only when neither gives one
+    is the notebook's metadata used, with a flag. A notebook whose metadata claims another
+    chapter than the one graded is flagged.
+    """
+    claimed = metadata_chapter(nb) if nb is not None else None
+    flags = []
+    decided = f"{int(chapter):02d}" if chapter is not None else filename_chapter(path)
+    if decided is None and claimed is not None:
+        decided = claimed
+        flags.append(
+            f"chapter {claimed} taken from the notebook's metadata (no NN_ in the file name): "
+            "pass --chapter to decide it"
+        )
+    elif claimed is not None and claimed != decided:
+        flags.append(f"the notebook's metadata says chapter {claimed}; graded as chapter {decided}")
+    return decided, flags
+
+
+def detect_chapter(nb: Any, path: str | os.PathLike, fallback: str | None = None) -> str | None:
+    """The chapter :func:`decide_chapter` grades ``nb`` as, with ``fallback`` as ``--chapter``."""
+    return decide_chapter(nb, path, fallback)[0]
 
 
 def find_notebooks(paths: list[str | os.PathLike]) -> list[Path]:
@@ -132,53 +173,70 @@ def find_notebooks(paths: list[str | os.PathLike]) -> list[Path]:
     return list(unique.values())
 
 
-def read_submission(path: Path) -> Any:
-    """The notebook as a dict-like with a list of cells; lenient about schema details.
+def read_submission(path: str | os.PathLike, data: bytes | None = None) -> Any:
+    """The notebook as a dict with a list of cells; lenient about schema details, strict about
+    the file (regular, at most MAX_NOTEBOOK_BYTES) and its size (at most MAX_CELLS cells).
 
     Editors other than Jupyter sometimes save notebooks that nbformat's validator rejects (a
     missing field here and there); those are still graded from their raw JSON, as long as it has
-    a list of cells. Anything that is not JSON, or has no cells, raises.
+    a list of cells. Anything else raises with a message that can be shown as it is.
     """
     import nbformat
 
-    text = Path(path).read_text(encoding="utf-8")
+    from rlcourse.grading.safety import MAX_CELLS, MAX_NOTEBOOK_BYTES, read_regular_file
+
+    if data is None:
+        data = read_regular_file(path, max_bytes=MAX_NOTEBOOK_BYTES)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("the file is not UTF-8 text (is it a notebook?)") from None
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # noqa: BLE001 - fall back to the raw JSON when it has cells
         try:
             nb = json.loads(text)
-        except ValueError:
-            raise exc from None
+        except (ValueError, RecursionError):
+            raise ValueError(f"not a notebook: {type(exc).__name__}: {str(exc)[:200]}") from None
         if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-            raise exc from None
+            raise ValueError("not a notebook: the file has no list of cells") from None
     if not isinstance(nb.get("cells"), list):
         raise ValueError("the file has no list of cells")
+    if len(nb["cells"]) > MAX_CELLS:
+        raise ValueError(
+            f"the notebook has {len(nb['cells'])} cells, more than the {MAX_CELLS} a "
+            "submission may have"
+        )
     nb["cells"] = [c for c in nb["cells"] if isinstance(c, dict)]
     return nb
 
 
-def _cell_source(cell) -> str:
+def cell_source(cell: Any) -> str:
+    """A cell's source as one string (lists of lines joined; anything odd as empty)."""
     src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
+    if isinstance(src, list):
+        return "".join(x for x in src if isinstance(x, str))
+    return src if isinstance(src, str) else ""
 
 
-def _kernel_env() -> dict[str, str]:
-    import rlcourse
-
-    env = dict(os.environ)
-    env["RLCOURSE_GRADING"] = "1"
-    env["MPLBACKEND"] = "Agg"  # never open a window while grading
-    package_root = str(Path(rlcourse.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in [package_root, env.get("PYTHONPATH", "")] if p)
-    return env
+def code_sources(nb: Any) -> list[str]:
+    """The source of every code cell, in order."""
+    return [cell_source(c) for c in nb.get("cells", []) if c.get("cell_type") == "code"]
 
 
 class _Submission:
-    """Runs one notebook's cells in a kernel, remembering what to replay after a restart."""
+    """Runs one notebook's cells in a kernel and grades its items from outside.
 
-    def __init__(self, session, timeout: float, result: NotebookResult):
-        self.session, self.timeout, self.result = session, timeout, result
-        self.finished: list[str] = []  # cells that completed (ok or error), in order
+    ``finished`` holds the cells that completed (with or without an exception) and left the
+    kernel alive: they are what a restarted kernel replays.
+    """
+
+    def __init__(self, session: Any, timeout: float, deadline: float, result: NotebookResult):
+        self.session, self.timeout, self.deadline, self.result = session, timeout, deadline, result
+        self.finished: list[str] = []
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
 
     def recover(self) -> None:
         """Fresh kernel, then replay the finished cells; drop any that no longer finish."""
@@ -186,8 +244,10 @@ class _Submission:
         self.result.restarts += 1
         replay, self.finished = self.finished, []
         for i, code in enumerate(replay):
-            run = self.session.execute(code, self.timeout)
-            if run.status in ("ok", "error"):
+            if self.left() <= 0:
+                return
+            run = self.session.execute(code, min(self.timeout, self.left()))
+            if run.status in ("ok", "error") and run.responsive:
                 self.finished.append(code)
             elif not run.responsive:
                 self.finished.extend(replay[i + 1 :])
@@ -197,91 +257,158 @@ class _Submission:
         for index, cell in enumerate(nb.get("cells", [])):
             if cell.get("cell_type") != "code":
                 continue
-            code = _cell_source(cell)
+            code = cell_source(cell)
             if not code.strip():
                 continue
-            run = self.session.execute(code, self.timeout)
-            if run.status in ("ok", "error"):
+            if self.left() <= 0:
+                self.result.cells.append(
+                    {
+                        "cell": index,
+                        "status": "skipped",
+                        "error": "not run: the notebook's time budget was used up",
+                    }
+                )
+                continue
+            limit = min(self.timeout, self.left())
+            run = self.session.execute(code, limit)
+            exited = getattr(run, "exited", False)
+            if run.status in ("ok", "error") and not exited and run.responsive:
                 self.finished.append(code)
-            if run.status != "ok":
-                entry = {"cell": index, "status": run.status}
-                if run.status == "error":
+            if run.status != "ok" or exited:
+                entry = {"cell": index, "status": "exited" if exited else run.status}
+                if exited:
+                    entry["error"] = "the cell stopped the kernel (exit() or quit()); not replayed"
+                elif run.status == "error":
                     entry["error"] = f"{run.ename}: {run.evalue}"[:300]
                 elif run.status == "timeout":
-                    entry["error"] = f"ran longer than {self.timeout:g} s and was interrupted"
+                    entry["error"] = f"ran longer than {limit:g} s and was interrupted"
                 else:
                     entry["error"] = (
-                        "the kernel stopped (os._exit, exit() or a crash) and was restarted"
+                        "the kernel stopped (os._exit, a crash, or out of memory) and was "
+                        "restarted; the cell is not replayed"
                     )
                 self.result.cells.append(entry)
             if not run.responsive:
                 self.recover()
 
-    def grade_item(self, it) -> ItemResult:
-        nonce = secrets.token_hex(16)
-        code = (
-            "__import__('rlcourse.grading.kernel_hook', fromlist=['grade_in_kernel'])"
-            f".grade_in_kernel({it.id!r}, {it.function!r}, {nonce!r}, globals(), "
-            f"{float(self.timeout)!r})"
-        )
-        budget = len(it.tests) * (self.timeout + 1.0) + 10.0
-        run = self.session.execute(code, budget)
-        payload = next(
-            (p for p in run.results if p.get("nonce") == nonce and p.get("item") == it.id), None
-        )
-        if not run.responsive:
-            self.recover()
+    def lookup(self, name: str) -> dict:
+        """What the notebook bound to ``name``, as the kernel reports it."""
+        import secrets
+
+        from rlcourse.grading.remote import HOOK, answer
+
+        for _attempt in range(2):
+            if self.left() <= 0:
+                break
+            nonce = secrets.token_hex(16)
+            code = f"{HOOK}.describe(globals(), {name!r}, {nonce!r})"
+            run = self.session.execute(code, min(30.0, self.left()))
+            body = answer(run, nonce)
+            if not run.responsive:
+                self.recover()
+            if body is not None:
+                try:
+                    facts = json.loads(body)
+                except ValueError:
+                    facts = None
+                if isinstance(facts, dict) and isinstance(facts.get("exists"), bool):
+                    return facts
+        return {"exists": None}
+
+    def grade_item(self, it: Any) -> ItemResult:
+        from rlcourse.grading.calls import NotCallable, signature_from
+        from rlcourse.grading.check import run_item
+        from rlcourse.grading.remote import RemoteFunction
+
         base = {"item": it.id, "function": it.function, "max_points": it.points}
-        if payload is not None and "error" not in payload:
-            tests = payload.get("tests", [])
-            points = float(payload.get("points", 0.0))
-            status = (
-                "pass" if points >= it.points and tests else "partial" if points > 0 else "fail"
+        if self.left() <= 0:
+            return ItemResult(
+                points=0.0,
+                status="error",
+                message="not graded: the notebook's time budget was used up",
+                **base,
             )
-            message = next((t.get("message", "") for t in tests if not t.get("passed")), "")
-            return ItemResult(points=points, status=status, message=message, tests=tests, **base)
-        if payload is not None:
-            reason = f"could not be graded: {payload['error']}"
-        elif run.status == "died":
-            reason = "the kernel stopped while this item was checked (os._exit, exit() or a crash)"
-        elif run.status == "timeout":
-            reason = f"checking took longer than {budget:g} s and was stopped"
-        elif run.status == "error":
-            reason = f"could not be graded: {run.ename}: {run.evalue}"[:300]
+        facts = self.lookup(it.function)
+        if facts.get("exists") is None:
+            return ItemResult(
+                points=0.0,
+                status="error",
+                message="could not be graded: the kernel did not answer",
+                **base,
+            )
+        if not facts["exists"]:
+            fn = None
+        elif not facts.get("callable"):
+            fn = NotCallable(str(facts.get("type", "object")))
         else:
-            reason = "no result came back from the kernel"
-        return ItemResult(points=0.0, status="error", message=reason, **base)
+            fn = RemoteFunction(self, it.function, signature_from(facts.get("signature")))
+        report = run_item(it, fn, min(self.timeout, max(self.left(), 0.001)))
+        tests = [
+            {
+                "name": r.name,
+                "passed": r.passed,
+                "message": r.message,
+                "output": r.output,
+                "seconds": round(r.seconds, 3),
+                "weight": r.weight,
+            }
+            for r in report.results
+        ]
+        points = float(report.points)
+        status = "pass" if points >= it.points and tests else "partial" if points > 0 else "fail"
+        message = next((t["message"] for t in tests if not t["passed"]), "")
+        item_result = ItemResult(points=points, status=status, message=message, tests=tests, **base)
+        item_result.runtime = facts  # type: ignore[attr-defined] - read by grade_notebook
+        return item_result
 
 
-def _zero_items(items, message: str) -> list[ItemResult]:
+def _zero_items(items: list, message: str) -> list[ItemResult]:
     return [ItemResult(it.id, it.function, 0.0, it.points, "error", message) for it in items]
 
 
 def grade_notebook(
-    path: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT, chapter: str | None = None
+    path: str | os.PathLike,
+    timeout: float = DEFAULT_TIMEOUT,
+    chapter: str | None = None,
+    *,
+    notebook_timeout: float = DEFAULT_NOTEBOOK_TIMEOUT,
+    isolation: str = "none",
+    limits: Any = None,
+    student: str = "",
 ) -> NotebookResult:
     """Execute and grade one notebook; never raises for anything in the notebook.
 
-    ``chapter`` ("NN" or "N"), when given, is the chapter graded whatever the notebook's
-    metadata or file name say; otherwise the chapter is detected (:func:`detect_chapter`).
+    ``chapter`` ("NN" or "N"), when given, is the chapter graded whatever the notebook says
+    (:func:`decide_chapter`). ``isolation`` is "bwrap" or "none"
+    (:func:`rlcourse.grading.sandbox.resolve_sandbox`); ``limits`` a
+    :class:`rlcourse.grading.sandbox.Limits` (its ``notebook_timeout`` is replaced by
+    ``notebook_timeout``).
     """
+    import dataclasses
+
+    from rlcourse.grading import provenance
     from rlcourse.grading.kernel import KernelSession
     from rlcourse.grading.registry import items_for_chapter
+    from rlcourse.grading.safety import MAX_NOTEBOOK_BYTES, read_regular_file
+    from rlcourse.grading.sandbox import Limits, PrivateSpace
 
     start = time.monotonic()
+    limits = dataclasses.replace(limits or Limits(), notebook_timeout=float(notebook_timeout))
     path = Path(path)
-    result = NotebookResult(str(path), None, 0.0, 0.0)
-    nb, read_error = None, None
+    result = NotebookResult(str(path), None, 0.0, 0.0, student=student, isolation=isolation)
+    nb, data, read_error = None, None, None
     try:
-        nb = read_submission(path)
+        data = read_regular_file(path, max_bytes=MAX_NOTEBOOK_BYTES)
+        nb = read_submission(path, data)
     except Exception as exc:  # noqa: BLE001 - a broken file is the student's, not ours
-        nb, read_error = None, f"could not read the notebook: {type(exc).__name__}: {exc}"[:500]
-    result.chapter = f"{int(chapter):02d}" if chapter is not None else detect_chapter(nb, path)
+        nb, read_error = None, f"could not read the notebook: {exc}"[:500]
+    result.chapter, chapter_flags = decide_chapter(nb, path, chapter)
+    result.flags += chapter_flags
     items = []
     if result.chapter is None:
         result.errors.append(
-            "cannot tell the chapter: no rlcourse.chapter metadata and no NN_ "
-            "prefix in the file name; pass --chapter NN."
+            "cannot tell the chapter: no NN_ in the file name and no rlcourse.chapter "
+            "metadata; pass --chapter NN."
         )
     else:
         try:
@@ -295,27 +422,57 @@ def grade_notebook(
         result.errors.append(read_error)
         result.items = _zero_items(items, "not graded: the notebook could not be read")
     elif items:
+        sources = code_sources(nb)
+        result.fingerprint = provenance.fingerprint(sources, [it.function for it in items])
         try:
-            with KernelSession(cwd=path.resolve().parent, env=_kernel_env()) as session:
-                submission = _Submission(session, float(timeout), result)
-                submission.run_cells(nb)
-                result.items = [submission.grade_item(it) for it in items]
+            with PrivateSpace() as space:
+                space.place_notebook(data)
+                with KernelSession(space, isolation=isolation, limits=limits) as session:
+                    submission = _Submission(
+                        session, float(timeout), start + float(notebook_timeout), result
+                    )
+                    submission.run_cells(nb)
+                    result.items = [submission.grade_item(it) for it in items]
         except Exception as exc:  # noqa: BLE001 - e.g. the kernel failed to start
             message = f"grading stopped: {type(exc).__name__}: {exc}"[:500]
             result.errors.append(message)
             done = {r.item for r in result.items}
             result.items += _zero_items([it for it in items if it.id not in done], message)
+        for r in result.items:
+            runtime = r.__dict__.pop("runtime", None)
+            r.flags = provenance.function_flags(sources, r.function, runtime=runtime)
+            result.flags += [f"{r.item}: {flag}" for flag in r.flags]
     result.points = round(sum(r.points for r in result.items), 4)
     result.seconds = round(time.monotonic() - start, 2)
     return result
 
 
-def results_document(results: list[NotebookResult], timeout: float) -> dict:
+def result_from_dict(d: dict) -> NotebookResult:
+    """A :class:`NotebookResult` back from its JSON form (``asdict``)."""
+    fields = {f.name for f in NotebookResult.__dataclass_fields__.values()}
+    item_fields = {f.name for f in ItemResult.__dataclass_fields__.values()}
+    data = {k: v for k, v in d.items() if k in fields}
+    data["items"] = [
+        ItemResult(**{k: v for k, v in i.items() if k in item_fields}) for i in d.get("items", [])
+    ]
+    return NotebookResult(**data)
+
+
+def identical_submissions(results: list[NotebookResult]) -> list[list[str]]:
+    """Groups of notebooks whose graded code is identical (see provenance.fingerprint)."""
+    from rlcourse.grading.provenance import identical_groups
+
+    return identical_groups({r.notebook: r.fingerprint for r in results})
+
+
+def results_document(results: list[NotebookResult], timeout: float, **settings: Any) -> dict:
     """The JSON written by --json / --out."""
     return {
         "format": "rlcourse-grades",
         "version": 1,
         "timeout": timeout,
+        **settings,
+        "identical_submissions": identical_submissions(results),
         "notebooks": [asdict(r) for r in results],
     }
 
@@ -336,60 +493,29 @@ def write_json_atomic(path: str | os.PathLike, document: dict) -> None:
         raise
 
 
-def grade_notebooks(
-    paths: Iterable[str | os.PathLike],
-    timeout: float = DEFAULT_TIMEOUT,
-    chapter: str | None = None,
-    out: str | os.PathLike | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> list[NotebookResult]:
-    """Grade each notebook in turn; ``out`` (JSON) is rewritten after every notebook.
-
-    ``paths`` are notebook files (see :func:`find_notebooks` for folders); ``chapter``, when
-    given, is graded for every notebook whatever its metadata or file name say.
-    """
-    results: list[NotebookResult] = []
-    for path in paths:
-        if progress:
-            progress(f"grading {path} ...")
-        try:
-            r = grade_notebook(path, timeout=timeout, chapter=chapter)
-        except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the other results
-            r = NotebookResult(
-                str(path),
-                None,
-                0.0,
-                0.0,
-                errors=[f"internal grader error: {type(exc).__name__}: {exc}"],
-            )
-            traceback.print_exc(file=sys.stderr)
-        results.append(r)
-        if progress:
-            progress(f"  {r.points:g}/{r.max_points:g} points ({r.seconds:.1f} s)")
-        if out is not None:
-            write_json_atomic(out, results_document(results, timeout))
-    return results
-
-
 def summary_table(results: list[NotebookResult], width: int = 70) -> str:
-    """A plain-text table: notebook, item, points, max, status/hint."""
+    """A plain-text table: notebook, item, points, max, status/hint, then the flags and the
+    identical submissions. Points have two decimals; every name and message is made safe for
+    a terminal (:func:`rlcourse.grading.safety.safe_text`)."""
+    from rlcourse.grading.classroom import round_points
+    from rlcourse.grading.safety import safe_path, safe_text
+
+    def pts(x: float) -> str:
+        return f"{round_points(x):.2f}"
+
     rows = [("notebook", "item", "points", "max", "status / hint")]
     for r in results:
-        name = r.notebook if len(r.notebook) <= 40 else "..." + r.notebook[-37:]
+        name = safe_path(r.notebook)
+        name = name if len(name) <= 40 else "..." + name[-37:]
         for e in r.errors:
-            rows.append((name, "-", "", "", f"error: {e}"))
+            rows.append((name, "-", "", "", f"error: {safe_text(e)}"))
         for i in r.items:
             note = i.status if not i.message else f"{i.status}: {i.message}"
-            rows.append((name, i.item, f"{i.points:g}", f"{i.max_points:g}", note))
-        rows.append(
-            (
-                name,
-                "TOTAL",
-                f"{r.points:g}",
-                f"{r.max_points:g}",
-                f"{len(r.cells)} cell(s) failed" if r.cells else "",
-            )
-        )
+            if i.flags:
+                note = f"FLAG {'; '.join(i.flags)} | {note}"
+            rows.append((name, i.item, pts(i.points), pts(i.max_points), safe_text(note)))
+        cells = f"{len(r.cells)} cell(s) failed" if r.cells else ""
+        rows.append((name, "TOTAL", pts(r.points), pts(r.max_points), cells))
     rows = [tuple(c if len(c) <= width else c[: width - 3] + "..." for c in row) for row in rows]
     widths = [max(len(row[k]) for row in rows) for k in range(5)]
     lines = []
@@ -402,4 +528,12 @@ def summary_table(results: list[NotebookResult], width: int = 70) -> str:
         )
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
+    flagged = [(r, f) for r in results for f in r.flags]
+    if flagged:
+        lines += ["", "flags (for the instructor; the points stay):"]
+        lines += [f"  {safe_path(r.notebook)}: {safe_text(f)}" for r, f in flagged]
+    groups = identical_submissions(results)
+    if groups:
+        lines += ["", "identical submissions (same code in the graded functions):"]
+        lines += ["  " + ", ".join(safe_path(p) for p in group) for group in groups]
     return "\n".join(lines)

@@ -1,10 +1,18 @@
-"""The grader's side inside a student's kernel: run one item and send the result back.
+"""The grader's side inside a student's kernel: look a name up, call a function, send data back.
 
-The grader executes ``grade_in_kernel(item_id, function, nonce, namespace, time_limit)`` after
-the student's cells. The result travels as a ``display_data`` message with the MIME type
-:data:`RESULT_MIME`, whose payload carries the per-run random ``nonce`` that the grader only
-reveals after the student's code has run; printing text cannot produce such a message, and an
-old or forged payload carries the wrong nonce.
+All this module does in the student's process is the *call* half of a graded test
+(:func:`rlcourse.grading.calls.invoke`): the tests, the reference values, the registry and the
+verdicts stay in the grader's process. The grader executes
+
+- ``describe(globals(), name, nonce)``: what the notebook bound to an item's name (whether it
+  is callable, its signature, module and file, for the flags);
+- ``serve(globals(), name, request, nonce, time_limit)``: one call (or one ``repeat``) of the
+  student's function on the arguments in ``request`` (wire JSON text).
+
+Each answer travels as a ``display_data`` message of MIME type :data:`RESULT_MIME` whose
+payload holds the request's random ``nonce`` and the answer as wire JSON text. Student code
+can replace this module or forge such a message; all it can send is data, which the grader
+validates and judges.
 """
 
 from __future__ import annotations
@@ -12,21 +20,27 @@ from __future__ import annotations
 RESULT_MIME = "application/vnd.rlcourse.grade+json"
 
 
-def grade_in_kernel(
-    item_id: str, function: str, nonce: str, namespace: dict, time_limit: float | None
-) -> None:
-    from rlcourse.grading.check import run_item
-    from rlcourse.grading.registry import get_item
-
-    try:
-        it = get_item(item_id)
-        report = run_item(it, namespace.get(function), time_limit)
-        payload = report.to_dict()
-    except KeyboardInterrupt:
-        raise
-    except BaseException as exc:  # noqa: BLE001 - the grader must get an answer
-        payload = {"item": item_id, "error": f"{type(exc).__name__}: {exc}"[:1000]}
-    payload["nonce"] = nonce
+def _publish(nonce: str, body: str) -> None:
     from IPython.display import publish_display_data
 
-    publish_display_data({RESULT_MIME: payload, "text/plain": f"<grading result {item_id}>"})
+    publish_display_data({RESULT_MIME: {"nonce": nonce, "body": body}, "text/plain": "<call>"})
+
+
+def describe(namespace: dict, name: str, nonce: str) -> None:
+    """Publish what ``namespace[name]`` is (see :func:`rlcourse.grading.calls.describe`)."""
+    import json
+
+    from rlcourse.grading.calls import describe as facts
+
+    try:
+        body = json.dumps(facts(namespace[name]) if name in namespace else {"exists": False})
+    except Exception as exc:  # noqa: BLE001 - an odd object must still get an answer
+        body = json.dumps({"exists": True, "callable": False, "type": type(exc).__name__})
+    _publish(nonce, body)
+
+
+def serve(namespace: dict, name: str, request: str, nonce: str, time_limit: float | None) -> None:
+    """Call ``namespace[name]`` as ``request`` says and publish the response."""
+    from rlcourse.grading.calls import invoke
+
+    _publish(nonce, invoke(namespace.get(name), request, time_limit))
