@@ -7,11 +7,14 @@ by the item's test aimed at it, without check() printing the correct values.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
+import pytest
 
 from rlcourse.grading import items_for_chapter
 
-from _solutions import Planted, item_tests
+from _solutions import Planted, item_tests, run_check, solution_function
 
 CHAPTER = "03"
 ITEMS = items_for_chapter(CHAPTER)
@@ -205,11 +208,6 @@ def mc_every_visit_discounted_from_start(episodes, n_states, *, gamma):
     return _average(G_sum, N)
 
 
-def mc_every_visit_as_list(episodes, n_states, *, gamma):
-    """Right values, returned as a Python list."""
-    return mc_every_visit(episodes, n_states, gamma=gamma).tolist()
-
-
 # ----------------------------------------------------------------------------- 03.td0_episode
 def td0_episode_old_targets(V, states, rewards, terminated=True, *, alpha, gamma):
     """All targets from the values before the episode (a batch update)."""
@@ -307,7 +305,6 @@ PLANTED = [
     Planted(
         "03.every_visit_mc", mc_every_visit_discounted_from_start, "discounting", answer=(2.71, 1.9)
     ),
-    Planted("03.every_visit_mc", mc_every_visit_as_list, "revisits"),
     Planted("03.td0_episode", td0_episode_old_targets, "updates_in_time_order", answer=(2.0,)),
     Planted(
         "03.td0_episode", td0_episode_bootstraps_terminal, "random_walk_episode", answer=(0.55,)
@@ -344,3 +341,26 @@ PLANTED = [
     test_package_function_has_the_exercise_signature,
     test_package_function_scores_full_marks,
 ) = item_tests(CHAPTER, ITEMS, PLANTED)
+
+
+# ----------------------------------------------------------------------------- lists are answers
+def _as_lists(x):
+    """``x`` with every numpy array turned into (nested) Python lists, tuples kept."""
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, tuple):
+        return tuple(_as_lists(v) for v in x)
+    return x
+
+
+@pytest.mark.parametrize("it", ITEMS, ids=lambda it: it.id)
+def test_solution_returning_lists_scores_full_marks(it, capsys):
+    """A right answer returned as Python lists (``.tolist()``) is right: converted, not zero."""
+    solution = solution_function(CHAPTER, it.function)
+
+    def as_lists(*args, **kwargs):
+        return _as_lists(solution(*args, **kwargs))
+
+    as_lists.__signature__ = inspect.signature(solution)
+    report, printed = run_check(it.id, as_lists, capsys)
+    assert report.points == report.max_points > 0, printed

@@ -8,11 +8,14 @@ caught by the item's test aimed at it, without check() printing the correct valu
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
+import pytest
 
 from rlcourse.grading import items_for_chapter
 
-from _solutions import Planted, item_tests, run_check
+from _solutions import Planted, item_tests, run_check, solution_function, title_of
 
 CHAPTER = "04"
 ITEMS = items_for_chapter(CHAPTER)
@@ -198,6 +201,10 @@ def _q_learning(
     use_gamma=True,
     cut_is_terminal=False,
     ignore_max_steps=False,
+    sample="random",
+    rng_per_episode=False,
+    stop_at_terminal=True,
+    explore=True,
 ):
     """Q-learning with one slip selected by the keyword arguments after ``seed`` (defaults:
     correct)."""
@@ -206,17 +213,24 @@ def _q_learning(
     Q = np.zeros((S, A))
     g = gamma if use_gamma else 1.0
     for _ in range(n_episodes):
+        if rng_per_episode:
+            rng = np.random.default_rng(seed)
         s = start
-        a = _explore(Q[s], epsilon, rng)
+        a = _explore(Q[s], epsilon if explore else 0.0, rng)
         t = 0
         while ignore_max_steps or t < max_steps:
             t += 1
-            s_next = int(rng.choice(S, p=P[s, a]))
-            a_next = _explore(Q[s_next], epsilon, rng)
+            if sample == "random":
+                s_next = int(rng.choice(S, p=P[s, a]))
+            elif sample == "argmax":
+                s_next = int(np.argmax(P[s, a]))
+            else:  # "s + 1"
+                s_next = min(s + 1, S - 1)
+            a_next = _explore(Q[s_next], epsilon if explore else 0.0, rng)
             bootstrap = np.max(Q[s_next]) if target == "max" else Q[s_next, a_next]
             end = terminal[s_next] or (cut_is_terminal and t == max_steps)
             Q[s, a] += alpha * ((R[s, a] if end else R[s, a] + g * bootstrap) - Q[s, a])
-            if terminal[s_next]:
+            if terminal[s_next] and stop_at_terminal:
                 break
             s, a = s_next, a_next
     return Q
@@ -282,6 +296,59 @@ q_learning_cut_is_terminal = _planted_q_learning(
     "Treats the step where max_steps cuts the episode as terminal (target R alone).",
     cut_is_terminal=True,
 )
+
+q_learning_most_likely_next_state = _planted_q_learning(
+    "q_learning_most_likely_next_state",
+    "S' = argmax P[s, a]: always the most likely next state, never a sample.",
+    sample="argmax",
+)
+q_learning_next_state_s_plus_1 = _planted_q_learning(
+    "q_learning_next_state_s_plus_1",
+    "S' = s + 1: walks along the state numbers instead of sampling from P.",
+    sample="s+1",
+)
+q_learning_rng_per_episode = _planted_q_learning(
+    "q_learning_rng_per_episode",
+    "rng = np.random.default_rng(seed) inside the episode loop: every episode draws the same.",
+    rng_per_episode=True,
+)
+q_learning_goes_on_after_terminal = _planted_q_learning(
+    "q_learning_goes_on_after_terminal",
+    "No break when S' is terminal: the episode runs on for max_steps through the terminal rows.",
+    stop_at_terminal=False,
+)
+q_learning_always_greedy = _planted_q_learning(
+    "q_learning_always_greedy",
+    "Ignores epsilon: always the greedy action int(np.argmax(Q[s])).",
+    explore=False,
+)
+
+
+def q_learning_written_differently(
+    P, R, terminal, start, *, alpha, gamma, epsilon, n_episodes, max_steps=100, seed
+):
+    """A correct loop in another style: a while loop, S' drawn by inverting the cumulative
+    distribution with rng.random(), exploration by rng.choice, the target computed inline, and
+    the table returned as nested lists."""
+    rng = np.random.default_rng(seed)
+    n_states, n_actions = len(R), len(R[0])
+    Q = np.zeros((n_states, n_actions))
+    for _episode in range(n_episodes):
+        s, steps, done = start, 0, False
+        while not done and steps < max_steps:
+            explore = rng.random() < epsilon
+            a = (
+                int(rng.choice(n_actions))
+                if explore
+                else int(np.flatnonzero(Q[s] == Q[s].max())[0])
+            )
+            s_next = int(np.searchsorted(np.cumsum(P[s, a]), rng.random(), side="right"))
+            s_next = min(s_next, n_states - 1)
+            done = bool(terminal[s_next])
+            target = R[s, a] + (0.0 if done else gamma * Q[s_next].max())
+            Q[s, a] = (1 - alpha) * Q[s, a] + alpha * target
+            s, steps = s_next, steps + 1
+    return Q.tolist()
 
 
 # ----------------------------------------------------------------------------- the planted cases
@@ -373,6 +440,11 @@ PLANTED = [
     Planted(
         "04.q_learning", q_learning_ignores_max_steps, "max_steps_cuts_episodes_and_bootstraps"
     ),
+    Planted("04.q_learning", q_learning_most_likely_next_state, "samples_the_next_state_from_P"),
+    Planted("04.q_learning", q_learning_next_state_s_plus_1, "samples_the_next_state_from_P"),
+    Planted("04.q_learning", q_learning_rng_per_episode, "samples_the_next_state_from_P"),
+    Planted("04.q_learning", q_learning_goes_on_after_terminal, "stops_at_a_terminal_state"),
+    Planted("04.q_learning", q_learning_always_greedy, "explores_with_probability_epsilon"),
     Planted(
         "04.q_learning",
         q_learning_cut_is_terminal,
@@ -411,3 +483,56 @@ def test_planted_in_place_updates_have_the_right_values(capsys):
         report, printed = run_check(item_id, fn, capsys)
         failed = [r.name for r in report.results if not r.passed]
         assert len(failed) == 1 and "new table" in failed[0], printed
+
+
+# ----------------------------------------------------------------------------- lists are answers
+def _as_lists(x):
+    """``x`` with every numpy array turned into (nested) Python lists, tuples kept."""
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, tuple):
+        return tuple(_as_lists(v) for v in x)
+    return x
+
+
+@pytest.mark.parametrize("it", ITEMS, ids=lambda it: it.id)
+def test_solution_returning_lists_scores_full_marks(it, capsys):
+    """A right answer returned as Python lists (``.tolist()``) is right: converted, not zero."""
+    solution = solution_function(CHAPTER, it.function)
+
+    def as_lists(*args, **kwargs):
+        return _as_lists(solution(*args, **kwargs))
+
+    as_lists.__signature__ = inspect.signature(solution)
+    report, printed = run_check(it.id, as_lists, capsys)
+    assert report.points == report.max_points > 0, printed
+
+
+def test_q_learning_written_differently_scores_full_marks(capsys):
+    """The new loop tests fix no random stream: a correct loop that draws S' and explores in its
+    own way (and returns lists) passes every test, the statistical ones included."""
+    report, printed = run_check("04.q_learning", q_learning_written_differently, capsys)
+    assert report.points == report.max_points, printed
+
+
+def test_new_q_learning_mistakes_passed_the_old_tests(capsys):
+    """The mistakes the new tests are aimed at got full marks from the deterministic grid alone:
+    each fails only the new test aimed at it (and perhaps other new ones), never just old ones."""
+    new = {
+        title_of("04.q_learning", name)
+        for name in (
+            "samples_the_next_state_from_P",
+            "explores_with_probability_epsilon",
+            "stops_at_a_terminal_state",
+        )
+    }
+    for fn in (q_learning_most_likely_next_state, q_learning_goes_on_after_terminal):
+        report, printed = run_check("04.q_learning", fn, capsys)
+        failed = {r.name for r in report.results if not r.passed}
+        assert failed and failed <= new, printed
+
+
+def test_update_returning_none_is_told_the_contract(capsys):
+    """An update that changes Q in place and returns nothing hears about the update contract."""
+    _, printed = run_check("04.q_learning_update", q_learning_update_no_return, capsys)
+    assert "returned None" in printed and "NEW table" in printed

@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from rlcourse.grading import assert_array_close, assert_array_equal, item
+from rlcourse.grading.asserts import as_array, assert_unchanged, fresh_copy
 
 TERMINAL_HINT = (
     "terminal states are absorbing with value 0: keep V[terminal] = 0 (and "
@@ -188,7 +189,7 @@ def _call(fn, fn_name: str, names: str, *args, omitted_terminal: bool = False, *
     changed one of them (the caller's arrays must stay as they were). ``names``: the arguments'
     names, space separated, for the message. ``omitted_terminal``: the call leaves ``terminal``
     at its default None, so an error about None gets :data:`NONE_HINT`."""
-    given = [None if a is None else np.array(a) for a in args]
+    given = [fresh_copy(a) for a in args]
     try:
         result = fn(*given, **kwargs)
     except TypeError as exc:
@@ -196,12 +197,7 @@ def _call(fn, fn_name: str, names: str, *args, omitted_terminal: bool = False, *
             raise AssertionError(f"`{fn_name}` raised TypeError: {exc}. {NONE_HINT}") from None
         raise
     for name, before, after in zip(names.split(), args, given):
-        if before is not None and not np.array_equal(before, after):
-            raise AssertionError(
-                f"`{fn_name}` changed its argument `{name}` in place; the caller's arrays must "
-                "stay as they were. Build the result in a new array: `x = y` does not copy an "
-                "array, so `x += ...` or `x[...] = ...` afterwards writes into y itself."
-            )
+        assert_unchanged(fn_name, name, before, after)
     return result
 
 
@@ -220,11 +216,9 @@ def _pair(result, fn_name: str, names: tuple[str, str]):
     return result
 
 
-def _check_one_hot(pi, S: int, A: int, name: str) -> None:
-    if not isinstance(pi, np.ndarray):
-        raise AssertionError(
-            f"`{name}` must be a numpy array of shape ({S}, {A}), got {type(pi).__name__}."
-        )
+def _check_one_hot(pi, S: int, A: int, name: str) -> np.ndarray:
+    """``pi`` as an array (a list of lists is converted), checked to be (S, A) one-hot rows."""
+    pi = as_array(pi, name, f"return pi as an array of shape ({S}, {A}).")
     if pi.shape != (S, A):
         hint = (
             (" It looks transposed: " + PI_HINT)
@@ -241,12 +235,13 @@ def _check_one_hot(pi, S: int, A: int, name: str) -> None:
             f"`{name}` must be a deterministic policy: one-hot rows (a single "
             "1 per row, zeros elsewhere)."
         )
+    return pi
 
 
 def _check_optimal_policy(pi, P, R, gamma, terminal, V_star, name: str) -> None:
     """pi is optimal iff its own value V^pi equals V* (ties between actions are fine)."""
     S, A, _ = P.shape
-    _check_one_hot(pi, S, A, name)
+    pi = _check_one_hot(pi, S, A, name)
     V_pi = _exact_values(P, R, gamma, pi, terminal)
     assert_array_close(
         V_pi,
@@ -325,10 +320,7 @@ def induced_transitions_are_distributions(induced_mrp: Callable[..., Any]) -> No
     P_pi, _ = _pair(
         _call(induced_mrp, "induced_mrp", "P R pi", P, R, pi), "induced_mrp", ("P_pi", "R_pi")
     )
-    if not isinstance(P_pi, np.ndarray):
-        raise AssertionError(
-            f"P_pi (first element) must be a numpy array, got {type(P_pi).__name__}."
-        )
+    P_pi = as_array(P_pi, "P_pi (first element of the tuple)")
     if P_pi.shape != (5, 5):
         raise AssertionError(
             f"P_pi (first element) has shape {P_pi.shape}, expected (S, S) = (5, 5)."
@@ -504,6 +496,7 @@ def max_of_q_star_is_v_star(q_from_v: Callable[..., Any]) -> None:
     P, R, terminal = _grid("small")
     V_star = _optimal(("grid", "small"), 0.9, "pi")
     Q = _call(q_from_v, "q_from_v", QV_ARGS, P, R, V_star, terminal, gamma=0.9)
+    Q = as_array(Q, "Q")
     assert_array_close(
         Q,
         _q_loops(P, R, 0.9, V_star, terminal),
@@ -722,7 +715,7 @@ def value_iteration_stopping_rule_guarantees_tol(value_iteration: Callable[..., 
         hint="stop only when gamma / (1 - gamma) * max_s |V_new(s) - V(s)| < tol "
         "(that bound is what guarantees ||V - V*|| < tol), and return V_new.",
     )
-    _check_one_hot(pi, 2, 2, "pi (second element of the tuple)")
+    pi = _check_one_hot(pi, 2, 2, "pi (second element of the tuple)")
     if pi[0, 0] != 1.0:
         raise AssertionError(
             "pi (second element of the tuple) is not greedy with respect to "

@@ -29,24 +29,54 @@ from typing import Any
 import numpy as np
 
 from rlcourse.grading import assert_array_close, item
+from rlcourse.grading.asserts import assert_unchanged, fresh_copy
+
+# the positional data of each function (the contracts above); every call gets fresh copies of
+# them and all but V (which the update functions replace, and whose contract has its own tests)
+# must come back unchanged
+_DATA = {
+    "mc_update": ("V", "s", "G"),
+    "td0_update": ("V", "s", "r", "s_next", "terminal"),
+    "first_visit_mc": ("episodes", "n_states"),
+    "every_visit_mc": ("episodes", "n_states"),
+    "td0_episode": ("V", "states", "rewards", "terminated"),
+}
 
 
-def _call(fn, name: str, *args, **kwargs):
-    """fn(*args, **kwargs), or a failure that says the header was changed (a TypeError raised
-    while binding the arguments would otherwise read as a bug in the returned value)."""
+UPDATE_CONTRACT = (
+    "An update returns a NEW array and leaves the V it was given as it was: start from a "
+    "copy, change the copy, return the copy."
+)
+
+
+def _call(fn, name: str, *args, contract: bool = False, **kwargs):
+    """fn(*args, **kwargs) on fresh copies of the arguments, or a failure that says the header
+    was changed (a TypeError raised while binding the arguments would otherwise read as a bug in
+    the returned value), or that the function changed one of its data arguments other than V
+    (``contract=True``: V too, the update contract, which a few tests check)."""
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError):  # a builtin or an odd callable: just call it
-        return fn(*args, **kwargs)
-    try:
-        signature.bind(*args, **kwargs)
-    except TypeError as exc:
-        raise AssertionError(
-            f"`{name}` cannot be called the way the exercise's header says ({exc}). Keep the "
-            f"header line `def {name}(...)` exactly as given: data arguments first, the "
-            "hyperparameters alpha and gamma keyword-only after the `*`."
-        ) from None
-    return fn(*args, **kwargs)
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise AssertionError(
+                f"`{name}` cannot be called the way the exercise's header says ({exc}). Keep "
+                f"the header line `def {name}(...)` exactly as given: data arguments first, "
+                "the hyperparameters alpha and gamma keyword-only after the `*`."
+            ) from None
+    given = fresh_copy(args)
+    result = fn(*given, **kwargs)
+    for arg, before, after in zip(_DATA.get(name, ()), args, given):
+        if arg != "V":
+            assert_unchanged(name, arg, before, after)
+        elif contract:
+            assert_unchanged(name, arg, before, after, hint=UPDATE_CONTRACT)
+    if result is None and "V" in _DATA.get(name, ()):
+        raise AssertionError(f"`{name}` returned None. " + UPDATE_CONTRACT)
+    return result
 
 
 def _returns_by_direct_sums(rewards, gamma):
@@ -109,17 +139,13 @@ def only_state_s_moves(mc_update: Callable[..., Any]) -> None:
     """only V(s) changes, and the caller's V is left as it was."""
     # common mistake: V + alpha * (G - V) moves every state toward G
     V_in = np.array([1.0, 2.0, 3.0])
-    V = _call(mc_update, "mc_update", V_in, 1, 10.0, alpha=0.5)
+    V = _call(mc_update, "mc_update", V_in, 1, 10.0, alpha=0.5, contract=True)
     # V[1] = 2 + 0.5 * (10 - 2) = 6
     assert_array_close(
         V,
         [1.0, 6.0, 3.0],
         name="mc_update([1, 2, 3], s=1, G=10, alpha=0.5)",
         hint="update the single entry V[s]; the return G says nothing about the other states.",
-    )
-    assert np.array_equal(V_in, [1.0, 2.0, 3.0]), (
-        "mc_update changed the array it was given; start from a copy (V = V.copy()) and "
-        "return the copy."
     )
 
 
@@ -188,16 +214,13 @@ def no_bootstrap_from_terminal(td0_update: Callable[..., Any]) -> None:
     # common mistake: r + gamma * V[s_next] even when s_next is terminal
     # target = 2;  V[0] = 1 + 0.5 * (2 - 1) = 1.5  (bootstrapping would give 24)
     V_in = np.array([1.0, 50.0])
-    V = _call(td0_update, "td0_update", V_in, 0, 2.0, 1, True, alpha=0.5, gamma=0.9)
+    V = _call(td0_update, "td0_update", V_in, 0, 2.0, 1, True, alpha=0.5, gamma=0.9, contract=True)
     assert_array_close(
         V,
         [1.5, 50.0],
         name="td0_update([1, 50], s=0, r=2, s_next=1, terminal=True, alpha=0.5, gamma=0.9)",
         hint="a terminal state is worth 0 by definition: when terminal is True "
         "use the target r, ignoring V[s_next].",
-    )
-    assert np.array_equal(V_in, [1.0, 50.0]), (
-        "td0_update changed the array it was given; start from a copy and return the copy."
     )
 
 
@@ -278,7 +301,6 @@ def _mc_tests(mc_item_, first_visit: bool):
             "state's sum of returns by the number of returns it got, not by "
             "the number of episodes.",
         )
-        assert episodes == [EP1, EP2], f"{fn_name} changed the episodes it was given."
 
     @mc_item_.test(title="discounting: G_t = R_{t+1} + gamma G_{t+1}")
     def discounting(fn):
@@ -344,7 +366,16 @@ def random_walk_episode(td0_episode: Callable[..., Any]) -> None:
     # t=0: C: 0 + 1 * V(D) = 0.5 -> no change; t=1: D: same; t=2: E: target 1 (terminal)
     #      V(E) = 0.5 + 0.1 * (1 - 0.5) = 0.55   (bootstrapping from V[6] would give 0.63)
     V_in = np.array([0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.8])
-    V = _call(td0_episode, "td0_episode", V_in, [3, 4, 5, 6], [0.0, 0.0, 1.0], alpha=0.1, gamma=1.0)
+    V = _call(
+        td0_episode,
+        "td0_episode",
+        V_in,
+        [3, 4, 5, 6],
+        [0.0, 0.0, 1.0],
+        alpha=0.1,
+        gamma=1.0,
+        contract=True,
+    )
     assert_array_close(
         V,
         [0.0, 0.5, 0.5, 0.5, 0.5, 0.55, 0.8],
@@ -352,9 +383,6 @@ def random_walk_episode(td0_episode: Callable[..., Any]) -> None:
         hint="return the updated array (shape (S,)); by default the episode "
         "terminated, so its last state is terminal and the last "
         "transition's target is its reward alone.",
-    )
-    assert np.array_equal(V_in, [0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.8]), (
-        "td0_episode changed the array it was given; work on a copy and return it."
     )
 
 
@@ -419,7 +447,17 @@ def truncated_episode_bootstraps(td0_episode: Callable[..., Any]) -> None:
     # V(3) itself is not updated: no transition leaves it in this episode.
     # (ignoring `terminated`, the last target would be 1 and V(2) = 1.5)
     V_in = np.array([0.0, 1.0, 2.0, 4.0])
-    V = _call(td0_episode, "td0_episode", V_in, [1, 2, 3], [1.0, 1.0], False, alpha=0.5, gamma=0.5)
+    V = _call(
+        td0_episode,
+        "td0_episode",
+        V_in,
+        [1, 2, 3],
+        [1.0, 1.0],
+        False,
+        alpha=0.5,
+        gamma=0.5,
+        contract=True,
+    )
     assert_array_close(
         V,
         [0.0, 1.5, 2.5, 4.0],
@@ -429,7 +467,4 @@ def truncated_episode_bootstraps(td0_episode: Callable[..., Any]) -> None:
         "last state is an ordinary state with a value, so the last "
         "transition is updated like the others, bootstrapping from "
         "V[states[-1]]; only a terminated episode drops that term.",
-    )
-    assert np.array_equal(V_in, [0.0, 1.0, 2.0, 4.0]), (
-        "td0_episode changed the array it was given; work on a copy and return it."
     )

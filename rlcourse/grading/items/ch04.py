@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from rlcourse.grading import assert_array_close, assert_array_equal, assert_scalar_close, item
+from rlcourse.grading.asserts import as_array, assert_unchanged, fresh_copy
 
 # A 3-state, 2-action table used by the update tests. Its rows are chosen so that, from
 # s_next = 1, max_a Q(1, a) = Q(1, 0) = 4 differs from Q(1, 1) = -3: a test whose a_next (or a)
@@ -52,25 +53,41 @@ def _as_action(a, name: str) -> int:
     return int(a)
 
 
+UPDATE_CONTRACT = (
+    "An update returns a NEW table and leaves the one it was given as it was: copy the "
+    "table first, change the copy, return the copy."
+)
+
+
 def _updated(Q_out, name: str):
     if Q_out is None:
-        raise AssertionError(f"`{name}` returned None: build the updated table and `return` it.")
+        raise AssertionError(
+            f"`{name}` returned None. " + UPDATE_CONTRACT + " (Changing Q in place and "
+            "returning nothing breaks that contract: the caller keeps what you return.)"
+        )
     return Q_out
 
 
 def _leaves_input_alone(update, args, name: str):
     """Call ``update(Q, *args)`` on a copy of Q_HAND; fail if that copy was changed."""
-    Q_in = Q_HAND.copy()
+    Q_in = fresh_copy(Q_HAND)
     Q_out = _updated(update(Q_in, *args[0], **args[1]), name)
-    if not np.array_equal(Q_in, Q_HAND):
-        raise AssertionError(
-            f"`{name}` changed the table it was given. The update must return a NEW table and "
-            "leave its input as it was: copy first (Q_new = Q.copy()), change Q_new[s, a], "
-            "return Q_new."
-        )
+    assert_unchanged(name, "Q", Q_HAND, Q_in, hint=UPDATE_CONTRACT)
     if Q_out is Q_in:
         raise AssertionError(f"`{name}` returned the very array it was given; return a copy.")
     return Q_out
+
+
+def _calls(fn: Callable[..., Any], n: int, *args: Any, **kwargs: Any) -> list:
+    """``[fn(*args, **kwargs) for _ in range(n)]``, each call on fresh copies of the array
+    arguments, a Generator argument shared by the calls in sequence.
+
+    A grader's proxy for a student function that runs in another process has ``repeat``: it
+    makes the n calls in one round trip (the same semantics), so thousands of calls stay fast.
+    """
+    if hasattr(fn, "repeat"):
+        return list(fn.repeat(n, *args, **kwargs))
+    return [fn(*fresh_copy(args), **fresh_copy(kwargs)) for _ in range(n)]
 
 
 # --------------------------------------------------------------------------- 04.epsilon_greedy
@@ -84,18 +101,21 @@ eg = item(
 N_DRAWS = 8000
 
 
-def _frequencies(epsilon_greedy, q, epsilon, seed):
-    rng = np.random.default_rng(seed)
-    counts = np.zeros(len(q))
-    for _ in range(N_DRAWS):
-        a = _as_action(
-            epsilon_greedy(q.copy(), epsilon=epsilon, rng=rng),
-            "epsilon_greedy(q, epsilon=epsilon, rng=rng)",
-        )
+def _actions(epsilon_greedy, n, q, epsilon, rng):
+    """n actions of ``epsilon_greedy(q, epsilon=epsilon, rng=rng)`` (one shared rng), each
+    checked to be an int in range."""
+    actions = []
+    for a in _calls(epsilon_greedy, n, q, epsilon=epsilon, rng=rng):
+        a = _as_action(a, f"epsilon_greedy(q, epsilon={epsilon}, rng=rng)")
         if not 0 <= a < len(q):
             raise AssertionError(f"epsilon_greedy returned action {a}, outside 0..{len(q) - 1}.")
-        counts[a] += 1
-    return counts
+        actions.append(a)
+    return actions
+
+
+def _frequencies(epsilon_greedy, q, epsilon, seed):
+    actions = _actions(epsilon_greedy, N_DRAWS, q, epsilon, np.random.default_rng(seed))
+    return np.bincount(actions, minlength=len(q)).astype(float)
 
 
 def _binomial_ok(count, p, n=N_DRAWS, z=5.0):
@@ -112,15 +132,21 @@ def epsilon_zero_is_greedy(epsilon_greedy: Callable[..., Any]) -> None:
         (np.array([-2.0, -7.0, -0.5]), 2),
         (np.array([10.0, 9.0]), 0),
     ):
-        for _ in range(20):
-            a = _as_action(
-                epsilon_greedy(q.copy(), epsilon=0.0, rng=rng),
-                "epsilon_greedy(q, epsilon=0.0, rng=rng)",
-            )
-            assert a == best, (
-                "with epsilon = 0 the action must be the greedy one, "
-                "argmax_a q[a] (the largest value, not the smallest)."
-            )
+        given = fresh_copy(q)  # one call on a copy we keep: q must come back unchanged
+        first = epsilon_greedy(given, epsilon=0.0, rng=rng)
+        assert_unchanged(
+            "epsilon_greedy",
+            "q",
+            q,
+            given,
+            hint="(In the Q-learning loop q is the row Q[s], a view: changing it changes Q.)",
+        )
+        actions = [_as_action(first, "epsilon_greedy(q, epsilon=0.0, rng=rng)")]
+        actions += _actions(epsilon_greedy, 19, q, 0.0, rng)
+        assert all(a == best for a in actions), (
+            "with epsilon = 0 the action must be the greedy one, "
+            "argmax_a q[a] (the largest value, not the smallest)."
+        )
 
 
 @eg.test
@@ -132,11 +158,8 @@ def ties_go_to_the_lowest_index(epsilon_greedy: Callable[..., Any]) -> None:
         (np.zeros(4), 0),
         (np.array([-1.0, -4.0, -1.0]), 0),
     ):
-        for _ in range(50):  # random tie-breaking would pick another tied action sooner or later
-            a = _as_action(
-                epsilon_greedy(q.copy(), epsilon=0.0, rng=rng),
-                "epsilon_greedy(q, epsilon=0.0, rng=rng)",
-            )
+        # random tie-breaking would pick another tied action sooner or later in 50 calls
+        for a in _actions(epsilon_greedy, 50, q, 0.0, rng):
             assert a == first, (
                 "when several actions share the largest value, the greedy choice must be the one "
                 "with the lowest index, every time (np.argmax returns the first maximiser); do "
@@ -182,16 +205,7 @@ def uses_the_rng_it_is_given(epsilon_greedy: Callable[..., Any]) -> None:
     runs = []
     for global_seed in (1, 2):
         np.random.seed(global_seed)  # a function that uses np.random.* would now differ
-        rng = np.random.default_rng(7)
-        runs.append(
-            [
-                _as_action(
-                    epsilon_greedy(q.copy(), epsilon=0.5, rng=rng),
-                    "epsilon_greedy(q, epsilon=0.5, rng=rng)",
-                )
-                for _ in range(60)
-            ]
-        )
+        runs.append(_actions(epsilon_greedy, 60, q, 0.5, np.random.default_rng(7)))
     assert runs[0] == runs[1], (
         "two runs with the same rng seed chose different actions: draw with rng.random() / "
         "rng.integers(...), not np.random.* or random.*."
@@ -379,10 +393,14 @@ GREEDY_POLICY = np.array([1, 3, 0])
 
 
 def _policy(epsilon_greedy_policy, Q, epsilon):
-    pi = epsilon_greedy_policy(Q.copy(), epsilon=epsilon)
+    given = fresh_copy(Q)
+    pi = epsilon_greedy_policy(given, epsilon=epsilon)
+    assert_unchanged("epsilon_greedy_policy", "Q", Q, given)
     S, A = Q.shape
-    if not isinstance(pi, np.ndarray) or pi.shape != (S, A):
-        got = pi.shape if isinstance(pi, np.ndarray) else type(pi).__name__
+    name = f"epsilon_greedy_policy(Q, epsilon={epsilon})"
+    pi = as_array(pi, name, "return the policy as an (S, A) matrix of probabilities pi[s, a].")
+    if pi.shape != (S, A):
+        got = pi.shape
         raise AssertionError(
             f"epsilon_greedy_policy returned {got}; return the policy as an (S, A) = ({S}, {A}) "
             "matrix of probabilities pi[s, a] (not the vector of greedy actions)."
@@ -466,11 +484,14 @@ def ties_go_to_the_lowest_action(epsilon_greedy_policy: Callable[..., Any]) -> N
 @ep.test
 def does_not_modify_Q(epsilon_greedy_policy: Callable[..., Any]) -> None:
     """the Q-table given is left as it was."""
-    Q = Q_POLICY.copy()
+    Q = fresh_copy(Q_POLICY)
     epsilon_greedy_policy(Q, epsilon=0.2)
-    assert np.array_equal(Q, Q_POLICY), (
-        "epsilon_greedy_policy changed the Q-table it was given; build the policy in a new "
-        "array (np.full, np.zeros) and leave Q alone."
+    assert_unchanged(
+        "epsilon_greedy_policy",
+        "Q",
+        Q_POLICY,
+        Q,
+        hint="Build the policy in a new array (np.full, np.zeros) and leave Q alone.",
     )
 
 
@@ -505,28 +526,28 @@ def _small_minegrid():
     return _SMALL
 
 
-def _run(q_learning, seed, n_episodes=300, epsilon=0.1, **kwargs):
-    m = _small_minegrid()
+def _learn(q_learning, model, seed, *, n_episodes, epsilon, alpha=0.5, gamma=0.9, **kwargs):
+    """``q_learning(P, R, terminal, start, ...)`` on fresh copies of the model's arrays; the
+    result checked to be a finite (S, A) table (a list of lists is converted), and P, R,
+    terminal checked to be unchanged."""
+    P, R, terminal, start = model
+    given = fresh_copy((P, R, terminal))
     Q = q_learning(
-        m["P"].copy(),
-        m["R"].copy(),
-        m["terminal"].copy(),
-        m["start"],
-        alpha=0.5,
-        gamma=0.9,
+        *given,
+        start,
+        alpha=alpha,
+        gamma=gamma,
         epsilon=epsilon,
         n_episodes=n_episodes,
         seed=seed,
         **kwargs,
     )
-    S, A = m["R"].shape
+    for name, before, after in zip(("P", "R", "terminal"), (P, R, terminal), given):
+        assert_unchanged("q_learning", name, before, after)
+    S, A = R.shape
     if Q is None:
         raise AssertionError("q_learning returned None: `return Q` at the end.")
-    if not isinstance(Q, np.ndarray):
-        raise AssertionError(
-            f"q_learning returned {type(Q).__name__}; return the learned Q-table "
-            f"as a numpy array of shape (S, A) = ({S}, {A})."
-        )
+    Q = as_array(Q, "the Q-table returned by q_learning")
     if Q.shape != (S, A):
         raise AssertionError(
             f"q_learning returned an array of shape {Q.shape}; return the whole "
@@ -535,6 +556,59 @@ def _run(q_learning, seed, n_episodes=300, epsilon=0.1, **kwargs):
     if not np.all(np.isfinite(Q)):
         raise AssertionError("Q contains NaN or inf; check the update and the initial table.")
     return Q
+
+
+def _run(q_learning, seed, n_episodes=300, epsilon=0.1, **kwargs):
+    m = _small_minegrid()
+    model = (m["P"], m["R"], m["terminal"], m["start"])
+    return _learn(q_learning, model, seed, n_episodes=n_episodes, epsilon=epsilon, **kwargs)
+
+
+def _model(P, R, terminal, start=0):
+    """(P, R, terminal, start) of a hand-made model, P rows checked to be distributions."""
+    P, R, terminal = np.asarray(P, float), np.asarray(R, float), np.asarray(terminal, bool)
+    assert np.allclose(P.sum(axis=-1), 1.0), "a test model's rows must be distributions"
+    return P, R, terminal, start
+
+
+def _fork():
+    """Start 0 forks at random: to state 2 with probability 0.6, to state 3 with 0.4, whatever
+    the action (reward 0). States 2 and 3 then end the episode (reward 1 and 2) in the terminal
+    state 1. A loop that samples S' reaches both; one that does not, at most one of them (and
+    one that walks to s + 1 runs into the terminal state 1 at once)."""
+    S, A = 4, 2
+    P = np.zeros((S, A, S))
+    P[0, :, 2], P[0, :, 3] = 0.6, 0.4
+    P[1:, :, 1] = 1.0
+    R = np.zeros((S, A))
+    R[2], R[3] = 1.0, 2.0
+    return _model(P, R, [False, True, False, False])
+
+
+def _chain(n=5):
+    """States 0..n-1 in a row and the goal n (terminal). Action 0 stays put, action 1 moves one
+    step right; every reward is 0 except +1 for entering the goal. With a zero table the greedy
+    choice (the lowest tied action) is "stay" in every state, so only exploration finds the goal."""
+    S, A = n + 1, 2
+    P = np.zeros((S, A, S))
+    for s in range(S):
+        P[s, 0, s] = 1.0
+        P[s, 1, min(s + 1, n)] = 1.0
+    R = np.zeros((S, A))
+    R[n - 1, 1] = 1.0
+    return _model(P, R, np.arange(S) == n)
+
+
+def _rewarding_terminal():
+    """Start 0 always moves into the terminal state 1 (reward 1). The terminal state's rows are
+    junk that a correct loop never reads: they lead to state 2 (reward +10), which loops on
+    itself with +10 per step. Only a loop that goes on after a terminal state reaches state 2."""
+    S, A = 3, 2
+    P = np.zeros((S, A, S))
+    P[0, :, 1] = 1.0
+    P[1:, :, 2] = 1.0
+    R = np.array([[1.0, 1.0], [10.0, 10.0], [10.0, 10.0]])
+    return _model(P, R, [False, True, False])
 
 
 @ql.test
@@ -609,4 +683,70 @@ def terminal_rows_stay_zero_and_seed_reproduces(q_learning: Callable[..., Any]) 
     assert np.array_equal(Q1, Q2), (
         "two runs with the same seed gave different Q-tables: create one "
         "rng = np.random.default_rng(seed) and draw everything from it."
+    )
+
+
+@ql.test
+def samples_the_next_state_from_P(q_learning: Callable[..., Any]) -> None:
+    """S' is sampled from P: both branches of a random fork (60 % / 40 %) get visited."""
+    # A correct loop misses state 2 in all 40 episodes with probability 0.4^40 ~ 1e-16 (state
+    # 3: 0.6^40 ~ 1e-9). Visiting state s updates Q[s, a] towards its reward (1 or 2), so a
+    # visited branch has a non-zero row. Taking the most likely S' (argmax of P[s, a]) visits
+    # state 2 only; s + 1 ends every episode in the terminal state 1 at once; a generator
+    # re-created with the same seed in every episode draws the same numbers in every episode,
+    # so it makes the same first move every time and visits one branch only.
+    for seed in (0, 1):
+        Q = _learn(q_learning, _fork(), seed, n_episodes=40, epsilon=0.1)
+        visited = [bool(np.any(Q[s] != 0.0)) for s in (2, 3)]
+        assert all(visited), (
+            f"with seed {seed}, one of the two states that follow the start at random (with "
+            "probabilities 0.6 and 0.4) was never visited in 40 episodes. Draw S' at random "
+            "from P[s, a] at every step, with the one generator made from `seed` before the "
+            "first episode (not a new generator per episode: that repeats the same draws), "
+            "and never pick the most likely state instead."
+        )
+
+
+@ql.test
+def explores_with_probability_epsilon(q_learning: Callable[..., Any]) -> None:
+    """epsilon explores: on a chain that the greedy choice of a zero table never leaves."""
+    # Greedy ties go to action 0 ("stay"), and staying earns 0, so Q stays zero and a loop that
+    # never explores never leaves the start. With epsilon = 0.5 the move right is drawn with
+    # probability 1/4 per step while Q is zero; 5 of them in the 100 steps of the first episode
+    # are all but certain, and then the +1 of the goal flows back to the start in later
+    # episodes (gamma = 0.9, alpha = 0.5, 30 episodes).
+    for seed in (0, 1):
+        Q = _learn(q_learning, _chain(), seed, n_episodes=30, epsilon=0.5)
+        assert Q[0].max() > 0.0, (
+            f"with seed {seed} and epsilon = 0.5 the reward of the goal never reached the "
+            "start's row of Q. Choose each action with epsilon_greedy(Q[s], epsilon=epsilon, "
+            "rng=rng): with probability epsilon it tries an action at random, which is how "
+            "the loop finds a goal that the greedy choice of a zero table never reaches."
+        )
+
+
+@ql.test
+def stops_at_a_terminal_state(q_learning: Callable[..., Any]) -> None:
+    """The episode ends at a terminal state, even one whose (junk) rows lead somewhere rewarding."""
+    # Every episode is one step: start -> terminal (reward 1). Q[0, a] = 1 - 0.5^k after k
+    # updates of action a (alpha = 0.5); the greedy action 0 is updated in almost every one of
+    # the 30 episodes. The terminal row and state 2 (reachable only by going on from the
+    # terminal state, +10 per step) must stay exactly 0.
+    Q = _learn(q_learning, _rewarding_terminal(), 5, n_episodes=30, epsilon=0.1)
+    hint = (
+        "stop the episode as soon as S' is terminal (break out of the step loop), "
+        "whatever P and R say about the terminal state: an episode that goes on from there "
+        "learns rewards it can never get."
+    )
+    assert_array_equal(
+        Q[1:], np.zeros((2, 2)), name="Q[1:] (the terminal state and beyond)", hint=hint
+    )
+    assert_scalar_close(
+        Q[0].max(),
+        1.0,
+        name="max_a Q[start, a]",
+        rtol=0.0,
+        atol=1e-6,
+        hint="the one step of each episode enters a terminal state, so its target is the "
+        "reward alone.",
     )

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from rlcourse.grading import assert_array_close, assert_array_equal, assert_scalar_close, item
+from rlcourse.grading.asserts import as_array, assert_unchanged, fresh_copy
 
 _NEW_ARRAY_HINT = (
     "Return a new array (e.g. `return w + ...`) and leave the argument w as it "
@@ -32,12 +33,33 @@ _NEW_ARRAY_HINT = (
 
 
 def _unchanged(name: str, before: np.ndarray, after: np.ndarray) -> None:
-    assert np.array_equal(before, after), (
-        f"{name} changed the array w it was given. {_NEW_ARRAY_HINT}"
-    )
+    assert_unchanged(name, "w", before, after, hint=_NEW_ARRAY_HINT)
 
 
-def _call(fn, header: str, *args, **kwargs):
+def _updated(new_w: Any, name: str) -> Any:
+    """The update's result; None fails with the update contract (a new array, returned)."""
+    if new_w is None:
+        raise AssertionError(
+            f"the update returned None instead of the new weights {name}. An update returns a "
+            "NEW array and leaves w as it was (changing w in place and returning nothing "
+            "breaks that contract)."
+        )
+    return new_w
+
+
+def _header_names(header: str) -> list[str]:
+    """The positional parameter names of a header such as ``f(w, phi_s, G, *, alpha)``."""
+    inside = header[header.index("(") + 1 : header.rindex(")")]
+    names = []
+    for part in inside.split(","):
+        part = part.split("=")[0].strip()
+        if part == "*":
+            break
+        names.append(part)
+    return names
+
+
+def _call(fn, header: str, *args, updated: str | None = "w", **kwargs):
     """fn(*args, **kwargs), failing with the exercise's header when the arguments do not fit it
     (otherwise Python's TypeError would read as a wrong return value)."""
     try:
@@ -49,7 +71,15 @@ def _call(fn, header: str, *args, **kwargs):
         ) from None
     except ValueError:  # no signature to read (a builtin): let the call itself decide
         pass
-    return fn(*args, **kwargs)
+    # every call gets fresh copies; the data arguments must come back unchanged (w, the one an
+    # update replaces, is checked by the update's own "returns a new array" test)
+    given = fresh_copy(args)
+    result = fn(*given, **kwargs)
+    fn_name = header.split("(")[0]
+    for name, before, after in zip(_header_names(header), args, given):
+        if name != updated:
+            assert_unchanged(fn_name, name, before, after)
+    return result
 
 
 # ------------------------------------------------------------------ 05.state_aggregation_features
@@ -125,10 +155,15 @@ vhat = item(
 )
 
 
+VHAT_HEADER = "v_hat(phi_s, w)"
+
+
 @vhat.test
 def dot_product_by_hand(v_hat: Callable[..., Any]) -> None:
     """phi(s) = (1, 0, 2), w = (0.5, -1, 0.25): v_hat = 1*0.5 + 0*(-1) + 2*0.25."""
-    value = v_hat(np.array([1.0, 0.0, 2.0]), np.array([0.5, -1.0, 0.25]))
+    value = _call(
+        v_hat, VHAT_HEADER, np.array([1.0, 0.0, 2.0]), np.array([0.5, -1.0, 0.25]), updated=None
+    )
     assert_scalar_close(
         value,
         1.0,
@@ -143,7 +178,7 @@ def tile_coding_example(v_hat: Callable[..., Any]) -> None:
     """two active binary features add their weights: phi = (0, 1, 1, 0), w = (3, 4, 5, 6)."""
     phi_s, w = np.array([0.0, 1.0, 1.0, 0.0]), np.array([3.0, 4.0, 5.0, 6.0])
     assert_scalar_close(
-        v_hat(phi_s, w),
+        _call(v_hat, VHAT_HEADER, phi_s, w, updated=None),
         9.0,
         name="v_hat(phi_s, w)",  # 4 + 5
         hint="sum phi_i(s) w_i over all features i.",
@@ -203,11 +238,11 @@ def moves_v_hat_toward_the_return(gradient_mc_update: Callable[..., Any]) -> Non
 @gmc.test
 def returns_a_new_array(gradient_mc_update: Callable[..., Any]) -> None:
     """the argument w is left unchanged and a new array is returned."""
-    w = np.array([1.0, 2.0, 0.0])
-    before = w.copy()
-    new_w = _call(gradient_mc_update, GMC_HEADER, w, np.array([1.0, 0.0, 1.0]), 3.0, alpha=0.5)
+    before = np.array([1.0, 2.0, 0.0])
+    w = fresh_copy(before)
+    new_w = _updated(gradient_mc_update(w, np.array([1.0, 0.0, 1.0]), 3.0, alpha=0.5), "w'")
     _unchanged("gradient_mc_update", before, w)
-    assert isinstance(new_w, np.ndarray) and not np.shares_memory(new_w, w), (
+    assert not (isinstance(new_w, np.ndarray) and np.shares_memory(new_w, w)), (
         f"gradient_mc_update returned w itself (or a view of it). {_NEW_ARRAY_HINT}"
     )
 
@@ -340,9 +375,8 @@ def semi_gradient_does_not_differentiate_the_target(
     new_w = _call(
         semi_gradient_td0_update, TD_HEADER, W.copy(), PHI_S, 0.5, PHI_NEXT, alpha=0.1, gamma=0.9
     )
-    assert isinstance(new_w, np.ndarray) and new_w.shape == W.shape, (
-        "return the new weights: a numpy array with the shape of w."
-    )
+    new_w = as_array(new_w, "w'", "return the new weights: a numpy array with the shape of w.")
+    assert new_w.shape == W.shape, "return the new weights: a numpy array with the shape of w."
     assert new_w[1] == W[1], (
         "w[1] changed although phi_1(S_t) = 0. The step direction is phi(S_t) alone: the "
         "semi-gradient treats the TD target as a constant, so there is no -gamma * phi(S') term."
@@ -352,12 +386,12 @@ def semi_gradient_does_not_differentiate_the_target(
 @td.test
 def td_returns_a_new_array(semi_gradient_td0_update: Callable[..., Any]) -> None:
     """the argument w is left unchanged and a new array is returned."""
-    w = W.copy()
-    new_w = _call(
-        semi_gradient_td0_update, TD_HEADER, w, PHI_S, 0.5, PHI_NEXT, alpha=0.1, gamma=0.9
+    w = fresh_copy(W)
+    new_w = _updated(
+        semi_gradient_td0_update(w, PHI_S.copy(), 0.5, PHI_NEXT.copy(), alpha=0.1, gamma=0.9), "w'"
     )
     _unchanged("semi_gradient_td0_update", W, w)
-    assert isinstance(new_w, np.ndarray) and not np.shares_memory(new_w, w), (
+    assert not (isinstance(new_w, np.ndarray) and np.shares_memory(new_w, w)), (
         f"semi_gradient_td0_update returned w itself (or a view of it). {_NEW_ARRAY_HINT}"
     )
 
@@ -369,6 +403,9 @@ lsq = item(
     points=2,
     description="the best linear fit: argmin_w sum_s mu(s) (phi(s)^T w - V(s))^2",
 )
+
+
+LSQ_HEADER = "least_squares_weights(Phi, V, mu=None)"
 
 
 def _normal_equations(Phi, V, mu):
@@ -383,7 +420,7 @@ def constant_feature_gives_the_mean(least_squares_weights: Callable[..., Any]) -
     V = np.array([1.0, 2.0, 6.0])
     # uniform: (1 + 2 + 6) / 3 = 3
     assert_array_close(
-        least_squares_weights(Phi, V),
+        _call(least_squares_weights, LSQ_HEADER, Phi, V, updated=None),
         [3.0],
         name="least_squares_weights(Phi, V)",
         hint="return the weight vector w of shape (d,) (np.linalg.lstsq returns "
@@ -391,7 +428,7 @@ def constant_feature_gives_the_mean(least_squares_weights: Callable[..., Any]) -
     )
     # mu = (1/2, 1/4, 1/4): 0.5*1 + 0.25*2 + 0.25*6 = 2.5
     assert_array_close(
-        least_squares_weights(Phi, V, np.array([0.5, 0.25, 0.25])),
+        _call(least_squares_weights, LSQ_HEADER, Phi, V, np.array([0.5, 0.25, 0.25]), updated=None),
         [2.5],
         name="least_squares_weights(Phi, V, mu)",
         hint="mu weights the squared error of each state: ignoring mu, or "
@@ -405,13 +442,15 @@ def representable_values_are_recovered(least_squares_weights: Callable[..., Any]
     Phi = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0]])  # bias and position
     V = Phi @ np.array([-1.0, 0.5])  # (-1, -0.5, 0, 0.5)
     assert_array_close(
-        least_squares_weights(Phi, V),
+        _call(least_squares_weights, LSQ_HEADER, Phi, V, updated=None),
         [-1.0, 0.5],
         name="w for a line",
         hint="values on a line are fitted exactly by (bias, slope) features.",
     )
     assert_array_close(
-        least_squares_weights(Phi, V, np.array([0.1, 0.2, 0.3, 0.4])),
+        _call(
+            least_squares_weights, LSQ_HEADER, Phi, V, np.array([0.1, 0.2, 0.3, 0.4]), updated=None
+        ),
         [-1.0, 0.5],
         name="w for a line with weights mu",
     )
@@ -426,14 +465,14 @@ def matches_the_normal_equations(least_squares_weights: Callable[..., Any]) -> N
     mu = rng.random(8)
     mu /= mu.sum()  # (S,)
     assert_array_close(
-        least_squares_weights(Phi, V),
+        _call(least_squares_weights, LSQ_HEADER, Phi, V, updated=None),
         _normal_equations(Phi, V, np.ones(8)),
         name="w (uniform)",
         hint="minimise sum_s (phi(s)^T w - V(s))^2, e.g. with "
         "np.linalg.lstsq(Phi, V, rcond=None)[0].",
     )
     assert_array_close(
-        least_squares_weights(Phi, V, mu),
+        _call(least_squares_weights, LSQ_HEADER, Phi, V, mu, updated=None),
         _normal_equations(Phi, V, mu),
         name="w (weighted by mu)",
         hint="with weights: multiply row s of Phi and V(s) by sqrt(mu(s)) and "
