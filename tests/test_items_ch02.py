@@ -472,3 +472,11 @@ def test_solution_returning_lists_scores_full_marks(it, capsys):
     as_lists.__signature__ = inspect.signature(solution)
     report, printed = run_check(it.id, as_lists, capsys)
     assert report.points == report.max_points > 0, printed
+
+
+def test_aliasing_R_is_named_in_the_hint(capsys):
+    """q_from_v that aliases R (Q = R; Q += ...) fails every call with a hint naming R."""
+    report, printed = run_check("02.q_from_v", q_from_v_aliases_r, capsys)
+    assert report.points == 0, printed
+    assert "`q_from_v` changed its argument `R`" in printed
+    assert "q_from_v must not change its inputs" in printed

@@ -33,6 +33,11 @@ def mc_update_in_place(V, s, G, *, alpha):
     return V
 
 
+def mc_update_in_place_no_return(V, s, G, *, alpha):
+    """Updates the caller's V in place and returns nothing (ignores the update contract)."""
+    V[s] += alpha * (G - V[s])
+
+
 def mc_update_sign_error(V, s, G, *, alpha):
     """The error taken as V(s) - G: moves away from the return."""
     V = np.array(V, dtype=float)
@@ -276,6 +281,7 @@ def td0_episode_skips_truncated_step(V, states, rewards, terminated=True, *, alp
 PLANTED = [
     Planted("03.mc_update", mc_update_every_state, "only_state_s_moves", answer=(6.0,)),
     Planted("03.mc_update", mc_update_in_place, "only_state_s_moves"),
+    Planted("03.mc_update", mc_update_in_place_no_return, "only_state_s_moves"),
     Planted("03.mc_update", mc_update_sign_error, "moves_toward_G", answer=(0.3, 3.0, -2.0)),
     Planted("03.mc_update", mc_update_returns_scalar, "mc_deck_example"),
     Planted(
@@ -364,3 +370,12 @@ def test_solution_returning_lists_scores_full_marks(it, capsys):
     as_lists.__signature__ = inspect.signature(solution)
     report, printed = run_check(it.id, as_lists, capsys)
     assert report.points == report.max_points > 0, printed
+
+
+def test_update_contract_is_explained(capsys):
+    """An update that writes into V (and returns it, or returns nothing) fails with a hint that
+    names V and states the contract."""
+    _, printed = run_check("03.mc_update", mc_update_in_place, capsys)
+    assert "changed its argument `V`" in printed and "NEW array" in printed
+    _, printed = run_check("03.mc_update", mc_update_in_place_no_return, capsys)
+    assert "returned None" in printed and "NEW array" in printed
