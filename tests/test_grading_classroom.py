@@ -480,7 +480,10 @@ def test_csv_table(gradebook_document):
     evil = rows["'=HYPERLINK(evil)"]
     assert [evil[i] for i in items[:3]] == ["0.33", "0.33", "0.33"]
     assert evil["total"] == "0.99"  # the sum of the cells as written, as a spreadsheet sums
-    assert "graded as 02" in evil["flags"]
+    assert evil["flags"] == "metadata claims chapter 05; graded as 02"  # one notebook: no file
+    assert alice["flags"] == (
+        "alice_02_dynamic_programming.ipynb: 02.q_from_v: calls rlcourse.mdp.q_from_v"
+    )  # two notebooks: the flag says which
 
 
 def test_csv_cells_are_never_formulas_or_control_characters(gradebook_document):

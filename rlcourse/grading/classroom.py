@@ -478,6 +478,34 @@ def _number(value: Any) -> float:
     return x if math.isfinite(x) else 0.0
 
 
+def _add_notebook(
+    row: dict[str, Any], nb: dict, identical: dict[str, list[str]], several: bool
+) -> None:
+    """Add one notebook entry to a student's gradebook row (flags named by file when the
+    student has several notebooks)."""
+    path = nb["notebook"]
+    row["notebooks"].append(path)
+    flags: list[str] = row["flags"]
+    prefix = f"{Path(path).name}: " if several else ""
+    for f in nb.get("flags") or []:
+        flags.append(f"{prefix}{f}")
+    for e in nb.get("errors") or []:
+        flags.append(f"{prefix}error: {e}")
+    if path in identical:
+        flags.append(f"{prefix}identical to {', '.join(identical[path])}")
+    for it in nb.get("items") or []:
+        if not isinstance(it, dict) or not isinstance(it.get("item"), str):
+            continue
+        item_id = it["item"]
+        points, max_points = _number(it.get("points")), _number(it.get("max_points"))
+        row["graded_in"].setdefault(item_id, []).append(path)
+        best = row["best"].get(item_id)
+        if best is None or points > best[0]:
+            row["best"][item_id] = (points, max_points)
+        for f in it.get("flags") or []:
+            flags.append(f"{prefix}{item_id}: {f}")
+
+
 def csv_table(document: dict) -> list[list[str]]:
     """The gradebook of ``document`` as rows of strings, the header first.
 
@@ -508,34 +536,18 @@ def csv_table(document: dict) -> list[list[str]]:
                 if isinstance(path, str):
                     identical[path] = [p for p in group if p != path and isinstance(p, str)]
 
-    students: dict[str, dict[str, Any]] = {}
+    owners: dict[str, list[dict]] = {}
     for nb in notebooks:
-        path = nb["notebook"]
         name = nb.get("student")
         if not isinstance(name, str) or not name:
-            name = student_name(path)[0]
-        row = students.setdefault(name, {"notebooks": [], "best": {}, "graded_in": {}, "flags": []})
-        row["notebooks"].append(path)
-        flags: list[str] = row["flags"]
-        label = Path(path).name if len(notebooks) > 1 else ""
-        prefix = f"{label}: " if label else ""
-        for f in nb.get("flags") or []:
-            flags.append(f"{prefix}{f}")
-        for e in nb.get("errors") or []:
-            flags.append(f"{prefix}error: {e}")
-        if path in identical:
-            flags.append(f"{prefix}identical to {', '.join(identical[path])}")
-        for it in nb.get("items") or []:
-            if not isinstance(it, dict) or not isinstance(it.get("item"), str):
-                continue
-            item_id = it["item"]
-            points, max_points = _number(it.get("points")), _number(it.get("max_points"))
-            row["graded_in"].setdefault(item_id, []).append(path)
-            best = row["best"].get(item_id)
-            if best is None or points > best[0]:
-                row["best"][item_id] = (points, max_points)
-            for f in it.get("flags") or []:
-                flags.append(f"{prefix}{item_id}: {f}")
+            name = student_name(nb["notebook"])[0]
+        owners.setdefault(name, []).append(nb)
+
+    students: dict[str, dict[str, Any]] = {}
+    for name, own in owners.items():
+        row = students[name] = {"notebooks": [], "best": {}, "graded_in": {}, "flags": []}
+        for nb in own:
+            _add_notebook(row, nb, identical, several=len(own) > 1)
 
     table = [[*(_text_cell(h) for h in ("student", "notebooks", *items)), "total", "max", "flags"]]
     for name in sorted(students, key=lambda s: (s.casefold(), s)):
