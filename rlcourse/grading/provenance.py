@@ -143,7 +143,8 @@ _FOREIGN_CELL_MAGICS = frozenset(
 )
 # Line magics that bind no name and run no Python code of the notebook.
 _HARMLESS_LINE_MAGICS = frozenset(
-    {"matplotlib", "config", "precision", "pip", "conda", "who", "whos", "who_ls", "pwd"}
+    {"matplotlib", "config", "precision", "pip", "conda", "who", "who_ls", "pwd"}
+    | {"whos"}  # codespell:ignore whos
     | {"ls", "env", "xmode", "pdb", "history", "hist", "lsmagic", "magic", "page", "colors"}
     | {"load_ext", "reload_ext", "autoreload", "aimport", "cd", "time", "timeit", "pylab"}
     | {"psearch", "pinfo", "pinfo2", "doctest_mode", "automagic", "autocall", "notebook"}
@@ -393,6 +394,15 @@ class _Tree:
             return tuple(attrs)
 
 
+def _build(tree: ast.Module, cell: int) -> _Tree | None:
+    """The cell's scopes, or None when it is too deeply nested to analyse (like a cell that
+    cannot be parsed: treated conservatively)."""
+    try:
+        return _Tree(tree, cell)
+    except (RecursionError, MemoryError):
+        return None
+
+
 def _import_aliases(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str, str]]:
     """(alias as written, name bound, dotted path the name refers to) for each alias."""
     if isinstance(node, ast.Import):
@@ -452,32 +462,27 @@ class _Notebook:
         self.written_modules: set[str] = set()
         self._seq = 0
         self._ns_aliases: set[str] = set()
-        trees: list[tuple[int, ast.Module]] = []
-        for cell, source in enumerate(sources if isinstance(sources, list) else []):
-            tree, wild = _parse(source)
-            if isinstance(source, str):
-                m = re.match(r"\s*%%(writefile|file)\s+(?:-a\s+)?(\S+)\.py\b", source)
-                if m:
-                    self.written_modules.add(m.group(2).replace("/", ".").split(".")[-1])
-            if tree is None:
-                words = (
-                    set(re.findall(r"[A-Za-z_]\w*", source)) if isinstance(source, str) else set()
-                )
-                for word in sorted(words):
-                    self._add(word, "unparsed", False, f"cell {cell + 1} could not be parsed")
-                continue
-            for magic in wild:
-                self._add(None, "magic", False, f"{_clean(magic, 20)} in cell {cell + 1}")
-            trees.append((cell, tree))
-        for _, tree in trees:
-            for node in ast.walk(tree):
+        parsed = [_parse(source) for source in (sources if isinstance(sources, list) else [])]
+        for tree, _ in parsed:
+            for node in ast.walk(tree) if tree is not None else ():
                 if isinstance(node, ast.Import | ast.ImportFrom):
                     for alias, name, _ in _import_aliases(node):
                         if alias in ("sys", "__main__", "builtins"):
                             self._ns_aliases.add(name)
         self.trees: list[_Tree] = []
-        for cell, tree in trees:
-            self._collect_tree(tree, cell, depth=0, via_exec=False)
+        for cell, (source, (tree, wild)) in enumerate(zip(sources, parsed, strict=True)):
+            m = re.match(r"\s*%%(writefile|file)\s+(?:-a\s+)?(\S+)\.py\b", source or "")
+            if m:
+                self.written_modules.add(m.group(2).replace("/", ".").split(".")[-1])
+            built = _build(tree, cell) if tree is not None else None
+            if built is None:
+                words = set(re.findall(r"[A-Za-z_]\w*", source)) if isinstance(source, str) else ()
+                for word in sorted(words):
+                    self._add(word, "unparsed", False, f"cell {cell + 1} could not be parsed")
+                continue
+            self._collect_tree(built, depth=0, via_exec=False)
+            for magic in wild:  # after the cell's own bindings: it may rebind any of them
+                self._add(None, "magic", False, f"{_clean(magic, 20)} in cell {cell + 1}")
 
     def _add(
         self, name: str | None, kind: str, unconditional: bool, detail: str, **kw: Any
@@ -486,8 +491,9 @@ class _Notebook:
         order = float("inf") if kind == "global" else float(self._seq)
         self.bindings.append(_Binding(name, kind, order, unconditional, detail, **kw))
 
-    def _collect_tree(self, tree: ast.Module, cell: int, depth: int, via_exec: bool) -> None:
-        t = _Tree(tree, cell)
+    def _collect_tree(self, t: _Tree, depth: int, via_exec: bool) -> None:
+        tree = t.tree
+        assert isinstance(tree, ast.Module)
         self.trees.append(t)
         for stmt in tree.body:
             self._stmt(stmt, t, top=True, depth=depth, via_exec=via_exec)
@@ -634,9 +640,15 @@ class _Notebook:
                     and depth < _MAX_EXEC_DEPTH
                     and len(node.args) == 1
                 ):
-                    sub, _ = _parse(arg.value)
-                    if sub is not None:
-                        self._collect_tree(sub, t.cell, depth + 1, via_exec=True)
+                    try:
+                        sub: ast.Module | None = ast.parse(arg.value)
+                    except SyntaxError:
+                        continue  # exec raises: it binds nothing
+                    except (ValueError, RecursionError, MemoryError):
+                        sub = None
+                    built = _build(sub, t.cell) if sub is not None else None
+                    if built is not None:
+                        self._collect_tree(built, depth + 1, via_exec=True)
                         continue
                 self._add(None, "exec", False, f"{func.id} of a computed string")
             elif _is_call_to(node, "setattr") and len(node.args) >= 2:
@@ -859,7 +871,7 @@ def function_flags(sources: list[str], function: str, *, runtime: dict | None = 
     if reach.package:
         flags.append(_join(f"calls the package: {fname} uses ", _drop_prefixes(reach.package)))
     if reach.dynamic:
-        flags.append(_join(f"dynamic code: {fname} uses ", reach.dynamic))
+        flags.append(_join(f"dynamic code: {fname} uses ", _drop_prefixes(reach.dynamic)))
     return flags
 
 
@@ -881,6 +893,13 @@ def _is_stub(node: ast.AST) -> bool:
 
 def _normalized(node: ast.AST) -> str:
     """``ast.dump`` without docstrings (comments and layout are not in the tree anyway)."""
+    try:
+        return _dump(node)
+    except (RecursionError, MemoryError):  # too deep to dump: the names and shapes, in order
+        return " ".join(type(n).__name__ + str(getattr(n, "id", "")) for n in ast.walk(node))
+
+
+def _dump(node: ast.AST) -> str:
     node = copy.deepcopy(node)
     for n in ast.walk(node):
         body = getattr(n, "body", None)
