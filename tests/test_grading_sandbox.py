@@ -331,6 +331,53 @@ def test_kill_descendants_of_a_given_pid():
         parent.wait()
 
 
+KILLED_GRADER = """
+import sys, time
+from rlcourse.grading.kernel import KernelSession
+from rlcourse.grading.sandbox import PrivateSpace
+space = PrivateSpace().create()
+ks = KernelSession(space, isolation=sys.argv[1])
+ks.start()
+ks.execute("import subprocess; subprocess.Popen(['sleep', '300'], start_new_session=True)", 20)
+print(ks._mark, flush=True)
+time.sleep(300)
+"""
+
+
+def _marked(mark: str) -> list[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                environ = Path(f"/proc/{name}/environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if f"RLCOURSE_KERNEL_SESSION={mark}".encode() in environ:
+                found.append(int(name))
+    return found
+
+
+@needs_proc
+@pytest.mark.parametrize("isolation", MODES)
+def test_kernel_dies_with_a_killed_grader(isolation):
+    grader = subprocess.Popen(
+        [sys.executable, "-c", KILLED_GRADER, isolation], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        mark = grader.stdout.readline().strip()
+        assert mark and _wait_for(lambda: len(_marked(mark)) >= 2)  # kernel and its sleep
+    finally:
+        grader.kill()
+        grader.wait()
+    if isolation == "bwrap":
+        assert _wait_for(lambda: not _marked(mark)), "the sandbox outlived the grader"
+    else:  # the kernel stops (its parent poller); only bwrap also ends what left its session
+        assert _wait_for(lambda: len(_marked(mark)) == 1)
+        (survivor,) = _marked(mark)
+        assert Path(f"/proc/{survivor}/cmdline").read_bytes().startswith(b"sleep")
+        os.kill(survivor, 9)
+
+
 # -- modes, limits, spaces and commands (no kernel) ------------------------------------------------
 def test_resolve_sandbox_modes(monkeypatch):
     monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
@@ -413,3 +460,41 @@ def test_bwrap_command_binds_the_package_not_its_folder(monkeypatch):
     assert cmd[-3:] == ["python", "-c", "1"]
     with pytest.raises(ValueError, match="isolation"):
         kernel_command([], space, isolation="docker", limits=Limits())
+
+
+# -- dropping root --------------------------------------------------------------------------------
+needs_root = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="--drop-root only acts for root"
+)
+
+
+def _launch(*options: str, script: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-I", "-S", str(sandbox.LIMITS_SCRIPT), *options, "--"]
+    return subprocess.run(
+        [*command, "/bin/sh", "-c", script], capture_output=True, text=True, timeout=60, cwd="/"
+    )
+
+
+@needs_root
+def test_drop_root_switches_to_nobody_and_enforces_process_limit():
+    assert _launch("--drop-root", script="id -u; id -g").stdout.split() == ["65534", "65534"]
+    assert _launch(script="id -u").stdout.split() == ["0"]
+    many = "for i in $(seq 60); do sleep 0.5 & done; wait; echo all-started"
+    limited = _launch("--processes=20", "--drop-root", script=many)
+    assert "all-started" not in limited.stdout  # the 21st process of nobody could not start
+    roomy = _launch("--processes=2000", "--drop-root", script=many)
+    assert "all-started" in roomy.stdout, roomy.stderr
+
+
+@needs_root
+@pytest.mark.skipif(
+    not sandbox.drop_root_works(),
+    reason="this interpreter cannot run as nobody (e.g. it lives under a private /root)",
+)
+@pytest.mark.parametrize("isolation", MODES)
+def test_kernel_runs_as_nobody(isolation):
+    with PrivateSpace(owner=65534) as space:
+        space.place_notebook(b"{}")
+        with KernelSession(space, isolation=isolation, drop_root=True) as ks:
+            assert probe(ks, "import os; print(os.getuid())") == 65534
+            assert probe(ks, "open('mine.txt', 'w').write('x'); print(1)") == 1

@@ -135,6 +135,11 @@ class KernelSession:
             raise ValueError(
                 f"isolation must be 'bwrap' or 'none' (see resolve_sandbox), got {isolation!r}."
             )
+        if drop_root and space.owner is None:
+            raise ValueError(
+                "drop_root=True needs a space the kernel's user can write: create it with "
+                "PrivateSpace(owner=65534) (rlcourse.grading.limits.UNPRIVILEGED_ID)."
+            )
         self.space, self.isolation, self.limits = space, isolation, limits
         self.startup_timeout, self.output_limit = startup_timeout, output_limit
         self.max_message_bytes, self.drop_root = max_message_bytes, drop_root
@@ -171,14 +176,16 @@ class KernelSession:
             connection_file=str(self.space.conn / "kernel.json"),
             **extra,
         )
+        log = self.space.root / "kernel-startup.log"  # outside work/: not the student's
         try:
-            self.km.start_kernel(
-                env=env,
-                cwd=str(self.space.work),
-                stdin=_devnull(),
-                stdout=_devnull(),
-                stderr=_devnull(),
-            )
+            with open(log, "wb") as stderr:
+                self.km.start_kernel(
+                    env=env,
+                    cwd=str(self.space.work),
+                    stdin=_devnull(),
+                    stdout=_devnull(),
+                    stderr=stderr,
+                )
             self.kc = self.km.client(context=self.context)
             self.kc.start_channels()
             self._monitor = self.kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
@@ -188,10 +195,10 @@ class KernelSession:
         except Exception as exc:
             self.shutdown()
             raise RuntimeError(
-                f"the grading kernel did not start within {self.startup_timeout:g} s "
-                f"(isolation={self.isolation!r}, memory limit {self.limits.memory_mb} MiB): "
+                f"the grading kernel did not start (isolation={self.isolation!r}, memory "
+                f"limit {self.limits.memory_mb} MiB, startup limit {self.startup_timeout:g} s): "
                 f"{exc}. Check that ipykernel is installed in this environment and that the "
-                "memory limit is not too small for it."
+                f"memory limit is not too small for it. Kernel's stderr:\n{_tail(log)}"
             ) from exc
 
     def shutdown(self) -> None:
@@ -343,6 +350,15 @@ class KernelSession:
                     run.results.append(data[RESULT_MIME])
                 elif "text/plain" in data:
                     buffer.write(str(data["text/plain"]) + "\n")
+
+
+def _tail(path: Path, size: int = 2000) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, os.path.getsize(path) - size))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return "(none)"
 
 
 def _devnull() -> int:

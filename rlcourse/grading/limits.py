@@ -73,9 +73,9 @@ def drop_root(command: list[str], uid: int = UNPRIVILEGED_ID, gid: int = UNPRIVI
     """
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return False
-    if "-f" in command[:-1]:
-        connection_file = command[command.index("-f") + 1]
-        os.chown(connection_file, uid, gid)
+    flags = [i for i, arg in enumerate(command[:-1]) if arg == "-f"]
+    if flags:  # the kernel's own "-f" is the last one (bwrap's options come before it)
+        os.chown(command[flags[-1] + 1], uid, gid)
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)

@@ -108,6 +108,24 @@ def bwrap_path() -> str | None:
     return path if done.returncode == 0 else None
 
 
+@functools.cache
+def drop_root_works() -> bool:
+    """Whether kernels can run as ``nobody`` here: the grader is root and, as ``nobody``, this
+    interpreter runs and imports ipykernel and rlcourse (not so when Python lives under a
+    private ``/root``, e.g. pyenv or conda in root's home). Probed once, cached."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return False
+    code = "import ipykernel, rlcourse.grading.kernel_hook"
+    probe = [sys.executable, "-I", "-S", str(LIMITS_SCRIPT), "--drop-root", "--"]
+    probe += [sys.executable, "-c", code]
+    env = {"PATH": os.defpath, "PYTHONPATH": str(PACKAGE_DIR.parent), "HOME": "/"}
+    try:
+        done = subprocess.run(probe, capture_output=True, timeout=60, check=False, env=env, cwd="/")
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
 def resolve_sandbox(mode: str) -> str:
     """``"bwrap"`` or ``"none"`` for a ``--sandbox`` mode (see :data:`SANDBOX_MODES`).
 
