@@ -306,9 +306,12 @@ def test_a_stored_package_function_is_flagged_a_package_result_is_not():
     ]
     # data computed by the package at notebook level is data (a student reading the global P
     # of the MineGrid by mistake is not calling the package)
-    data = [HEAD, "from rlcourse.envs import MineGrid\nP = MineGrid().to_mdp(gamma=0.9).P\n"]
-    data += _wrapper("return np.zeros(P.shape[0])")[1:]
+    data = [HEAD, "from rlcourse.envs import MineGrid\nP_grid = MineGrid().to_mdp(gamma=0.9).P\n"]
+    data += _wrapper("return np.zeros(P_grid.shape[0])")[1:]
     assert function_flags(data, F) == []
+    # ... but a package function stored in that same data is not
+    stored_too = [HEAD, "from rlcourse.envs import MineGrid\nP_grid = [MineGrid, 0]\n", *data[2:]]
+    assert function_flags(stored_too, F) == [f"calls the package: {F} uses rlcourse.envs.MineGrid"]
 
 
 def test_locals_shadowing_a_package_global_are_not_the_package():
@@ -323,6 +326,9 @@ def test_allowlisted_helpers_are_not_flagged():
         "from rlcourse.grid import MOVES\n",
     )
     assert function_flags(cells, F) == []
+    # only the named helpers: anything else reached through a helper module is flagged
+    cells = _wrapper("return c.os.getcwd()", "import rlcourse.config as c\n")
+    assert function_flags(cells, F) == [f"calls the package: {F} uses rlcourse.config.os.getcwd"]
 
 
 # --- dynamic code -----------------------------------------------------------------------------

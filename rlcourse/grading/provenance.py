@@ -704,6 +704,18 @@ def _classify(path: str, reach: _Reach, written: set[str]) -> None:
         reach.dynamic.add(f"{top} (a module the notebook writes)")
 
 
+def _alias(b: _Binding) -> tuple[str, tuple[str, ...]] | None:
+    """``x = m.f``: the global ``m`` and the attributes ``("f",)``; None for anything else."""
+    inner = b.node
+    more: list[str] = []
+    while isinstance(inner, ast.Attribute):
+        more.append(inner.attr)
+        inner = inner.value
+    if isinstance(inner, ast.Name) and b.tree is not None and b.tree.resolve(inner) is None:
+        return inner.id, tuple(reversed(more))
+    return None
+
+
 def _reach(nb: _Notebook, roots: list[_Binding], graded: str) -> _Reach:
     """Package names and dynamic code reached from ``roots``, transitively through the
     notebook-level names they refer to."""
@@ -746,15 +758,9 @@ def _reach(nb: _Notebook, roots: list[_Binding], graded: str) -> _Reach:
                     _classify(".".join((b.path, *attrs)), reach, nb.written_modules)
             elif b.kind == "unparsed":
                 reach.dynamic.add(f"{_clean(name)} ({b.detail})")
-            elif isinstance(b.node, ast.Name | ast.Attribute) and b.tree is not None:
-                # an alias: x = m.f -> follow m.f
-                inner: ast.AST = b.node
-                more: list[str] = []
-                while isinstance(inner, ast.Attribute):
-                    more.append(inner.attr)
-                    inner = inner.value
-                if isinstance(inner, ast.Name) and b.tree.resolve(inner) is None:
-                    follow(inner.id, (*reversed(more), *attrs), data_call)
+            elif _alias(b) is not None:  # x = m.f: follow m.f
+                root, more = _alias(b)  # type: ignore[misc]
+                follow(root, (*more, *attrs), data_call)
             elif b.node is not None:
                 work.append(b)
                 if b.kind in ("def", "class") or isinstance(b.node, ast.Lambda):
