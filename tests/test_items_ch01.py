@@ -13,7 +13,7 @@ import numpy as np
 
 from rlcourse.grading import items_for_chapter
 
-from _solutions import Planted, answer_tokens, item_tests, printed_hints
+from _solutions import Planted, answer_tokens, item_tests, printed_hints, run_check
 
 CHAPTER = "01"
 ITEMS = items_for_chapter(CHAPTER)
@@ -76,7 +76,7 @@ def returns_forward_recursion(rewards, *, gamma):
 
 
 def returns_as_list(rewards, *, gamma):
-    """Right values in a Python list instead of a numpy array."""
+    """Right values in a Python list instead of a numpy array: a right answer (converted)."""
     G, out = 0.0, []
     for r in reversed(list(rewards)):
         G = r + gamma * G
@@ -136,11 +136,6 @@ def mrp_value_transposed(P, R, terminal=None, *, gamma):
 def mrp_value_one_backup(P, R, terminal=None, *, gamma):
     """R + gamma P R: a single look-ahead step instead of the infinite sum."""
     return R + gamma * P @ R
-
-
-def mrp_value_as_list(P, R, terminal=None, *, gamma):
-    """Right values, returned as a list."""
-    return np.linalg.solve(np.eye(len(R)) - gamma * P, R).tolist()
 
 
 def mrp_value_ignores_terminal(P, R, terminal=None, *, gamma):
@@ -289,7 +284,6 @@ PLANTED = [
         "worked_example_all_steps",
         answer=(1.875, 1.75, 3.5),
     ),
-    Planted("01.returns", returns_as_list, "worked_example_all_steps"),
     Planted(
         "01.n_step_distribution",
         n_step_P_mu,
@@ -323,7 +317,6 @@ PLANTED = [
     Planted("01.stationary_distribution", stationary_by_power, "periodic_chain", answer=(1 / 3,)),
     Planted("01.mrp_value", mrp_value_transposed, "two_state_by_hand", answer=V_TWO_STATE),
     Planted("01.mrp_value", mrp_value_one_backup, "one_absorbing_state", answer=(10.0,)),
-    Planted("01.mrp_value", mrp_value_as_list, "one_absorbing_state"),
     Planted(
         "01.mrp_value",
         mrp_value_ignores_terminal,
@@ -400,3 +393,9 @@ def test_answer_check_would_see_a_printed_answer():
     assert any(t in printed_hints("hint: should be about 1.88") for t in tokens)
     own = "hint: `G` = 1.875 is not the expected value. (first: G[2] = 1.875)"
     assert not any(t in printed_hints(own) for t in tokens)
+
+
+def test_right_values_returned_as_a_list_score_full_marks(capsys):
+    """A correct answer returned as a Python list is accepted (converted), not scored 0."""
+    report, printed = run_check("01.returns", returns_as_list, capsys)
+    assert report.points == report.max_points, printed

@@ -46,7 +46,7 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_NOTEBOOK_TIMEOUT = 1200.0
 """Seconds one notebook may take in all: its cells, replays and tests."""
 
-_FILENAME_CHAPTER = re.compile(r"(?<!\d)(\d{2})_")
+_FILENAME_CHAPTER = re.compile(r"(?<![A-Za-z0-9])(\d{2})_")
 
 
 @dataclass
@@ -484,7 +484,7 @@ def write_json_atomic(path: str | os.PathLike, document: dict) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(document, f, indent=1, ensure_ascii=False)
+            json.dump(document, f, indent=1, ensure_ascii=True)  # odd bytes in names survive
             f.write("\n")
         os.replace(tmp, path)
     except BaseException:
