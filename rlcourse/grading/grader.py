@@ -388,9 +388,10 @@ def grade_notebook(
 
     from rlcourse.grading import provenance
     from rlcourse.grading.kernel import KernelSession
+    from rlcourse.grading.limits import UNPRIVILEGED_ID
     from rlcourse.grading.registry import items_for_chapter
     from rlcourse.grading.safety import MAX_NOTEBOOK_BYTES, read_regular_file
-    from rlcourse.grading.sandbox import Limits, PrivateSpace
+    from rlcourse.grading.sandbox import Limits, PrivateSpace, drop_root_works
 
     start = time.monotonic()
     limits = dataclasses.replace(limits or Limits(), notebook_timeout=float(notebook_timeout))
@@ -425,9 +426,14 @@ def grade_notebook(
         sources = code_sources(nb)
         result.fingerprint = provenance.fingerprint(sources, [it.function for it in items])
         try:
-            with PrivateSpace() as space:
+            # a grader running as root runs the student's code as nobody when it can, so the
+            # process limit holds (root is exempt from it) and the code owns nothing of root's
+            owner = UNPRIVILEGED_ID if drop_root_works() else None
+            with PrivateSpace(owner=owner) as space:
                 space.place_notebook(data)
-                with KernelSession(space, isolation=isolation, limits=limits) as session:
+                with KernelSession(
+                    space, isolation=isolation, limits=limits, drop_root=owner is not None
+                ) as session:
                     submission = _Submission(
                         session, float(timeout), start + float(notebook_timeout), result
                     )

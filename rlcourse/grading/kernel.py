@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rlcourse.grading.check import BoundedBuffer
+from rlcourse.grading.calls import BoundedBuffer
 from rlcourse.grading.kernel_hook import RESULT_MIME
 from rlcourse.grading.sandbox import (
     Limits,
