@@ -16,18 +16,19 @@ Instructors: grading a class
 ----------------------------
 ::
 
-    rlcourse grade submissions/*.ipynb --out grades.json          # summary table + JSON file
-    rlcourse grade alice.ipynb --json --timeout 120                 # JSON on stdout
+    rlcourse grade submissions/ --out grades.json --csv grades.csv   # table, JSON, CSV
+    rlcourse grade alice.ipynb --json --timeout 120                   # JSON on stdout
 
-Each notebook runs top to bottom in a fresh Python kernel of the current environment with a
-per-cell time limit (``--timeout``, default 60 s, also the limit for each test); then every item
-of the notebook's chapter is graded inside that kernel on the student's function, found by name.
-The chapter is ``--chapter NN`` when given (it wins), else the notebook's metadata
-(``rlcourse.chapter``, written by the exercise generator), else a ``NN_`` prefix in the file
-name; a folder grades the notebooks in it. A cell that raises,
-hangs, exits the kernel or prints megabytes costs only the items that depend on it; an unreadable
-file scores 0 with an error; ``--out`` is rewritten after every notebook, so an interrupted run
-keeps everything graded so far. The student's own ``check(...)`` calls are skipped while grading.
+Each notebook is graded by a worker process of its own (``--jobs N`` at once,
+:mod:`rlcourse.grading.batch`): the notebook runs top to bottom in a private kernel (private
+directories, resource limits, bubblewrap when it works: :mod:`rlcourse.grading.sandbox`), then
+every item of its chapter is graded *in the worker*: the tests call the student's function in the
+kernel through plain data (:mod:`rlcourse.grading.calls`, :mod:`rlcourse.grading.remote`), so
+nothing the student's code does can change a verdict. The chapter is ``--chapter NN`` when given,
+else the ``NN_`` in the file name (:func:`rlcourse.grading.grader.decide_chapter`). Items whose
+function was imported or calls the package are flagged (:mod:`rlcourse.grading.provenance`);
+identical submissions are listed. The student's own ``check(...)`` calls are skipped while
+grading. See the README's instructors' section for every promise and option.
 
 Chapter authors: adding graded items
 ------------------------------------
@@ -44,8 +45,9 @@ Create ``rlcourse/grading/items/chNN.py`` (it is found automatically)::
         V = policy_evaluation(...)
         assert_array_close(V, V_exact, name="V", hint="back up from every state each sweep.")
 
-A test receives the student's function and raises ``AssertionError(hint)`` on failure; compute
-the expected value independently and never put it in a message. See ``items/ch00_demo.py``.
+A test receives (a stand-in for) the student's function and raises ``AssertionError(hint)`` on
+failure; compute the expected value independently and never put it in a message. Pass only plain
+data to the function (CONTRIBUTING.md, "Graded items"). See ``items/ch00_demo.py``.
 
 Exercises are generated from solutions (``rlcourse exercises``, see
 :mod:`rlcourse.grading.exercises`): mark the student's part of a solution cell with

@@ -63,7 +63,7 @@ _UNSUPPORTED: dict[str, type] = {}
 def unsupported(type_name: str) -> Unsupported:
     """An :class:`Unsupported` whose class is called like the student's type, so that a check's
     "expected a numpy array, got X" names it."""
-    name = _TYPE_NAME.sub("_", str(type_name))[:80] or "object"
+    name = _TYPE_NAME.sub("_", str(type_name))[-80:] or "object"  # the class name is last
     cls = _UNSUPPORTED.get(name)
     if cls is None:
         module, _, short = name.rpartition(".")
