@@ -318,7 +318,7 @@ def tree_rss_kb(root: int) -> int:
 class TreeSampler(threading.Thread):
     """Samples :func:`tree_rss_kb` of ``root`` every ``interval`` seconds; ``peak_kb`` the max."""
 
-    def __init__(self, root: int, interval: float = 0.2):
+    def __init__(self, root: int, interval: float = 0.2) -> None:
         super().__init__(daemon=True)
         self.root, self.interval = root, interval
         self.peak_kb = 0
