@@ -17,6 +17,7 @@ It also holds what every chapter's item tests share: :class:`Planted` wrong answ
 from __future__ import annotations
 
 import ast
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -201,13 +202,23 @@ def same_contract(student, package) -> list[str]:
     return problems
 
 
+def _as_lists(x):
+    """``x`` with every numpy array turned into (nested) Python lists, tuples kept."""
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, tuple):
+        return tuple(_as_lists(v) for v in x)
+    return x
+
+
 def item_tests(chapter: str, items, planted):
-    """The seven checks every chapter's items get, as pytest test functions for its module:
+    """The eight checks every chapter's items get, as pytest test functions for its module:
 
     the solution scores full marks; the stub scores zero; every item has a planted wrong answer;
     each planted answer loses points (failing the test it names); a wrong answer's report never
     prints the correct value; the package's function of the same name has the exercise's
-    signature and scores full marks too (one contract per name, so the two can be swapped).
+    signature and scores full marks too (one contract per name, so the two can be swapped); the
+    solution's values returned as Python lists score full marks (lists are accepted).
     Use: ``(test_a, test_b, ...) = item_tests(CHAPTER, ITEMS, PLANTED)``.
     """
     import pytest
@@ -259,6 +270,18 @@ def item_tests(chapter: str, items, planted):
         report, printed = run_check(it.id, package, capsys)
         assert report.points == report.max_points > 0, printed
 
+    @pytest.mark.parametrize("it", items, ids=lambda it: it.id)
+    def test_solution_returning_lists_scores_full_marks(it, capsys):
+        """A right answer returned as Python lists (``.tolist()``) is right: converted, not 0."""
+        solution = solution_function(chapter, it.function)
+
+        def as_lists(*args, **kwargs):
+            return _as_lists(solution(*args, **kwargs))
+
+        as_lists.__signature__ = inspect.signature(solution)
+        report, printed = run_check(it.id, as_lists, capsys)
+        assert report.points == report.max_points > 0, printed
+
     return (
         test_solution_scores_full_marks,
         test_stub_scores_zero,
@@ -267,4 +290,5 @@ def item_tests(chapter: str, items, planted):
         test_wrong_answer_report_does_not_print_the_answer,
         test_package_function_has_the_exercise_signature,
         test_package_function_scores_full_marks,
+        test_solution_returning_lists_scores_full_marks,
     )

@@ -14,8 +14,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from rlcourse.grading.cli import grade_main
 from rlcourse.grading.batch import Stopped, grade_notebooks
+from rlcourse.grading.cli import grade_main
 from rlcourse.grading.grader import detect_chapter, summary_table
 
 FIXTURE_REPO = Path(__file__).parent / "fixtures" / "grading" / "repo"

@@ -381,6 +381,7 @@ PLANTED = [
     test_wrong_answer_report_does_not_print_the_answer,
     test_package_function_has_the_exercise_signature,
     test_package_function_scores_full_marks,
+    test_solution_returning_lists_scores_full_marks,
 ) = item_tests(CHAPTER, ITEMS, PLANTED)
 
 

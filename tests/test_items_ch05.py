@@ -7,14 +7,11 @@ points, caught by the item's test aimed at it, without check() printing the corr
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
-import pytest
 
 from rlcourse.grading import items_for_chapter
 
-from _solutions import Planted, item_tests, run_check, solution_function
+from _solutions import Planted, item_tests
 
 CHAPTER = "05"
 ITEMS = items_for_chapter(CHAPTER)
@@ -221,27 +218,5 @@ PLANTED = [
     test_wrong_answer_report_does_not_print_the_answer,
     test_package_function_has_the_exercise_signature,
     test_package_function_scores_full_marks,
+    test_solution_returning_lists_scores_full_marks,
 ) = item_tests(CHAPTER, ITEMS, PLANTED)
-
-
-# ----------------------------------------------------------------------------- lists are answers
-def _as_lists(x):
-    """``x`` with every numpy array turned into (nested) Python lists, tuples kept."""
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, tuple):
-        return tuple(_as_lists(v) for v in x)
-    return x
-
-
-@pytest.mark.parametrize("it", ITEMS, ids=lambda it: it.id)
-def test_solution_returning_lists_scores_full_marks(it, capsys):
-    """A right answer returned as Python lists (``.tolist()``) is right: converted, not zero."""
-    solution = solution_function(CHAPTER, it.function)
-
-    def as_lists(*args, **kwargs):
-        return _as_lists(solution(*args, **kwargs))
-
-    as_lists.__signature__ = inspect.signature(solution)
-    report, printed = run_check(it.id, as_lists, capsys)
-    assert report.points == report.max_points > 0, printed
