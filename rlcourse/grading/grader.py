@@ -343,17 +343,7 @@ class _Submission:
         else:
             fn = RemoteFunction(self, it.function, signature_from(facts.get("signature")))
         report = run_item(it, fn, min(self.timeout, max(self.left(), 0.001)))
-        tests = [
-            {
-                "name": r.name,
-                "passed": r.passed,
-                "message": r.message,
-                "output": r.output,
-                "seconds": round(r.seconds, 3),
-                "weight": r.weight,
-            }
-            for r in report.results
-        ]
+        tests = report.to_dict()["tests"]
         points = float(report.points)
         status = "pass" if points >= it.points and tests else "partial" if points > 0 else "fail"
         message = next((t["message"] for t in tests if not t["passed"]), "")

@@ -30,6 +30,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -425,10 +426,17 @@ def kill_descendants(pid: int | None = None) -> int:
     were this process's own children. Uses /proc, so it does nothing where there is none.
     """
     root = os.getpid() if pid is None else pid
+    return _kill_until_gone(
+        lambda killed: [p for p in _descendants(root, _process_table()) if p not in killed]
+    )
+
+
+def _kill_until_gone(find: Callable[[set[int]], list[int]]) -> int:
+    """SIGKILL what ``find(killed)`` lists until it lists nothing running (a process may fork
+    while we look; at most 20 rounds), then reap our own children among them."""
     killed: set[int] = set()
     for _ in range(20):
-        victims = [p for p in _descendants(root, _process_table()) if p not in killed]
-        alive = [p for p in victims if _is_running(p)]
+        alive = [p for p in find(killed) if _is_running(p)]
         if not alive:
             break
         for p in alive:
@@ -463,8 +471,9 @@ def _kill_marked(mark: str) -> int:
     is left to :func:`kill_descendants` in the worker.
     """
     needle = f"{_SESSION_MARK}={mark}".encode()
-    me, killed = os.getpid(), set()
-    for _ in range(20):
+    me = os.getpid()
+
+    def marked(killed: set[int]) -> list[int]:
         found = []
         for p in _process_table():
             if p == me or p in killed:
@@ -474,14 +483,8 @@ def _kill_marked(mark: str) -> int:
                     environ = f.read()
             except OSError:
                 continue
-            if needle in environ.split(b"\0") and _is_running(p):
+            if needle in environ.split(b"\0"):
                 found.append(p)
-        if not found:
-            break
-        for p in found:
-            with contextlib.suppress(OSError):
-                os.kill(p, signal.SIGKILL)
-            killed.add(p)
-        time.sleep(0.01)
-    _reap(killed)
-    return len(killed)
+        return found
+
+    return _kill_until_gone(marked)

@@ -35,6 +35,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from rlcourse import validation
+
 __all__ = ["ALLOWED", "function_flags", "fingerprint", "identical_groups"]
 
 ALLOWED: dict[str, frozenset[str]] = {
@@ -46,28 +48,7 @@ ALLOWED: dict[str, frozenset[str]] = {
         {"UP", "RIGHT", "DOWN", "LEFT", "ACTION_NAMES", "MOVES", "ARROWS", "ARROW_GLYPHS"}
         | {"PERPENDICULAR"}
     ),
-    "rlcourse.validation": frozenset(
-        {
-            "ROW_SUM_TOL",
-            "check_number",
-            "check_alpha",
-            "check_gamma",
-            "check_epsilon",
-            "check_lam",
-            "check_beta",
-            "check_tol",
-            "check_probability",
-            "check_positive_int",
-            "check_nonnegative_int",
-            "check_policy",
-            "check_rows",
-            "check_terminal",
-            "check_state",
-            "check_action",
-            "check_vector",
-            "check_array",
-        }
-    ),
+    "rlcourse.validation": frozenset(validation.__all__),
     "rlcourse.utils": frozenset({"as_generator"}),
     "rlcourse._types": frozenset(
         {"ArrayLike", "Transitions", "StartLike", "EpisodeLike", "EnvOrModel", "FeatureMap"}
