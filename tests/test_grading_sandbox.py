@@ -459,6 +459,10 @@ def test_bwrap_command_binds_the_package_not_its_folder(monkeypatch):
     for flag in ("--unshare-all", "--die-with-parent", "--new-session", "--clearenv"):
         assert flag in cmd
     assert cmd[-3:] == ["python", "-c", "1"]
+    # the fresh /tmp is mounted before every bind: a venv or a checkout under /tmp (a CI clone)
+    # stays visible instead of being hidden by it
+    first_bind = min(i for i, arg in enumerate(cmd) if arg in ("--ro-bind", "--bind"))
+    assert cmd.index("--tmpfs") < first_bind and cmd[cmd.index("--tmpfs") + 1] == "/tmp"
     with pytest.raises(ValueError, match="isolation"):
         kernel_command([], space, isolation="docker", limits=Limits())
 

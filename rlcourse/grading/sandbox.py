@@ -334,12 +334,14 @@ def _readonly_paths() -> list[str]:
 def bwrap_arguments(space: PrivateSpace, env: dict[str, str]) -> list[str]:
     """bwrap's options (without the program): what the kernel sees and may do."""
     args = ["--unshare-all", "--die-with-parent", "--new-session"]
+    # the fresh /dev, /proc and /tmp first: a later mount hides what lies under it, and the
+    # interpreter, its virtual environment or the package may well live under /tmp
+    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for path in SYSTEM_DIRS:  # merged /usr: /bin -> usr/bin and friends stay links
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
     for path in _readonly_paths():
         args += ["--ro-bind", path, path]
-    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     root = str(space.root.resolve())
     args += ["--bind", root, root, "--chdir", str(space.work.resolve())]
     args += ["--clearenv"]
