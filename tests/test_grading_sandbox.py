@@ -503,3 +503,24 @@ def test_kernel_runs_as_nobody(isolation):
         with KernelSession(space, isolation=isolation, drop_root=True) as ks:
             assert probe(ks, "import os; print(os.getuid())") == 65534
             assert probe(ks, "open('mine.txt', 'w').write('x'); print(1)") == 1
+
+
+def test_a_checkout_inside_a_bound_folder_is_hidden_but_the_package_shown(monkeypatch, tmp_path):
+    """A checkout under a folder bwrap binds (say /usr/src with the system's Python) may hold
+    the submissions and the results: it is covered by an empty tmpfs, then the package and any
+    interpreter folder inside it are bound again on top."""
+    system = tmp_path / "usr"
+    checkout = system / "src" / "course"
+    package = checkout / "rlcourse"
+    package.mkdir(parents=True)
+    (checkout / ".venv").mkdir()
+    monkeypatch.setattr(sandbox, "SYSTEM_DIRS", (str(system),))
+    monkeypatch.setattr(sandbox, "PACKAGE_DIR", package)
+    monkeypatch.setattr(sandbox.sys, "prefix", str(checkout / ".venv"))
+    with PrivateSpace() as space:
+        args = sandbox.bwrap_arguments(space, {})
+    hidden = args.index("--tmpfs", args.index("/tmp") + 1)
+    assert args[hidden + 1] == str(checkout)
+    rebound = [args[i + 1] for i in range(hidden, len(args)) if args[i] == "--ro-bind"]
+    assert str(package) in rebound and str(checkout / ".venv") in rebound
+    assert args.index(str(system)) < hidden  # the system folder is bound first

@@ -37,7 +37,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 LIMITS_SCRIPT = Path(__file__).resolve().parent / "limits.py"
 """The rlimit launcher, run by path so that it imports nothing heavy."""
 
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 """System folders visible (read-only) inside the sandbox when they exist."""
 
 INSTALL_HINT = (
@@ -311,24 +311,41 @@ def kernel_environment(space: PrivateSpace, base: dict[str, str] | None = None) 
     return env
 
 
-def _readonly_paths() -> list[str]:
-    """System folders, the interpreter's prefixes, site-packages and the rlcourse package."""
-    candidates = [*SYSTEM_DIRS, sys.prefix, sys.base_prefix, sys.exec_prefix]
+def _python_paths() -> list[str]:
+    """What the kernel needs besides the system: the interpreter's prefixes, its folder,
+    site-packages and the rlcourse package (real paths of existing folders)."""
+    candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix]
     candidates += site.getsitepackages() if hasattr(site, "getsitepackages") else []
     candidates += [str(Path(sys.executable).resolve().parent), str(PACKAGE_DIR)]
+    return _existing(candidates)
+
+
+def _existing(candidates: list[str]) -> list[str]:
     found: list[str] = []
     for path in candidates:
         if os.path.isdir(path) and not os.path.islink(path):
             real = os.path.realpath(path)
             if real not in found:
                 found.append(real)
-    # a folder already visible through a bound parent needs no bind of its own
-    found.sort()
+    return found
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """``paths`` without those already inside another one (a bound parent shows them)."""
     kept: list[str] = []
-    for path in found:
-        if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
+    for path in sorted(paths):
+        if not any(_inside(path, k) or path == k for k in kept):
             kept.append(path)
     return kept
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip("/") + "/")
+
+
+def _readonly_paths() -> list[str]:
+    """System folders, the interpreter's prefixes, site-packages and the rlcourse package."""
+    return _outermost(_existing(list(SYSTEM_DIRS)) + _python_paths())
 
 
 def bwrap_arguments(space: PrivateSpace, env: dict[str, str]) -> list[str]:
@@ -340,8 +357,20 @@ def bwrap_arguments(space: PrivateSpace, env: dict[str, str]) -> list[str]:
     for path in SYSTEM_DIRS:  # merged /usr: /bin -> usr/bin and friends stay links
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
-    for path in _readonly_paths():
+    bound = _readonly_paths()
+    for path in bound:
         args += ["--ro-bind", path, path]
+    # the folder holding the package (a checkout, perhaps with submissions and results in it)
+    # is hidden even when a bound folder contains it (a checkout in /usr/src, with the system's
+    # Python); only what the kernel needs is shown again. A regular install lives in
+    # site-packages, which stays as it is.
+    checkout = os.path.realpath(PACKAGE_DIR.parent)
+    site_dirs = _existing(site.getsitepackages() if hasattr(site, "getsitepackages") else [])
+    installed = any(checkout == d or _inside(checkout, d) for d in site_dirs)  # pip install .
+    if not installed and any(_inside(checkout, path) for path in bound):
+        args += ["--tmpfs", checkout]
+        for path in _outermost([p for p in _python_paths() if _inside(p, checkout)]):
+            args += ["--ro-bind", path, path]
     root = str(space.root.resolve())
     args += ["--bind", root, root, "--chdir", str(space.work.resolve())]
     args += ["--clearenv"]
