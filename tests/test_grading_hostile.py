@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from _processes import processes_with
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from rlcourse.grading.batch import grade_notebooks
@@ -310,6 +311,7 @@ SPAWNER = [
     # a bounded fork bomb: as many sleeping children as the limits allow
     f"""\
 import os
+
 children = []
 for _ in range(300):
     try:
@@ -377,19 +379,6 @@ def _strip_seconds(value):
     if isinstance(value, list):
         return [_strip_seconds(v) for v in value]
     return value
-
-
-def _processes_with(token: str) -> list[int]:
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                cmdline = Path(f"/proc/{name}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if token.encode() in cmdline.split(b"\0"):
-                found.append(int(name))
-    return found
 
 
 def _wait_for(predicate, seconds: float = 10.0) -> bool:
@@ -645,7 +634,7 @@ def test_killing_every_process_in_sight_costs_only_those_cells(graded):
 def test_no_process_a_submission_started_is_left(graded):
     r = graded["by_name"]["spawner.ipynb"]
     assert r.points == 5.0 and r.cells == []
-    assert _wait_for(lambda: not _processes_with(TOKEN)), _processes_with(TOKEN)
+    assert _wait_for(lambda: not processes_with(TOKEN)), processes_with(TOKEN)
 
 
 def test_slow_cells_and_hanging_tests_cost_a_bounded_time(graded):
@@ -828,7 +817,7 @@ def test_a_signal_stops_cleanly_and_keeps_every_finished_result(tmp_path, signum
             return False
 
         assert _wait_for(two_done, 120), "the first two notebooks were not graded"
-        assert _wait_for(lambda: bool(_processes_with(token)), 60), "c's cell did not start"
+        assert _wait_for(lambda: bool(processes_with(token)), 60), "c's cell did not start"
         proc.send_signal(signum)
         stdout, stderr = proc.communicate(timeout=60)
     finally:
@@ -840,7 +829,7 @@ def test_a_signal_stops_cleanly_and_keeps_every_finished_result(tmp_path, signum
     saved = json.loads(out.read_text())
     assert [Path(r["notebook"]).name for r in saved["notebooks"]] == ["a.ipynb", "b.ipynb"]
     assert [r["points"] for r in saved["notebooks"]] == [5.0, 1.0]
-    assert _wait_for(lambda: not _processes_with(token)), "the slow cell outlived the run"
+    assert _wait_for(lambda: not processes_with(token)), "the slow cell outlived the run"
 
 
 # ------------------------------------------------------------------ 20: grading a whole class

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _processes import processes_with
 
 from rlcourse.grading import sandbox
 from rlcourse.grading.kernel import KernelSession, kill_descendants
@@ -258,19 +259,6 @@ def test_oversized_message_counts_as_died(spare_spaces, isolation):
 
 
 # -- nothing survives shutdown ---------------------------------------------------------------------
-def _processes_with(token: str) -> list[int]:
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                cmdline = Path(f"/proc/{name}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if token.encode() in cmdline.split(b"\0"):
-                found.append(int(name))
-    return found
-
-
 ESCAPE = """
 import os, subprocess
 subprocess.Popen(["sh", "-c", "(sleep {token} &) ; exit 0"], start_new_session=True,
@@ -295,10 +283,10 @@ def test_setsid_double_fork_is_gone_after_shutdown(spare_spaces, isolation):
     ks.start()
     try:
         assert ks.execute(ESCAPE.format(token=token), 20).status == "ok"
-        assert _wait_for(lambda: _processes_with(token)), "the escaping sleep did not start"
+        assert _wait_for(lambda: processes_with(token)), "the escaping sleep did not start"
     finally:
         ks.shutdown()
-    assert _wait_for(lambda: not _processes_with(token)), "an escaped process outlived shutdown()"
+    assert _wait_for(lambda: not processes_with(token)), "an escaped process outlived shutdown()"
 
 
 @needs_proc
@@ -316,7 +304,7 @@ print(kill_descendants())
     assert done.returncode == 0, done.stderr
     reaper, killed = done.stdout.split()
     assert reaper == "True" and int(killed) >= 1
-    assert _wait_for(lambda: not _processes_with(token))
+    assert _wait_for(lambda: not processes_with(token))
 
 
 @needs_proc
@@ -324,9 +312,9 @@ def test_kill_descendants_of_a_given_pid():
     token = f"{300 + int.from_bytes(os.urandom(3), 'big') / 1e7:.7f}"
     parent = subprocess.Popen(["sh", "-c", f"sleep {token} & sleep {token}; wait"])
     try:
-        assert _wait_for(lambda: len(_processes_with(token)) == 2)
+        assert _wait_for(lambda: len(processes_with(token)) == 2)
         assert kill_descendants(parent.pid) == 2
-        assert _wait_for(lambda: not _processes_with(token))
+        assert _wait_for(lambda: not processes_with(token))
     finally:
         parent.kill()
         parent.wait()
@@ -336,6 +324,7 @@ KILLED_GRADER = """
 import sys, time
 from rlcourse.grading.kernel import KernelSession
 from rlcourse.grading.sandbox import PrivateSpace
+
 space = PrivateSpace().create()
 ks = KernelSession(space, isolation=sys.argv[1])
 ks.start()
