@@ -213,3 +213,30 @@ def test_a_forged_or_broken_response_is_an_error_not_a_pass():
     for text in ["{}", "null", '{"ok": true}', '{"ok": true, "values": [1, 2]}', "[" * 5000]:
         with pytest.raises(wire.WireError):
             Forger(text)()
+
+
+def test_torch_tensors_cross_as_their_data_and_are_written_back():
+    """Deep chapters pass tensors: their data crosses (no autograd history, no subclass), an
+    in-place change is seen by the test, and the asserts read a tensor like an array."""
+    import torch
+
+    from rlcourse.grading import assert_array_close
+
+    for t in (torch.arange(6, dtype=torch.float32).reshape(2, 3), torch.tensor([True, False])):
+        back = wire.loads(wire.dumps(t))
+        assert type(back) is torch.Tensor and back.dtype == t.dtype and torch.equal(back, t)
+    w = torch.nn.Parameter(torch.ones(3))
+    back = wire.loads(wire.dumps(w * 2))
+    assert type(back) is torch.Tensor and not back.requires_grad
+    assert type(wire.loads(wire.dumps(w))) is torch.Tensor
+
+    def scale_in_place(x, *, by):
+        x.mul_(by)
+        return x.sum()
+
+    x = torch.ones(4)
+    total = LocalFunction(scale_in_place)(x, by=3.0)
+    assert torch.equal(x, torch.full((4,), 3.0)) and float(total) == 12.0
+    assert_array_close(torch.tensor([0.5, 1.0]), [0.5, 1.0])
+    with pytest.raises(AssertionError, match="wrong at 1 of 2"):
+        assert_array_close(torch.tensor([0.5, 2.0]), [0.5, 1.0])

@@ -16,9 +16,10 @@ only data comes back (the grader). Both send the request and the response throug
 JSON text (:mod:`rlcourse.grading.wire`), so a test sees the same values and raises the same
 exceptions in both, and ``check()`` gives the grader's verdicts and hints.
 
-What a test may pass: numpy arrays of numbers or bools, Python numbers, bools, strings, None,
-lists/tuples/dicts of those and ``np.random.Generator``. After each call the arrays (when
-writable) and Generators the test passed hold their state after the call, as if the function
+What a test may pass: numpy arrays of numbers or bools, torch tensors (their data, on the CPU),
+Python numbers, bools, strings, None, lists/tuples/dicts of those and ``np.random.Generator``.
+After each call the arrays (when writable), tensors and Generators the test passed hold their
+state after the call, as if the function
 had run in the test's own process, so "must not change its input" and "in place" contracts
 can be checked as usual. ``fn.repeat(n, *args, **kwargs)`` makes n calls at once (fresh copies
 of the arrays for each call, one Generator shared in sequence), for tests that count.
@@ -30,6 +31,7 @@ import contextlib
 import inspect
 import io
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -177,7 +179,12 @@ def exception_record(exc: BaseException, fn: Callable, index: int) -> dict:
 
 # --------------------------------------------------------------------------- the call itself
 def _mutable(value: Any) -> bool:
-    return isinstance(value, (np.ndarray, np.random.Generator))
+    return isinstance(value, (np.ndarray, np.random.Generator)) or _is_tensor(value)
+
+
+def _is_tensor(value: Any) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
 
 
 def invoke(fn: Callable, request_text: str, time_limit_s: float | None = None) -> str:
@@ -361,6 +368,9 @@ class StudentFunction:
                 if mine.flags.writeable and new.shape == mine.shape:
                     with contextlib.suppress(TypeError, ValueError):
                         np.copyto(mine, new, casting="unsafe")
+            elif _is_tensor(mine) and _is_tensor(new) and mine.shape == new.shape:
+                with contextlib.suppress(RuntimeError, TypeError), sys.modules["torch"].no_grad():
+                    mine.copy_(new)
             elif (
                 isinstance(mine, np.random.Generator)
                 and isinstance(new, np.random.Generator)

@@ -9,8 +9,10 @@ arguments' state after the call, as JSON text in which
   ``{"$array": base64 bytes, "dtype": "<f8", "shape": [...], "readonly": false}`` (numbers
   and bools only), ``{"$scalar": base64, "dtype": ...}`` (a numpy scalar),
   ``{"$generator": "PCG64", "state": {...}}`` (a ``np.random.Generator``, by its bit
-  generator's state) and ``{"$unsupported": "module.Type"}`` (a value that cannot cross: what
-  arrives is an :class:`Unsupported` that fails every check with its type's name).
+  generator's state), ``{"$tensor": base64, "dtype": "<f4", "shape": [...]}`` (a torch tensor's
+  data, on the CPU, without its autograd history) and ``{"$unsupported": "module.Type"}`` (a
+  value that cannot cross: what arrives is an :class:`Unsupported` that fails every check with
+  its type's name).
 
 :func:`decode` trusts nothing: it accepts only these forms, numeric dtypes, shapes that match
 the bytes, a bounded depth and a bounded total size, and it always builds fresh objects of the
@@ -24,6 +26,7 @@ import base64
 import json
 import math
 import re
+import sys
 from typing import Any
 
 import numpy as np
@@ -108,6 +111,9 @@ def encode(value: Any, _depth: int = 0) -> Any:
         }
     if isinstance(value, np.generic) and np.dtype(type(value)).kind in _KINDS:
         return {"$scalar": _b64(np.asarray(value).tobytes()), "dtype": np.asarray(value).dtype.str}
+    torch = sys.modules.get("torch")  # a tensor can only exist once torch is imported
+    if torch is not None and isinstance(value, torch.Tensor):
+        return _encode_tensor(value, torch)
     if isinstance(value, np.random.Generator):
         bit_generator = value.bit_generator
         return {
@@ -115,6 +121,19 @@ def encode(value: Any, _depth: int = 0) -> Any:
             "state": encode(bit_generator.state, _depth + 1),
         }
     return encode_other(value)
+
+
+def _encode_tensor(value: Any, torch: Any) -> dict:
+    try:
+        data = value.detach().cpu()
+        if data.dtype == torch.bfloat16:  # numpy has no bfloat16
+            data = data.float()
+        array = np.ascontiguousarray(data.numpy())
+    except (RuntimeError, TypeError, ValueError):
+        return {"$unsupported": f"torch tensor of dtype {value.dtype}"}
+    if array.dtype.kind not in _KINDS:
+        return {"$unsupported": f"torch tensor of dtype {value.dtype}"}
+    return {"$tensor": _b64(array.tobytes()), "dtype": array.dtype.str, "shape": list(array.shape)}
 
 
 def encode_other(value: Any) -> dict:
@@ -156,6 +175,22 @@ def _bytes(text: Any) -> bytes:
         raise WireError("array bytes are not base64") from None
 
 
+def _decode_array(data: Any, dtype: Any, shape: Any, budget: _Budget) -> np.ndarray:
+    dt = _dtype(dtype)
+    if (
+        type(shape) is not list
+        or len(shape) > 32
+        or not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape)
+    ):
+        raise WireError("bad array shape")
+    size = math.prod(shape)
+    budget.take(size)
+    raw = _bytes(data)
+    if len(raw) != size * dt.itemsize:
+        raise WireError("array bytes do not match its shape and dtype")
+    return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
+
+
 def _decode(tree: Any, depth: int, budget: _Budget) -> Any:
     if depth > MAX_DEPTH:
         raise WireError(f"nested deeper than {MAX_DEPTH}")
@@ -187,22 +222,15 @@ def _decode(tree: Any, depth: int, budget: _Budget) -> Any:
             out[pair[0]] = _decode(pair[1], depth + 1, budget)
         return out
     if tag == "$array" and set(tree) == {"$array", "dtype", "shape", "readonly"}:
-        dt, shape = _dtype(tree["dtype"]), tree["shape"]
-        if (
-            type(shape) is not list
-            or len(shape) > 32
-            or not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape)
-        ):
-            raise WireError("bad array shape")
-        size = math.prod(shape)
-        budget.take(size)
-        raw = _bytes(tree["$array"])
-        if len(raw) != size * dt.itemsize:
-            raise WireError("array bytes do not match its shape and dtype")
-        array = np.frombuffer(raw, dtype=dt).reshape(shape).copy()
+        array = _decode_array(tree["$array"], tree["dtype"], tree["shape"], budget)
         if tree["readonly"] is True:
             array.setflags(write=False)
         return array
+    if tag == "$tensor" and set(tree) == {"$tensor", "dtype", "shape"}:
+        import torch
+
+        data = _decode_array(tree["$tensor"], tree["dtype"], tree["shape"], budget)
+        return torch.from_numpy(data)
     if tag == "$scalar" and set(tree) == {"$scalar", "dtype"}:
         dt = _dtype(tree["dtype"])
         raw = _bytes(tree["$scalar"])
