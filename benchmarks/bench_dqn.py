@@ -1,0 +1,322 @@
+"""DQN benchmark on CartPole-v1: our train_dqn against Stable-Baselines3's DQN, side by side.
+
+    python benchmarks/bench_dqn.py [--seeds N] [--steps N] [--device cpu|cuda] [--only ours|sb3]
+
+Needs the optional peer: ``pip install -c constraints.txt -e ".[bench]"`` (Stable-Baselines3;
+``--only ours`` runs without it).
+
+Protocol, the same for both learners:
+
+- CartPole-v1, a budget of ``--steps`` environment steps (default 50,000), one environment,
+  one torch thread each (``torch.set_num_threads(1)``, for the whole process).
+- Every 2,000 environment steps a deterministic (greedy) evaluation: 20 episodes on a separate
+  environment seeded with ``EVAL_SEED_OFFSET + seed`` (episode ``i`` resets with that seed + i),
+  by one function (``greedy_returns`` below) for both. The run is *solved* at its first
+  evaluation whose mean return is >= 475 (CartPole-v1 truncates at 500).
+- Training wall seconds exclude the evaluations' time (both sides pause their clock while
+  evaluating; evaluation is reported on its own). They include building the networks.
+- Both learners always train the whole budget (no early stop), so the *final evaluation* is the
+  one at the last evaluation point, after ``--steps`` environment steps: it shows whether a
+  solved agent stays solved.
+- Peer: SB3's DQN with the rl-baselines3-zoo CartPole-v1 hyperparameters (``ZOO_CARTPOLE``),
+  evaluated by an SB3 callback at the same cadence. Ours: ``rlcourse.deep.train_dqn`` with its
+  default ``DQNConfig``, with training and evaluation steps matched to the protocol.
+- Seeds run interleaved (ours seed 0, SB3 seed 0, ours seed 1, ...) so that both see the same
+  machine load; the ratio of the medians compares wall time to solve (target: ours <= 0.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+ENV_ID = "CartPole-v1"
+SOLVED = 475.0
+EVAL_EVERY = 2_000
+EVAL_EPISODES = 20
+EVAL_SEED_OFFSET = 10_000
+
+# rl-baselines3-zoo, hyperparams/dqn.yml, "CartPole-v1" (n_timesteps 5e4, policy MlpPolicy).
+ZOO_CARTPOLE = {
+    "learning_rate": 2.3e-3,
+    "batch_size": 64,
+    "buffer_size": 100_000,
+    "learning_starts": 1_000,
+    "gamma": 0.99,
+    "target_update_interval": 10,
+    "train_freq": 256,
+    "gradient_steps": 128,
+    "exploration_fraction": 0.16,
+    "exploration_final_eps": 0.04,
+    "policy_kwargs": {"net_arch": [256, 256]},
+}
+
+
+@dataclass
+class Run:
+    """One learner's run on one seed: the evaluation points and the training time at each."""
+
+    learner: str
+    seed: int
+    steps: list[int] = field(default_factory=list)  # env steps at each evaluation
+    returns: list[float] = field(default_factory=list)  # mean greedy return at each evaluation
+    train_seconds: list[float] = field(default_factory=list)  # training wall s up to each
+    eval_seconds: float = 0.0  # all evaluations together
+
+    def record(self, step: int, mean_return: float, train_seconds: float) -> None:
+        self.steps.append(int(step))
+        self.returns.append(float(mean_return))
+        self.train_seconds.append(float(train_seconds))
+
+    @property
+    def solved_index(self) -> int | None:
+        """Index of the first evaluation >= SOLVED, None if the run never got there."""
+        return next((i for i, r in enumerate(self.returns) if r >= SOLVED), None)
+
+    @property
+    def solved_steps(self) -> int | None:
+        i = self.solved_index
+        return None if i is None else self.steps[i]
+
+    @property
+    def solved_seconds(self) -> float | None:
+        i = self.solved_index
+        return None if i is None else self.train_seconds[i]
+
+    @property
+    def final_return(self) -> float:
+        return self.returns[-1] if self.returns else float("nan")
+
+
+def greedy_returns(
+    act: Callable[[np.ndarray], np.ndarray], *, episodes: int = EVAL_EPISODES, seed: int
+) -> np.ndarray:
+    """Returns of ``episodes`` greedy episodes of ``ENV_ID``, episode i reset with ``seed + i``.
+
+    ``act`` maps a batch of observations (n, obs_dim) to a batch of actions (n,); the episodes
+    run side by side, so an evaluation costs one batched forward pass per time step.
+    """
+    envs = [gym.make(ENV_ID) for _ in range(episodes)]
+    obs = np.stack([env.reset(seed=seed + i)[0] for i, env in enumerate(envs)])
+    returns = np.zeros(episodes)
+    alive = np.ones(episodes, dtype=bool)
+    while alive.any():
+        idx = np.flatnonzero(alive)
+        actions = np.asarray(act(obs[idx])).reshape(-1)
+        for j, a in zip(idx, actions):
+            obs[j], reward, terminated, truncated, _ = envs[j].step(int(a))
+            returns[j] += reward
+            alive[j] = not (terminated or truncated)
+    for env in envs:
+        env.close()
+    return returns
+
+
+def q_greedy(q_net: torch.nn.Module, device: torch.device) -> Callable[[np.ndarray], np.ndarray]:
+    """The greedy action of a Q-network ``obs (n, d) -> Q (n, A)``, as numpy in and out."""
+
+    def act(obs: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            q = q_net(torch.as_tensor(obs, dtype=torch.float32, device=device))
+        return q.argmax(dim=1).cpu().numpy()
+
+    return act
+
+
+# ---------------------------------------------------------------- the peer: Stable-Baselines3
+def run_sb3(seed: int, *, steps: int, device: torch.device) -> Run:
+    """SB3's DQN with the zoo settings; a callback evaluates every EVAL_EVERY steps."""
+    from stable_baselines3 import DQN
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    run = Run("SB3 DQN", seed)
+
+    class Evaluate(BaseCallback):
+        """Pauses the training clock, evaluates greedily, resumes (SB3 calls this every step)."""
+
+        def __init__(self, t0: float) -> None:
+            super().__init__()
+            self.t0 = t0
+
+        def _on_step(self) -> bool:
+            if self.num_timesteps % EVAL_EVERY == 0:
+                t = time.perf_counter()
+                q_net = self.model.q_net
+                q_net.set_training_mode(False)
+                mean = greedy_returns(
+                    q_greedy(q_net, self.model.device), seed=EVAL_SEED_OFFSET + seed
+                ).mean()
+                run.record(self.num_timesteps, mean, t - self.t0 - run.eval_seconds)
+                run.eval_seconds += time.perf_counter() - t
+            return True
+
+    t0 = time.perf_counter()
+    model = DQN("MlpPolicy", gym.make(ENV_ID), seed=seed, device=device, verbose=0, **ZOO_CARTPOLE)
+    model.learn(total_timesteps=steps, callback=Evaluate(t0))
+    return run
+
+
+# ---------------------------------------------------------------- ours: rlcourse.deep
+def run_ours(seed: int, *, steps: int, device: torch.device) -> Run:
+    """``rlcourse.deep.train_dqn`` with its default config; evaluation as the protocol says."""
+    raise NotImplementedError("rlcourse.deep has not landed yet")
+
+
+# ---------------------------------------------------------------- tables
+def _fmt(x: float | None, f: str) -> str:
+    return "not solved" if x is None else f.format(x)
+
+
+def median_to_solve(values: list[float | None]) -> float | None:
+    """Median over all seeds, a seed that never solved counting as infinitely slow.
+
+    So the median is a figure of the majority: None (not solved) when half the seeds or more
+    did not solve, never a median of the few lucky ones.
+    """
+    if not values:
+        return None
+    m = statistics.median(math.inf if v is None else v for v in values)
+    return None if math.isinf(m) else m
+
+
+def per_seed_table(runs: dict[str, list[Run]]) -> list[str]:
+    """Markdown rows: one line per learner and seed, the learners side by side for each seed."""
+    rows = [
+        "| learner | seed | env steps to solve | training wall s to solve | final eval "
+        "| training wall s (budget) | eval s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for same_seed in zip(*runs.values()):
+        for r in same_seed:
+            rows.append(
+                f"| {r.learner} | {r.seed} | {_fmt(r.solved_steps, '{:,}')} "
+                f"| {_fmt(r.solved_seconds, '{:.1f}')} | {r.final_return:.1f} "
+                f"| {r.train_seconds[-1]:.1f} | {r.eval_seconds:.1f} |"
+            )
+    return rows
+
+
+def median_table(runs: dict[str, list[Run]]) -> list[str]:
+    """Markdown rows: one line per learner, medians over its seeds (see median_to_solve)."""
+    rows = [
+        "| learner | solved | median env steps to solve | median training wall s to solve "
+        "| median final eval | median training wall s (budget) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for rs in runs.values():
+        solved = sum(r.solved_index is not None for r in rs)
+        rows.append(
+            f"| {rs[0].learner} | {solved}/{len(rs)} "
+            f"| {_fmt(median_to_solve([r.solved_steps for r in rs]), '{:,.0f}')} "
+            f"| {_fmt(median_to_solve([r.solved_seconds for r in rs]), '{:.1f}')} "
+            f"| {statistics.median(r.final_return for r in rs):.1f} "
+            f"| {statistics.median(r.train_seconds[-1] for r in rs):.1f} |"
+        )
+    return rows
+
+
+def ratio_line(runs: dict[str, list[Run]]) -> str:
+    """Ours / SB3 median training wall seconds to solve; "" unless both learners ran."""
+    if set(runs) != {"ours", "sb3"}:
+        return ""
+    ours, sb3 = (median_to_solve([r.solved_seconds for r in runs[k]]) for k in ("ours", "sb3"))
+    if ours is None or sb3 is None:
+        return "ratio of medians: undefined (a learner solved half of its seeds or fewer)"
+    verdict = "meets" if ours <= 0.5 * sb3 else "misses"
+    return (
+        f"ratio of medians, training wall s to solve, ours / SB3: {ours / sb3:.2f} "
+        f"({verdict} the target <= 0.50)"
+    )
+
+
+def run_benchmark(
+    learners: dict[str, Callable[..., Run]],
+    *,
+    seeds: int,
+    steps: int,
+    device: torch.device,
+    peer: str,
+) -> dict[str, list[Run]]:
+    """Run every learner on seeds 0..seeds-1, interleaved by seed; print progress and the tables."""
+    t_start = time.perf_counter()
+    print(
+        f"# DQN benchmark: {ENV_ID} (python {platform.python_version()}, torch "
+        f"{torch.__version__}, gymnasium {gym.__version__}{peer}, device {device}, "
+        f"{torch.get_num_threads()} torch thread, {platform.machine()})\n"
+    )
+    print(
+        f"{steps:,} env steps per run; greedy evaluation over {EVAL_EPISODES} episodes every "
+        f"{EVAL_EVERY:,} env steps on a separately seeded env; solved = first evaluation "
+        f">= {SOLVED:g}; final eval = the evaluation after {steps:,} steps; training wall "
+        "seconds exclude evaluation time.\n",
+        flush=True,
+    )
+    runs: dict[str, list[Run]] = {name: [] for name in learners}
+    for seed in range(seeds):
+        for name, train in learners.items():
+            r = train(seed, steps=steps, device=device)
+            runs[name].append(r)
+            print(
+                f"  {r.learner} seed {seed}: solved at {_fmt(r.solved_steps, '{:,}')} steps, "
+                f"{_fmt(r.solved_seconds, '{:.1f}')} s; final eval {r.final_return:.1f}",
+                flush=True,
+            )
+    print("\nPer seed:\n")
+    print("\n".join(per_seed_table(runs)))
+    print("\nMedians over the seeds (a seed that never solved counts as slowest):\n")
+    print("\n".join(median_table(runs)))
+    if line := ratio_line(runs):
+        print(f"\n{line}")
+    print(f"\nwhole benchmark: {time.perf_counter() - t_start:.1f} s")
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (at least 3)")
+    parser.add_argument(
+        "--steps", type=int, default=50_000, help="env steps of training per run (budget)"
+    )
+    parser.add_argument(
+        "--device", default=None, help="torch device for both (default: cuda when present)"
+    )
+    parser.add_argument("--only", choices=("ours", "sb3"), help="run one learner only")
+    args = parser.parse_args(argv)
+    if args.seeds < 1 or args.steps < EVAL_EVERY:
+        parser.error(f"need --seeds >= 1 and --steps >= {EVAL_EVERY} (one evaluation)")
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    learners = {"ours": run_ours, "sb3": run_sb3}
+    if args.only:
+        learners = {args.only: learners[args.only]}
+    if "sb3" in learners:
+        try:
+            import stable_baselines3
+        except ImportError:
+            raise SystemExit(
+                "bench_dqn: Stable-Baselines3 is not installed; install the optional peer with "
+                '`pip install -c constraints.txt -e ".[bench]"`, or run `--only ours`'
+            ) from None
+        peer = f", stable-baselines3 {stable_baselines3.__version__}"
+    else:
+        peer = ""
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one thread each: the protocol
+    try:
+        run_benchmark(learners, seeds=args.seeds, steps=args.steps, device=device, peer=peer)
+    finally:
+        torch.set_num_threads(threads)  # as it was (the tests call main in-process)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
