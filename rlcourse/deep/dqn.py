@@ -521,6 +521,15 @@ def _gradient_step(
     return info
 
 
+def _adam(model: nn.Module, lr: float) -> torch.optim.Optimizer:
+    """Adam, fused into one kernel where torch has it (same update, about 3x less overhead on a
+    CPU for small networks)."""
+    try:
+        return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+    except (RuntimeError, ValueError):  # a device or dtype without the fused kernel
+        return torch.optim.Adam(model.parameters(), lr=lr)
+
+
 def train_dqn(
     env: EnvLike,
     config: DQNConfig | None = None,
@@ -593,7 +602,7 @@ def train_dqn(
         online = mlp([obs_dim, *cfg.hidden_sizes, n_actions]).to(dev)
     target = copy.deepcopy(online)  # theta- = theta
     target.requires_grad_(False)
-    optimizer = torch.optim.Adam(online.parameters(), lr=cfg.learning_rate)
+    optimizer = _adam(online, cfg.learning_rate)
     explore_seq, buffer_seq = np.random.SeedSequence(seed).spawn(2)
     rng = np.random.default_rng(explore_seq)  # exploration: epsilon coin and random actions
     buffer = ReplayBuffer(cfg.buffer_size, (obs_dim,), seed=buffer_seq, device=dev)
