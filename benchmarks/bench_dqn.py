@@ -8,21 +8,23 @@ Needs the optional peer: ``pip install -c constraints.txt -e ".[bench]"`` (Stabl
 Protocol, the same for both learners:
 
 - CartPole-v1, a budget of ``--steps`` environment steps (default 50,000), one environment,
-  one torch thread each (``torch.set_num_threads(1)``, for the whole process).
-- Every 2,000 environment steps a deterministic (greedy) evaluation: 20 episodes on a separate
-  environment seeded with ``EVAL_SEED_OFFSET + seed`` (episode ``i`` resets with that seed + i),
-  by one function (``greedy_returns`` below) for both. The run is *solved* at its first
-  evaluation whose mean return is >= 475 (CartPole-v1 truncates at 500).
-- Training wall seconds exclude the evaluations' time (both sides pause their clock while
-  evaluating; evaluation is reported on its own). They include building the networks.
+  one torch thread each (``torch.set_num_threads(1)`` while the benchmark runs).
+- Every 2,000 environment steps (and at the end of the budget) a deterministic (greedy)
+  evaluation: 20 episodes, episode k on its own environment reset with seed
+  ``seed + EVAL_SEED_OFFSET + k`` (never a training seed), by one function for both
+  (``rlcourse.deep.evaluate``). The run is *solved* at its first evaluation whose mean return is
+  >= 475 (CartPole-v1 truncates at 500).
+- Training wall seconds run from the first environment step (building the networks is left
+  out) and exclude the evaluations (both sides stop their clock while evaluating; the
+  evaluations' time is reported on its own).
 - Both learners always train the whole budget (no early stop), so the *final evaluation* is the
-  one at the last evaluation point, after ``--steps`` environment steps: it shows whether a
-  solved agent stays solved.
+  one after ``--steps`` environment steps: it shows whether a solved agent stays solved.
 - Peer: SB3's DQN with the rl-baselines3-zoo CartPole-v1 hyperparameters (``ZOO_CARTPOLE``),
-  evaluated by an SB3 callback at the same cadence. Ours: ``rlcourse.deep.train_dqn`` with its
-  default ``DQNConfig``, with training and evaluation steps matched to the protocol.
+  evaluated by an SB3 callback. Ours: ``rlcourse.deep.train_dqn`` with its default
+  ``DQNConfig`` (printed), which evaluates the same way inside its training loop.
 - Seeds run interleaved (ours seed 0, SB3 seed 0, ours seed 1, ...) so that both see the same
-  machine load; the ratio of the medians compares wall time to solve (target: ours <= 0.5).
+  machine load. Medians are over all seeds, an unsolved seed counting as the slowest; the ratio
+  of the medians compares wall time to solve (the issue's target: ours <= 0.5 of SB3's).
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from rlcourse.deep import DQNConfig, evaluate, train_dqn
+from rlcourse.deep.dqn import EVAL_SEED_OFFSET
+
 ENV_ID = "CartPole-v1"
 SOLVED = 475.0
 EVAL_EVERY = 2_000
 EVAL_EPISODES = 20
-EVAL_SEED_OFFSET = 10_000
 
 # rl-baselines3-zoo, hyperparams/dqn.yml, "CartPole-v1" (n_timesteps 5e4, policy MlpPolicy).
 ZOO_CARTPOLE = {
@@ -97,30 +101,6 @@ class Run:
         return self.returns[-1] if self.returns else float("nan")
 
 
-def greedy_returns(
-    act: Callable[[np.ndarray], np.ndarray], *, episodes: int = EVAL_EPISODES, seed: int
-) -> np.ndarray:
-    """Returns of ``episodes`` greedy episodes of ``ENV_ID``, episode i reset with ``seed + i``.
-
-    ``act`` maps a batch of observations (n, obs_dim) to a batch of actions (n,); the episodes
-    run side by side, so an evaluation costs one batched forward pass per time step.
-    """
-    envs = [gym.make(ENV_ID) for _ in range(episodes)]
-    obs = np.stack([env.reset(seed=seed + i)[0] for i, env in enumerate(envs)])
-    returns = np.zeros(episodes)
-    alive = np.ones(episodes, dtype=bool)
-    while alive.any():
-        idx = np.flatnonzero(alive)
-        actions = np.asarray(act(obs[idx])).reshape(-1)
-        for j, a in zip(idx, actions):
-            obs[j], reward, terminated, truncated, _ = envs[j].step(int(a))
-            returns[j] += reward
-            alive[j] = not (terminated or truncated)
-    for env in envs:
-        env.close()
-    return returns
-
-
 def q_greedy(q_net: torch.nn.Module, device: torch.device) -> Callable[[np.ndarray], np.ndarray]:
     """The greedy action of a Q-network ``obs (n, d) -> Q (n, A)``, as numpy in and out."""
 
@@ -134,41 +114,56 @@ def q_greedy(q_net: torch.nn.Module, device: torch.device) -> Callable[[np.ndarr
 
 # ---------------------------------------------------------------- the peer: Stable-Baselines3
 def run_sb3(seed: int, *, steps: int, device: torch.device) -> Run:
-    """SB3's DQN with the zoo settings; a callback evaluates every EVAL_EVERY steps."""
+    """SB3's DQN, zoo settings; a callback evaluates every EVAL_EVERY steps and at the end."""
     from stable_baselines3 import DQN
     from stable_baselines3.common.callbacks import BaseCallback
 
     run = Run("SB3 DQN", seed)
 
     class Evaluate(BaseCallback):
-        """Pauses the training clock, evaluates greedily, resumes (SB3 calls this every step)."""
+        """Pauses the training clock, evaluates greedily, resumes (SB3 calls it every env step)."""
 
-        def __init__(self, t0: float) -> None:
-            super().__init__()
-            self.t0 = t0
+        def _on_training_start(self) -> None:
+            self.t0 = time.perf_counter()  # the first env step comes next
 
         def _on_step(self) -> bool:
-            if self.num_timesteps % EVAL_EVERY == 0:
+            n = self.num_timesteps
+            if n % EVAL_EVERY == 0 or n == steps:
                 t = time.perf_counter()
-                q_net = self.model.q_net
-                q_net.set_training_mode(False)
-                mean = greedy_returns(
-                    q_greedy(q_net, self.model.device), seed=EVAL_SEED_OFFSET + seed
-                ).mean()
-                run.record(self.num_timesteps, mean, t - self.t0 - run.eval_seconds)
+                self.model.q_net.set_training_mode(False)
+                act = q_greedy(self.model.q_net, self.model.device)
+                mean, _ = evaluate(
+                    act, ENV_ID, episodes=EVAL_EPISODES, seed=seed + EVAL_SEED_OFFSET
+                )
+                run.record(n, mean, t - self.t0 - run.eval_seconds)
                 run.eval_seconds += time.perf_counter() - t
             return True
 
-    t0 = time.perf_counter()
     model = DQN("MlpPolicy", gym.make(ENV_ID), seed=seed, device=device, verbose=0, **ZOO_CARTPOLE)
-    model.learn(total_timesteps=steps, callback=Evaluate(t0))
+    model.learn(total_timesteps=steps, callback=Evaluate())
     return run
 
 
 # ---------------------------------------------------------------- ours: rlcourse.deep
 def run_ours(seed: int, *, steps: int, device: torch.device) -> Run:
-    """``rlcourse.deep.train_dqn`` with its default config; evaluation as the protocol says."""
-    raise NotImplementedError("rlcourse.deep has not landed yet")
+    """``rlcourse.deep.train_dqn`` with its default config, evaluating as the protocol says.
+
+    train_dqn evaluates with the same :func:`evaluate` and the same env seeds, and its history
+    holds the training seconds at each evaluation with the evaluations' time left out.
+    """
+    result = train_dqn(
+        ENV_ID,
+        seed=seed,
+        device=device,
+        total_steps=steps,
+        eval_every=EVAL_EVERY,
+        eval_episodes=EVAL_EPISODES,
+    )
+    h = result.history
+    run = Run("ours", seed, eval_seconds=result.eval_seconds)
+    for step, mean, seconds in zip(h["eval_step"], h["eval_return"], h["wall_seconds"]):
+        run.record(step, mean, seconds)
+    return run
 
 
 # ---------------------------------------------------------------- tables
@@ -258,17 +253,23 @@ def run_benchmark(
         f"{EVAL_EVERY:,} env steps on a separately seeded env; solved = first evaluation "
         f">= {SOLVED:g}; final eval = the evaluation after {steps:,} steps; training wall "
         "seconds exclude evaluation time.\n",
-        flush=True,
     )
+    if "ours" in learners:
+        print(f"ours: {DQNConfig(total_steps=steps)}\n")
+    if "sb3" in learners:
+        print(f"SB3: DQN('MlpPolicy', {ZOO_CARTPOLE})\n", flush=True)
     runs: dict[str, list[Run]] = {name: [] for name in learners}
     for seed in range(seeds):
         for name, train in learners.items():
             r = train(seed, steps=steps, device=device)
             runs[name].append(r)
+            solved = (
+                f"solved at {r.solved_steps:,} steps, {r.solved_seconds:.1f} s"
+                if r.solved_index is not None
+                else "not solved"
+            )
             print(
-                f"  {r.learner} seed {seed}: solved at {_fmt(r.solved_steps, '{:,}')} steps, "
-                f"{_fmt(r.solved_seconds, '{:.1f}')} s; final eval {r.final_return:.1f}",
-                flush=True,
+                f"  {r.learner} seed {seed}: {solved}; final eval {r.final_return:.1f}", flush=True
             )
     print("\nPer seed:\n")
     print("\n".join(per_seed_table(runs)))

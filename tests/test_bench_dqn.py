@@ -126,14 +126,15 @@ def test_sb3_training_clock_stops_while_evaluating(monkeypatch):
     pytest.importorskip("stable_baselines3", reason="optional benchmark peer (.[bench])")
     calls = []  # (start, end, seed) of each evaluation
 
-    def slow_evaluation(act, *, episodes=bench.EVAL_EPISODES, seed):
+    def slow_evaluation(policy, env, *, episodes, seed):
         start = bench.time.perf_counter()
-        assert act(np.zeros((3, 4), dtype=np.float32)).shape == (3,)  # greedy actions, a batch
+        assert (env, episodes) == ("CartPole-v1", 20)
+        assert policy(np.zeros((3, 4), dtype=np.float32)).shape == (3,)  # greedy actions, a batch
         bench.time.sleep(0.2)
         calls.append((start, bench.time.perf_counter(), seed))
-        return np.full(episodes, 100.0)
+        return 100.0, 0.0
 
-    monkeypatch.setattr(bench, "greedy_returns", slow_evaluation)
+    monkeypatch.setattr(bench, "evaluate", slow_evaluation)
     monkeypatch.setattr(bench, "EVAL_EVERY", 400)  # two evaluations before learning starts
     run = bench.run_sb3(3, steps=800, device=bench.torch.device("cpu"))
     assert run.steps == [400, 800] and run.returns == [100.0, 100.0]
@@ -142,3 +143,14 @@ def test_sb3_training_clock_stops_while_evaluating(monkeypatch):
     assert run.eval_seconds == pytest.approx((e1 - s1) + (e2 - s2), abs=0.02)
     # training time between the two evaluations = wall time between them less the first one
     assert run.train_seconds[1] - run.train_seconds[0] == pytest.approx(s2 - e1, abs=0.02)
+
+
+def test_ours_alone_runs_without_sb3(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "stable_baselines3", None)  # as if not installed
+    assert bench.main(["--only", "ours", "--seeds", "1", "--steps", "2000", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "stable-baselines3" not in out and "ours: DQNConfig(total_steps=2000," in out
+    rows = [line for line in out.splitlines() if line.startswith("| ours | 0 |")]
+    assert len(rows) == 1  # one seed, one evaluation row
+    assert "| ours | 0/1 |" in out or "| ours | 1/1 |" in out
+    assert "ratio of medians" not in out  # a ratio needs both learners
