@@ -288,9 +288,10 @@ class ReplayBuffer:
             )
         n = obs.shape[0]
         next_obs = np.asarray(next_obs, dtype=np.float32).reshape(obs.shape)
-        action = np.asarray(action, dtype=np.int64).reshape(n)
-        reward = np.asarray(reward, dtype=np.float32).reshape(n)
-        terminated = np.asarray(terminated, dtype=np.float32).reshape(n)
+        # a scalar action, reward or terminated flag applies to every transition of the batch
+        action = np.broadcast_to(np.asarray(action, dtype=np.int64).reshape(-1), (n,))
+        reward = np.broadcast_to(np.asarray(reward, dtype=np.float32).reshape(-1), (n,))
+        terminated = np.broadcast_to(np.asarray(terminated, dtype=np.float32).reshape(-1), (n,))
         if n > self.capacity:  # only the newest `capacity` survive
             k = n - self.capacity
             obs, next_obs, action, reward, terminated = (
@@ -754,6 +755,8 @@ def load_dqn(path: str | os.PathLike) -> DQNResult:
     model = mlp(sizes)
     model.load_state_dict(online_sd)
     history = {k: np.asarray(v) for k, v in state["history"].items()}
+    for k in ("episode_step", "train_step", "eval_step"):
+        history[k] = history[k].astype(np.int64)
     return DQNResult(
         model=model.eval(),
         config=cfg,
