@@ -1,6 +1,7 @@
 """DQN benchmark on CartPole-v1: our train_dqn against Stable-Baselines3's DQN, side by side.
 
     python benchmarks/bench_dqn.py [--seeds N] [--steps N] [--device cpu|cuda] [--only ours|sb3]
+                                   [--set KEY=VALUE ...]
 
 Needs the optional peer: ``pip install -c constraints.txt -e ".[bench]"`` (Stable-Baselines3;
 ``--only ours`` runs without it).
@@ -22,6 +23,8 @@ Protocol, the same for both learners:
 - Peer: SB3's DQN with the rl-baselines3-zoo CartPole-v1 hyperparameters (``ZOO_CARTPOLE``),
   evaluated by an SB3 callback. Ours: ``rlcourse.deep.train_dqn`` with its default
   ``DQNConfig`` (printed), which evaluates the same way inside its training loop.
+- ``--set KEY=VALUE`` (repeatable) overrides a field of our ``DQNConfig``, e.g.
+  ``--set hidden_sizes=(64,64) --set gradient_steps=64``: to try a config under the protocol.
 - Seeds run interleaved (ours seed 0, SB3 seed 0, ours seed 1, ...) so that both see the same
   machine load. Medians are over all seeds, an unsolved seed counting as the slowest; the ratio
   of the medians compares wall time to solve (the issue's target: ours <= 0.5 of SB3's).
@@ -30,12 +33,15 @@ Protocol, the same for both learners:
 from __future__ import annotations
 
 import argparse
+import ast
 import math
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -145,8 +151,11 @@ def run_sb3(seed: int, *, steps: int, device: torch.device) -> Run:
 
 
 # ---------------------------------------------------------------- ours: rlcourse.deep
-def run_ours(seed: int, *, steps: int, device: torch.device) -> Run:
-    """``rlcourse.deep.train_dqn`` with its default config, evaluating as the protocol says.
+def run_ours(
+    seed: int, *, steps: int, device: torch.device, overrides: Mapping[str, Any] | None = None
+) -> Run:
+    """``rlcourse.deep.train_dqn`` with its default config (or ``overrides`` of its fields),
+    evaluating as the protocol says.
 
     train_dqn evaluates with the same :func:`evaluate` and the same env seeds, and its history
     holds the training seconds at each evaluation with the evaluations' time left out.
@@ -158,6 +167,7 @@ def run_ours(seed: int, *, steps: int, device: torch.device) -> Run:
         total_steps=steps,
         eval_every=EVAL_EVERY,
         eval_episodes=EVAL_EPISODES,
+        **(overrides or {}),
     )
     h = result.history
     run = Run("ours", seed, eval_seconds=result.eval_seconds)
@@ -240,6 +250,7 @@ def run_benchmark(
     steps: int,
     device: torch.device,
     peer: str,
+    ours: Mapping[str, Any] | None = None,
 ) -> dict[str, list[Run]]:
     """Run every learner on seeds 0..seeds-1, interleaved by seed; print progress and the tables."""
     t_start = time.perf_counter()
@@ -255,7 +266,7 @@ def run_benchmark(
         "seconds exclude evaluation time.\n",
     )
     if "ours" in learners:
-        print(f"ours: {DQNConfig(total_steps=steps)}\n")
+        print(f"ours: {DQNConfig(total_steps=steps, **(ours or {}))}\n")
     if "sb3" in learners:
         print(f"SB3: DQN('MlpPolicy', {ZOO_CARTPOLE})\n", flush=True)
     runs: dict[str, list[Run]] = {name: [] for name in learners}
@@ -281,6 +292,38 @@ def run_benchmark(
     return runs
 
 
+def parse_overrides(items: list[str], *, steps: int, error: Callable[[str], Any]) -> dict[str, Any]:
+    """``["hidden_sizes=(64,64)", ...]`` -> ``{"hidden_sizes": (64, 64)}``, checked by DQNConfig.
+
+    A value is read as a Python literal (a bare word stays a string: ``loss=mse``). The
+    protocol's own fields (total_steps, eval_every, eval_episodes) are refused: ``--steps``
+    sets the budget and the evaluation cadence is the protocol's.
+    """
+    fixed = {
+        "total_steps": "--steps",
+        "eval_every": "the protocol",
+        "eval_episodes": "the protocol",
+    }
+    overrides: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            error(f"--set takes KEY=VALUE (a DQNConfig field), got {item!r}")
+        if key in fixed:
+            error(f"--set {key}=...: {key} is set by {fixed[key]}, not by --set")
+        try:
+            value = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            value = text.strip()
+        overrides[key] = value
+    try:
+        DQNConfig(total_steps=steps, **overrides)
+    except (TypeError, ValueError) as exc:
+        error(f"--set: {exc}")
+    return overrides
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (at least 3)")
@@ -291,11 +334,19 @@ def main(argv: list[str] | None = None) -> int:
         "--device", default=None, help="torch device for both (default: cuda when present)"
     )
     parser.add_argument("--only", choices=("ours", "sb3"), help="run one learner only")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a field of our DQNConfig (a Python literal), e.g. hidden_sizes=(64,64)",
+    )
     args = parser.parse_args(argv)
     if args.seeds < 1 or args.steps < EVAL_EVERY:
         parser.error(f"need --seeds >= 1 and --steps >= {EVAL_EVERY} (one evaluation)")
+    overrides = parse_overrides(args.set, steps=args.steps, error=parser.error)
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    learners = {"ours": run_ours, "sb3": run_sb3}
+    learners = {"ours": partial(run_ours, overrides=overrides), "sb3": run_sb3}
     if args.only:
         learners = {args.only: learners[args.only]}
     if "sb3" in learners:
@@ -313,7 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one thread each: the protocol
     try:
-        run_benchmark(learners, seeds=args.seeds, steps=args.steps, device=device, peer=peer)
+        run_benchmark(
+            learners, seeds=args.seeds, steps=args.steps, device=device, peer=peer, ours=overrides
+        )
     finally:
         torch.set_num_threads(threads)  # as it was (the tests call main in-process)
     return 0

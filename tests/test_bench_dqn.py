@@ -147,10 +147,56 @@ def test_sb3_training_clock_stops_while_evaluating(monkeypatch):
 
 def test_ours_alone_runs_without_sb3(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "stable_baselines3", None)  # as if not installed
-    assert bench.main(["--only", "ours", "--seeds", "1", "--steps", "2000", "--device", "cpu"]) == 0
+    seen = []
+
+    def train_dqn(env, **kwargs):
+        seen.append((env, kwargs))
+        return real_train_dqn(env, **kwargs)
+
+    real_train_dqn = bench.train_dqn
+    monkeypatch.setattr(bench, "train_dqn", train_dqn)
+    argv = ["--only", "ours", "--seeds", "1", "--steps", "2000", "--set", "hidden_sizes=(8,)"]
+    assert bench.main([*argv, "--device", "cpu"]) == 0
+    assert seen == [
+        (
+            "CartPole-v1",
+            {
+                "seed": 0,
+                "device": bench.torch.device("cpu"),
+                "total_steps": 2000,
+                "eval_every": 2000,
+                "eval_episodes": 20,
+                "hidden_sizes": (8,),
+            },
+        )
+    ]
     out = capsys.readouterr().out
     assert "stable-baselines3" not in out and "ours: DQNConfig(total_steps=2000," in out
+    assert "hidden_sizes=(8,)" in out
     rows = [line for line in out.splitlines() if line.startswith("| ours | 0 |")]
     assert len(rows) == 1  # one seed, one evaluation row
     assert "| ours | 0/1 |" in out or "| ours | 1/1 |" in out
     assert "ratio of medians" not in out  # a ratio needs both learners
+
+
+def test_set_overrides_our_config_and_refuses_what_the_protocol_fixes():
+    errors = []
+
+    def error(message):
+        errors.append(message)
+        raise SystemExit(2)
+
+    parsed = bench.parse_overrides(
+        ["hidden_sizes=(64, 64)", "loss=mse", "gradient_steps = 64"], steps=50_000, error=error
+    )
+    assert parsed == {"hidden_sizes": (64, 64), "loss": "mse", "gradient_steps": 64}
+    for bad, says in [
+        ("eval_every=1000", "set by the protocol"),
+        ("total_steps=10", "set by --steps"),
+        ("gamma=1.5", "gamma"),  # DQNConfig's own check
+        ("no_such_field=1", "no_such_field"),
+        ("hidden_sizes", "KEY=VALUE"),
+    ]:
+        with pytest.raises(SystemExit):
+            bench.parse_overrides([bad], steps=50_000, error=error)
+        assert says in errors[-1], (bad, errors[-1])
