@@ -5,53 +5,10 @@ evaluation, progress bar; :mod:`rlcourse.deep.envs`: vector envs with explicit a
 :mod:`rlcourse.deep.checkpoint`: safe checkpoints) and DQN (:mod:`rlcourse.deep.dqn`).
 """
 
-from rlcourse.deep.checkpoint import load_checkpoint, save_checkpoint
-from rlcourse.deep.core import (
-    default_device,
-    evaluate,
-    mlp,
-    progress_bar,
-    seed_env,
-    seeded,
-    torch_threads,
-)
-from rlcourse.deep.dqn import (
-    DQNConfig,
-    DQNResult,
-    ReplayBuffer,
-    double_td_target,
-    dqn_loss,
-    hard_update,
-    linear_epsilon,
-    load_dqn,
-    soft_update,
-    td_target,
-    train_dqn,
-)
-from rlcourse.deep.envs import check_box_discrete, make_vector_env, step_transitions
+from rlcourse.deep import checkpoint, core, dqn, envs
+from rlcourse.deep.checkpoint import *  # noqa: F403 - each module's __all__ is the package's
+from rlcourse.deep.core import *  # noqa: F403
+from rlcourse.deep.dqn import *  # noqa: F403
+from rlcourse.deep.envs import *  # noqa: F403
 
-__all__ = [
-    "default_device",
-    "seeded",
-    "seed_env",
-    "mlp",
-    "evaluate",
-    "progress_bar",
-    "torch_threads",
-    "check_box_discrete",
-    "make_vector_env",
-    "step_transitions",
-    "save_checkpoint",
-    "load_checkpoint",
-    "linear_epsilon",
-    "td_target",
-    "double_td_target",
-    "dqn_loss",
-    "hard_update",
-    "soft_update",
-    "ReplayBuffer",
-    "DQNConfig",
-    "DQNResult",
-    "train_dqn",
-    "load_dqn",
-]
+__all__ = [*core.__all__, *envs.__all__, *checkpoint.__all__, *dqn.__all__]
