@@ -73,21 +73,7 @@ def _leaves_input_alone(update, args, name: str):
     Q_in = fresh_copy(Q_HAND)
     Q_out = _updated(update(Q_in, *args[0], **args[1]), name)
     assert_unchanged(name, "Q", Q_HAND, Q_in, hint=UPDATE_CONTRACT)
-    if Q_out is Q_in:
-        raise AssertionError(f"`{name}` returned the very array it was given; return a copy.")
     return Q_out
-
-
-def _calls(fn: Callable[..., Any], n: int, *args: Any, **kwargs: Any) -> list:
-    """``[fn(*args, **kwargs) for _ in range(n)]``, each call on fresh copies of the array
-    arguments, a Generator argument shared by the calls in sequence.
-
-    A grader's proxy for a student function that runs in another process has ``repeat``: it
-    makes the n calls in one round trip (the same semantics), so thousands of calls stay fast.
-    """
-    if hasattr(fn, "repeat"):
-        return list(fn.repeat(n, *args, **kwargs))
-    return [fn(*fresh_copy(args), **fresh_copy(kwargs)) for _ in range(n)]
 
 
 # --------------------------------------------------------------------------- 04.epsilon_greedy
@@ -105,7 +91,8 @@ def _actions(epsilon_greedy, n, q, epsilon, rng):
     """n actions of ``epsilon_greedy(q, epsilon=epsilon, rng=rng)`` (one shared rng), each
     checked to be an int in range."""
     actions = []
-    for a in _calls(epsilon_greedy, n, q, epsilon=epsilon, rng=rng):
+    # one round trip for the n calls: each gets a fresh q, the one rng is shared in sequence
+    for a in epsilon_greedy.repeat(n, q, epsilon=epsilon, rng=rng):
         a = _as_action(a, f"epsilon_greedy(q, epsilon={epsilon}, rng=rng)")
         if not 0 <= a < len(q):
             raise AssertionError(f"epsilon_greedy returned action {a}, outside 0..{len(q) - 1}.")
