@@ -219,7 +219,7 @@ def item_tests(chapter: str, items, planted):
     prints the correct value; the package's function of the same name has the exercise's
     signature and scores full marks too (one contract per name, so the two can be swapped); the
     solution's values returned as Python lists score full marks (lists are accepted).
-    Use: ``(test_a, test_b, ...) = item_tests(CHAPTER, ITEMS, PLANTED)``.
+    Use: ``globals().update(item_tests(CHAPTER, ITEMS, PLANTED))`` (name -> test function).
     """
     import pytest
 
@@ -282,13 +282,8 @@ def item_tests(chapter: str, items, planted):
         report, printed = run_check(it.id, as_lists, capsys)
         assert report.points == report.max_points > 0, printed
 
-    return (
-        test_solution_scores_full_marks,
-        test_stub_scores_zero,
-        test_every_item_has_a_planted_wrong_answer,
-        test_planted_wrong_answer_loses_points,
-        test_wrong_answer_report_does_not_print_the_answer,
-        test_package_function_has_the_exercise_signature,
-        test_package_function_scores_full_marks,
-        test_solution_returning_lists_scores_full_marks,
-    )
+    return {
+        name: value
+        for name, value in locals().items()
+        if name.startswith("test_") and callable(value)
+    }
