@@ -239,10 +239,7 @@ def grade_command(args: argparse.Namespace) -> int:
         )
         notebooks = find_notebooks(args.paths)
         isolation = resolve_sandbox(args.sandbox)
-    except SandboxUnavailable as exc:
-        _say(str(exc))
-        return 2
-    except (ValueError, FileNotFoundError) as exc:
+    except (SandboxUnavailable, ValueError, FileNotFoundError) as exc:
         _say(str(exc))
         return 2
     if shard is not None:

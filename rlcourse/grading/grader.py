@@ -234,6 +234,8 @@ class _Submission:
     def __init__(self, session: Any, timeout: float, deadline: float, result: NotebookResult):
         self.session, self.timeout, self.deadline, self.result = session, timeout, deadline, result
         self.finished: list[str] = []
+        self.facts: dict[str, dict] = {}
+        """What the kernel reported for each graded name (for the provenance flags)."""
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -328,7 +330,7 @@ class _Submission:
                 message="not graded: the notebook's time budget was used up",
                 **base,
             )
-        facts = self.lookup(it.function)
+        facts = self.facts[it.function] = self.lookup(it.function)
         if facts.get("exists") is None:
             return ItemResult(
                 points=0.0,
@@ -347,9 +349,7 @@ class _Submission:
         points = float(report.points)
         status = "pass" if points >= it.points and tests else "partial" if points > 0 else "fail"
         message = next((t["message"] for t in tests if not t["passed"]), "")
-        item_result = ItemResult(points=points, status=status, message=message, tests=tests, **base)
-        item_result.runtime = facts  # type: ignore[attr-defined] - read by grade_notebook
-        return item_result
+        return ItemResult(points=points, status=status, message=message, tests=tests, **base)
 
 
 def _zero_items(items: list, message: str) -> list[ItemResult]:
@@ -414,6 +414,7 @@ def grade_notebook(
         result.items = _zero_items(items, "not graded: the notebook could not be read")
     elif items:
         sources = code_sources(nb)
+        runtime: dict[str, dict] = {}
         result.fingerprint = provenance.fingerprint(sources, [it.function for it in items])
         try:
             # a grader running as root runs the student's code as nobody when it can, so the
@@ -427,6 +428,7 @@ def grade_notebook(
                     submission = _Submission(
                         session, float(timeout), start + float(notebook_timeout), result
                     )
+                    submission.facts = runtime
                     submission.run_cells(nb)
                     result.items = [submission.grade_item(it) for it in items]
         except Exception as exc:  # noqa: BLE001 - e.g. the kernel failed to start
@@ -435,8 +437,8 @@ def grade_notebook(
             done = {r.item for r in result.items}
             result.items += _zero_items([it for it in items if it.id not in done], message)
         for r in result.items:
-            runtime = r.__dict__.pop("runtime", None)
-            r.flags = provenance.function_flags(sources, r.function, runtime=runtime)
+            facts = runtime.get(r.function)
+            r.flags = provenance.function_flags(sources, r.function, runtime=facts)
             result.flags += [f"{r.item}: {flag}" for flag in r.flags]
     result.points = round(sum(r.points for r in result.items), 4)
     result.seconds = round(time.monotonic() - start, 2)
