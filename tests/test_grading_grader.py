@@ -252,6 +252,9 @@ def test_chapter_detection():
     assert detect_chapter(None, "03_mc.ipynb", "05") == "05"
     assert detect_chapter(None, "notes.ipynb", "5") == "05"
     assert detect_chapter(None, "notes2024_x.ipynb") is None  # 4 digits is not a chapter
+    # the rule that cuts the chapter part from the student's name decides the chapter
+    assert detect_chapter(None, "s07_03_mc_td_prediction.ipynb") == "03"
+    assert detect_chapter(None, "alice02_dp.ipynb") == "02"
     chapter, flags = decide_chapter(claims_02, "x.ipynb")
     assert chapter == "02" and "taken from the notebook's metadata" in flags[0]
     chapter, flags = decide_chapter(claims_02, "alice_03_mc.ipynb")

@@ -152,6 +152,16 @@ def _chapter_part(stem: str) -> tuple[int, int] | None:
     return None
 
 
+def chapter_of_name(path: str | os.PathLike) -> str | None:
+    """The chapter ``"NN"`` a file name names (its chapter part, :func:`_chapter_part`), or
+    None. The grader decides a notebook's chapter by this same rule, so the chapter part that
+    is cut from a student's name is the chapter graded."""
+    name = os.path.basename(os.fsdecode(path))
+    stem = name[: -len(".ipynb")] if name.lower().endswith(".ipynb") else name
+    span = _chapter_part(stem)
+    return stem[span[0] : span[0] + 2] if span else None
+
+
 def _default_name(path: str) -> str:
     posix = path.replace(os.sep, "/") if os.sep != "/" else path
     parts = [p for p in posix.split("/") if p]

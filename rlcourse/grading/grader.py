@@ -46,8 +46,6 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_NOTEBOOK_TIMEOUT = 1200.0
 """Seconds one notebook may take in all: its cells, replays and tests."""
 
-_FILENAME_CHAPTER = re.compile(r"(?<![A-Za-z0-9])(\d{2})_")
-
 
 @dataclass
 class ItemResult:
@@ -92,9 +90,12 @@ class NotebookResult:
 
 
 def filename_chapter(path: str | os.PathLike) -> str | None:
-    """The ``NN`` of a ``NN_`` anywhere in the file name (``alice_02_dp.ipynb`` -> ``"02"``)."""
-    m = _FILENAME_CHAPTER.search(Path(path).name)
-    return m.group(1) if m else None
+    """The ``NN`` of the file name's chapter part (``alice_02_dp.ipynb`` -> ``"02"``), by the
+    rule that also cuts it from the student's name
+    (:func:`rlcourse.grading.classroom.chapter_of_name`)."""
+    from rlcourse.grading.classroom import chapter_of_name
+
+    return chapter_of_name(path)
 
 
 def metadata_chapter(nb: Any) -> str | None:
