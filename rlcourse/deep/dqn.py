@@ -68,6 +68,8 @@ __all__ = [
     "dqn_loss",
     "hard_update",
     "soft_update",
+    "ring_slots",
+    "sample_indices",
     "ReplayBuffer",
     "DQNConfig",
     "DQNResult",
@@ -223,6 +225,38 @@ def soft_update(target: nn.Module, online: nn.Module, *, tau: float) -> None:
 # ----------------------------------------------------------------------------------------
 # Replay memory D.
 # ----------------------------------------------------------------------------------------
+def ring_slots(pos: int, n: int, *, capacity: int) -> np.ndarray:
+    """The rows of a ring buffer of ``capacity`` rows that ``n`` new transitions overwrite.
+
+    Slots ``pos, pos + 1, ..., pos + n - 1``, each modulo ``capacity``: past the last row the
+    buffer wraps around to row 0, so the oldest transitions go first. Returns int64 (n,);
+    the next write starts at ``(pos + n) % capacity``. Needs 0 <= pos < capacity and
+    0 <= n <= capacity (more than ``capacity`` new rows would overwrite each other).
+    """
+    capacity = check_positive_int(capacity, "capacity", 100_000)
+    pos, n = check_nonnegative_int(pos, "pos", 0), check_nonnegative_int(n, "n", 1)
+    if pos >= capacity or n > capacity:
+        raise ValueError(
+            f"ring_slots needs 0 <= pos < capacity and n <= capacity, got pos={pos}, n={n}, "
+            f"capacity={capacity}."
+        )
+    return (pos + np.arange(n, dtype=np.int64)) % capacity  # (n,) wraps past capacity - 1
+
+
+def sample_indices(size: int, batch_size: int, *, rng: np.random.Generator) -> np.ndarray:
+    """``batch_size`` rows drawn uniformly, with replacement, from the ``size`` stored ones.
+
+    Only rows 0 .. size - 1 hold transitions (a buffer fills from row 0 and never empties), so
+    each index is uniform on {0, ..., size - 1}, drawn from ``rng`` (never a global generator:
+    the same generator state gives the same minibatch). Returns int64 (batch_size,).
+    """
+    size = check_positive_int(size, "size (stored transitions)", 1_000)
+    batch_size = check_positive_int(batch_size, "batch_size", 64)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a np.random.Generator, got {type(rng).__name__}.")
+    return rng.integers(0, size, size=batch_size, dtype=np.int64)  # (B,) uniform over stored
+
+
 class ReplayBuffer:
     """Replay memory D of capacity N: preallocated arrays, the oldest transition overwritten
     first (a ring), minibatches drawn uniformly with replacement from what is stored.
@@ -303,7 +337,7 @@ class ReplayBuffer:
             )
             self.pos = (self.pos + k) % self.capacity
             n = self.capacity
-        idx = (self.pos + np.arange(n)) % self.capacity  # wraps around at the end
+        idx = ring_slots(self.pos, n, capacity=self.capacity)  # (n,) wraps at the end
         self.obs[idx] = obs
         self.next_obs[idx] = next_obs
         self.actions[idx] = action
@@ -321,7 +355,7 @@ class ReplayBuffer:
         batch_size = check_positive_int(batch_size, "batch_size", 64)
         if self.size == 0:
             raise ValueError("the replay buffer is empty; add transitions before sampling.")
-        idx = self.rng.integers(0, self.size, size=batch_size)  # uniform over stored
+        idx = sample_indices(self.size, batch_size, rng=self.rng)  # (B,) uniform over stored
         out = {
             "obs": self.obs[idx],
             "actions": self.actions[idx],
@@ -387,6 +421,9 @@ class DQNConfig:
     """C: the target network is updated every C env steps"""
     tau: float = 1.0
     """target update theta- <- tau theta + (1 - tau) theta-; 1.0 = hard copy (DQN)"""
+    target_network: bool = True
+    """False: no separate target network, the targets use theta itself at every gradient step
+    (theta- = theta always; the ablation that shows why DQN keeps a frozen copy)"""
     exploration_start: float = 1.0
     """epsilon at step 0"""
     exploration_end: float = 0.04
@@ -441,8 +478,9 @@ class DQNConfig:
             g = check_number(self.max_grad_norm, "max_grad_norm", "max_grad_norm=10")
             if not g > 0:
                 raise ValueError(f"max_grad_norm must be > 0 or None, got {g}.")
-        if not isinstance(self.double, bool):
-            raise TypeError(f"double must be True or False, got {self.double!r}.")
+        for flag in ("double", "target_network"):
+            if not isinstance(getattr(self, flag), bool):
+                raise TypeError(f"{flag} must be True or False, got {getattr(self, flag)!r}.")
         check_positive_int(self.n_envs, "n_envs", 1)
         check_positive_int(self.eval_every, "eval_every", 2_000)
         check_positive_int(self.eval_episodes, "eval_episodes", 20)
@@ -505,7 +543,8 @@ def _gradient_step(
 ) -> dict[str, float]:
     q = online(batch["obs"])  # (B, A) Q(s_j, .; theta)
     with torch.no_grad():
-        q_next = target(batch["next_obs"])  # (B, A) Q^(s_{j+1}, .; theta-)
+        # (B, A) Q^(s_{j+1}, .; theta-); without a target network theta- is theta itself
+        q_next = (target if cfg.target_network else online)(batch["next_obs"])
         if cfg.double:
             q_next_online = online(batch["next_obs"])  # (B, A) Q(s_{j+1}, .; theta)
             y = double_td_target(
@@ -695,7 +734,7 @@ def train_dqn(
                     hist[k].append(float(np.mean([info[k] for info in round_infos])))
 
         # -- every C env steps: theta- <- theta (or tau-averaged)
-        if _crossed(before, step, cfg.target_update_interval):
+        if cfg.target_network and _crossed(before, step, cfg.target_update_interval):
             if cfg.tau == 1.0:
                 hard_update(target, online)
             else:
