@@ -35,8 +35,10 @@ exercises: venv
 	$(VENV)/bin/rlcourse exercises
 
 bench: venv
+	$(PIP) -e ".[test,bench]"
 	$(VENV)/bin/rlcourse bench dp
 	$(VENV)/bin/rlcourse bench tabular
+	$(VENV)/bin/rlcourse bench dqn
 
 clean:
 	rm -rf $(VENV) tour-output

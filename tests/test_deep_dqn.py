@@ -20,6 +20,8 @@ from rlcourse.deep import (
     linear_epsilon,
     load_dqn,
     mlp,
+    ring_slots,
+    sample_indices,
     seeded,
     soft_update,
     td_target,
@@ -138,6 +140,34 @@ def test_buffer_wraps_around_and_overwrites_the_oldest():
     big = np.arange(14, dtype=float).reshape(7, 2)
     buf.add(big, np.zeros(7), np.arange(7), big, np.zeros(7))
     assert sorted(buf.rewards.tolist()) == [2, 3, 4, 5, 6] and len(buf) == 5
+
+
+def test_ring_slots_by_hand():
+    # capacity 5, writing 4 rows from row 3: rows 3, 4, then wrap to 0, 1
+    np.testing.assert_array_equal(ring_slots(3, 4, capacity=5), [3, 4, 0, 1])
+    np.testing.assert_array_equal(ring_slots(0, 5, capacity=5), [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(ring_slots(4, 5, capacity=5), [4, 0, 1, 2, 3])
+    assert ring_slots(2, 0, capacity=5).shape == (0,)
+    assert ring_slots(1, 2, capacity=3).dtype == np.int64
+    with pytest.raises(ValueError, match="pos < capacity"):
+        ring_slots(5, 1, capacity=5)
+    with pytest.raises(ValueError, match="n <= capacity"):
+        ring_slots(0, 6, capacity=5)
+
+
+def test_sample_indices_uses_the_given_generator_only():
+    a = sample_indices(7, 1000, rng=np.random.default_rng(4))
+    b = sample_indices(7, 1000, rng=np.random.default_rng(4))
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (1000,) and a.dtype == np.int64
+    assert a.min() == 0 and a.max() == 6  # every stored row can come out, no other
+    state = np.random.get_state()
+    rng = np.random.default_rng(4)
+    sample_indices(7, 3, rng=rng)
+    assert not np.array_equal(sample_indices(7, 1000, rng=rng), a)  # the generator advanced
+    assert np.array_equal(np.random.get_state()[1], state[1])  # the global one never moved
+    with pytest.raises(TypeError, match="np.random.Generator"):
+        sample_indices(7, 3, rng=4)
 
 
 def test_buffer_samples_uniformly_from_what_is_stored():
@@ -347,6 +377,18 @@ def test_a_short_run_improves_the_return():
     final = result.history["eval_return"][-1]
     assert baseline < 50  # an untrained greedy policy drops the pole almost at once
     assert final > 150 and final > 3 * baseline, (baseline, result.history["eval_return"])
+
+
+def test_without_a_target_network_the_target_never_moves_and_theta_is_used(runs):
+    cfg = dataclasses.replace(runs["a"].config, target_network=False, total_steps=700)
+    with torch_threads(1):
+        result = train_dqn("CartPole-v1", cfg, seed=0)
+        kept = train_dqn("CartPole-v1", dataclasses.replace(cfg, target_network=True), seed=0)
+    # the same data and initial weights up to the first gradient step: only the targets differ
+    assert not np.array_equal(result.history["loss"], kept.history["loss"])
+    assert np.all(np.isfinite(result.history["loss"]))
+    with pytest.raises(TypeError, match="target_network must be True or False"):
+        DQNConfig(target_network="no")
 
 
 def test_double_dqn_and_soft_updates_run(runs):
