@@ -162,7 +162,7 @@ def answer_tokens(values, item_id: str) -> set[str]:
     return tokens
 
 
-PACKAGE_MODULES = ("rlcourse.mdp", "rlcourse.tabular")
+PACKAGE_MODULES = ("rlcourse.mdp", "rlcourse.tabular", "rlcourse.deep")
 """Where the package's twin of every exercise function lives (one contract per name)."""
 
 
