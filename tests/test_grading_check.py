@@ -304,6 +304,42 @@ def test_fresh_copy_is_deep_and_assert_unchanged_names_the_argument():
         assert_unchanged("f", "x", np.zeros(2), np.zeros(3))
 
 
+def test_tensors_are_copied_and_compared_like_arrays_and_calls_follow_the_header():
+    import torch
+
+    from rlcourse.grading.asserts import call_as_header, header_names
+
+    t = torch.tensor([1.0, 2.0, 3.0])
+    copy = fresh_copy(t)
+    assert copy is not t and torch.equal(copy, t)
+    assert_unchanged("f", "r", t, copy)
+    copy[0] = 5.0
+    assert t[0] == 1.0
+    with pytest.raises(AssertionError, match="`td_target` changed its argument `r`"):
+        assert_unchanged("td_target", "r", t, copy)
+    with pytest.raises(AssertionError, match="changed its argument"):
+        assert_unchanged("f", "r", t, t.numpy())  # a tensor is not its array
+
+    assert header_names("td_target(r, q_next, terminated=False, *, gamma)") == [
+        "r",
+        "q_next",
+        "terminated",
+    ]
+
+    def in_place(r, q_next, *, gamma):
+        r += gamma
+        return r
+
+    with pytest.raises(AssertionError, match="changed its argument `r`") as e:
+        call_as_header(in_place, "in_place(r, q_next, *, gamma)", t, t, gamma=1.0, hint="H.")
+    assert str(e.value).endswith("H.") and t[0] == 1.0  # the test's own tensor is intact
+    # the replaced argument (an update's w) is left to the item's own test
+    out = call_as_header(in_place, "in_place(r, q_next, *, gamma)", t, t, gamma=1.0, replaced="r")
+    assert out.tolist() == [2.0, 3.0, 4.0]
+    with pytest.raises(AssertionError, match="Keep the header exactly: f"):
+        call_as_header(lambda r, gamma: r, "f(r, *, gamma)", t, gamma=1.0, alpha=2)
+
+
 def test_a_header_that_does_not_fit_the_call_is_explained_as_such(capsys):
     """A student who changes the exercise's header (e.g. alpha back to positional) is told to
     keep the header, not that the value returned has the wrong type; an error raised inside the

@@ -147,6 +147,8 @@ def fresh_copy(x: Any) -> Any:
     """
     if isinstance(x, np.ndarray):
         return np.array(x, copy=True)
+    if _is_tensor(x):  # deep chapters: a tensor is copied like an array
+        return x.detach().clone()
     if isinstance(x, (list, tuple)):
         return type(x)(fresh_copy(v) for v in x)
     if isinstance(x, dict):
@@ -155,6 +157,10 @@ def fresh_copy(x: Any) -> Any:
 
 
 def _same(a: Any, b: Any) -> bool:
+    if _is_tensor(a) or _is_tensor(b):  # compared as their data, like arrays
+        if not (_is_tensor(a) and _is_tensor(b)) or a.dtype != b.dtype:
+            return False
+        return _same(as_array(a), as_array(b))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
             return False
@@ -184,6 +190,55 @@ def assert_unchanged(
             "itself; use y.copy(), or an expression such as `y + ...` that makes a new array.",
             hint,
         )
+
+
+def header_names(header: str) -> list[str]:
+    """The positional parameter names of an exercise header such as
+    ``f(w, phi_s, G, *, alpha)`` (everything before the ``*``, defaults dropped)."""
+    inside = header[header.index("(") + 1 : header.rindex(")")]
+    names = []
+    for part in inside.split(","):
+        part = part.split("=")[0].strip()
+        if part == "*":
+            break
+        names.append(part)
+    return names
+
+
+def call_as_header(
+    fn: Any,
+    header: str,
+    *args: Any,
+    replaced: str | None = None,
+    hint: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """``fn(*args, **kwargs)`` as the exercise's ``header`` says it is called, on fresh copies.
+
+    Fails with the header when the arguments do not fit the student's signature (otherwise
+    Python's TypeError would read as a wrong return value), and when the call changed one of its
+    positional data arguments (arrays, tensors, lists; a Generator is meant to move on). The
+    argument named ``replaced`` (an update's ``w``) is left to the item's own test of the
+    "returns a new array" contract; ``hint`` adds the item's advice to the "changed" message.
+    """
+    import inspect
+
+    try:
+        inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise AssertionError(
+            f"your function cannot be called as the exercise's header says "
+            f"({exc}). Keep the header exactly: {header}."
+        ) from None
+    except ValueError:  # no signature to read (a builtin): let the call itself decide
+        pass
+    given = fresh_copy(args)
+    result = fn(*given, **kwargs)
+    fn_name = header.split("(")[0]
+    for name, before, after in zip(header_names(header), args, given):
+        if name != replaced and not isinstance(before, np.random.Generator):
+            assert_unchanged(fn_name, name, before, after, hint=hint)
+    return result
 
 
 def assert_scalar_close(

@@ -17,14 +17,13 @@ wrong place of the argument list, weighting the rows by mu instead of sqrt(mu).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from rlcourse.grading import assert_array_close, assert_array_equal, assert_scalar_close, item
-from rlcourse.grading.asserts import as_array, assert_unchanged, fresh_copy
+from rlcourse.grading.asserts import as_array, assert_unchanged, call_as_header, fresh_copy
 
 _NEW_ARRAY_HINT = (
     "Return a new array (e.g. `return w + ...`) and leave the argument w as it "
@@ -47,39 +46,10 @@ def _updated(new_w: Any, name: str) -> Any:
     return new_w
 
 
-def _header_names(header: str) -> list[str]:
-    """The positional parameter names of a header such as ``f(w, phi_s, G, *, alpha)``."""
-    inside = header[header.index("(") + 1 : header.rindex(")")]
-    names = []
-    for part in inside.split(","):
-        part = part.split("=")[0].strip()
-        if part == "*":
-            break
-        names.append(part)
-    return names
-
-
 def _call(fn, header: str, *args, updated: str | None = "w", **kwargs):
-    """fn(*args, **kwargs), failing with the exercise's header when the arguments do not fit it
-    (otherwise Python's TypeError would read as a wrong return value)."""
-    try:
-        inspect.signature(fn).bind(*args, **kwargs)
-    except TypeError as exc:
-        raise AssertionError(
-            f"your function cannot be called as the exercise's header says "
-            f"({exc}). Keep the header exactly: {header}."
-        ) from None
-    except ValueError:  # no signature to read (a builtin): let the call itself decide
-        pass
-    # every call gets fresh copies; the data arguments must come back unchanged (w, the one an
-    # update replaces, is checked by the update's own "returns a new array" test)
-    given = fresh_copy(args)
-    result = fn(*given, **kwargs)
-    fn_name = header.split("(")[0]
-    for name, before, after in zip(_header_names(header), args, given):
-        if name != updated:
-            assert_unchanged(fn_name, name, before, after)
-    return result
+    """The exercise's call on fresh copies; the data arguments must come back unchanged (w, the
+    one an update replaces, is checked by the update's own "returns a new array" test)."""
+    return call_as_header(fn, header, *args, replaced=updated, **kwargs)
 
 
 # ------------------------------------------------------------------ 05.state_aggregation_features

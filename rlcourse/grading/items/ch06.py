@@ -21,7 +21,6 @@ autograd history, so whether a loss can be backpropagated is shown in the exerci
 
 from __future__ import annotations
 
-import inspect
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -30,7 +29,7 @@ import numpy as np
 import torch
 
 from rlcourse.grading import assert_array_close, assert_array_equal, assert_scalar_close, item
-from rlcourse.grading.asserts import as_array, assert_unchanged, fresh_copy
+from rlcourse.grading.asserts import as_array, call_as_header
 
 RTOL = 1e-5  # float32 tensors: about 7 significant digits
 
@@ -45,49 +44,10 @@ _INPUT_HINT = (
 )
 
 
-def _unchanged(fn_name: str, arg: str, before: Any, after: Any) -> None:
-    if isinstance(before, np.random.Generator):  # a generator is meant to move on
-        return
-    if isinstance(before, torch.Tensor):
-        after = after.numpy() if isinstance(after, torch.Tensor) else after
-        before = before.numpy()
-    assert_unchanged(fn_name, arg, before, after, hint=_INPUT_HINT)
-
-
-def _fresh(x: Any) -> Any:
-    return x.clone() if isinstance(x, torch.Tensor) else fresh_copy(x)
-
-
-def _header_names(header: str) -> list[str]:
-    """The positional parameter names of a header such as ``f(r, q_next, terminated, *, gamma)``."""
-    inside = header[header.index("(") + 1 : header.rindex(")")]
-    names = []
-    for part in inside.split(","):
-        part = part.split("=")[0].strip()
-        if part == "*":
-            break
-        names.append(part)
-    return names
-
-
 def _call(fn, header: str, *args, **kwargs):
-    """fn(*args, **kwargs) on fresh copies, failing with the exercise's header when the arguments
-    do not fit it, and when the call changed one of its tensor or array arguments."""
-    try:
-        inspect.signature(fn).bind(*args, **kwargs)
-    except TypeError as exc:
-        raise AssertionError(
-            f"your function cannot be called as the exercise's header says "
-            f"({exc}). Keep the header exactly: {header}."
-        ) from None
-    except ValueError:  # no signature to read (a builtin): let the call itself decide
-        pass
-    given = tuple(_fresh(a) for a in args)
-    result = fn(*given, **kwargs)
-    fn_name = header.split("(")[0]
-    for name, before, after in zip(_header_names(header), args, given):
-        _unchanged(fn_name, name, before, after)
-    return result
+    """fn(*args, **kwargs) on fresh copies, as the exercise's header calls it; fails when the
+    arguments do not fit the header or the call changed a tensor or array argument."""
+    return call_as_header(fn, header, *args, hint=_INPUT_HINT, **kwargs)
 
 
 # --------------------------------------------------------------------------- 06.linear_epsilon
