@@ -200,3 +200,16 @@ def test_set_overrides_our_config_and_refuses_what_the_protocol_fixes():
         with pytest.raises(SystemExit):
             bench.parse_overrides([bad], steps=50_000, error=error)
         assert says in errors[-1], (bad, errors[-1])
+
+
+def test_zoo_settings_as_our_config_are_the_peers():
+    """--zoo-too runs our trainer with exactly the peer's hyperparameters, field by field."""
+    zoo, ours = bench.ZOO_CARTPOLE, bench.ZOO_AS_OURS
+    renamed = {"exploration_final_eps": "exploration_end", "policy_kwargs": "hidden_sizes"}
+    for key, value in zoo.items():
+        if key == "policy_kwargs":
+            assert ours["hidden_sizes"] == tuple(value["net_arch"])
+        else:
+            assert ours[renamed.get(key, key)] == value, key
+    assert len(ours) == len(zoo)
+    bench.DQNConfig(**ours)  # valid fields

@@ -218,7 +218,7 @@ def test_buffer_errors():
 
 
 # ---------------------------------------------------------------- config
-def test_config_defaults_are_the_zoo_settings_and_bad_values_teach():
+def test_config_defaults_are_the_tuned_zoo_settings_and_bad_values_teach():
     cfg = DQNConfig()
     assert (cfg.learning_rate, cfg.batch_size, cfg.buffer_size, cfg.gamma) == (
         2.3e-3,
@@ -226,7 +226,8 @@ def test_config_defaults_are_the_zoo_settings_and_bad_values_teach():
         100_000,
         0.99,
     )
-    assert (cfg.train_freq, cfg.gradient_steps, cfg.target_update_interval) == (256, 128, 10)
+    assert (cfg.train_freq, cfg.gradient_steps, cfg.target_update_interval) == (64, 32, 10)
+    assert (cfg.hidden_sizes, cfg.exploration_fraction) == ((128, 128), 0.1)
     assert (cfg.eval_every, cfg.eval_episodes, cfg.total_steps) == (2_000, 20, 50_000)
     with pytest.raises(ValueError, match=r"discount factor\) must be in \[0, 1\]"):
         DQNConfig(gamma=1.2)

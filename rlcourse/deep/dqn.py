@@ -4,7 +4,7 @@
 learning"), one top-level function per symbol:
 
     Initialise replay memory D to capacity N                   ReplayBuffer(N, obs_shape, seed=)
-    Initialise Q with random weights theta                      mlp([obs_dim, 256, 256, A])
+    Initialise Q with random weights theta                      mlp([obs_dim, 128, 128, A])
     Initialise target Q^ with weights theta- = theta            hard_update(target, online)
     for t = 1, T:
         with probability epsilon a random action, else          linear_epsilon(t, start=, ...)
@@ -398,8 +398,13 @@ class ReplayBuffer:
 # ----------------------------------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class DQNConfig:
-    """DQN hyperparameters. Defaults: rl-baselines3-zoo's CartPole-v1 settings, which solve it
-    (evaluation >= 475) within 50,000 env steps on a CPU."""
+    """DQN hyperparameters. Defaults: rl-baselines3-zoo's CartPole-v1 settings (lr 2.3e-3, batch
+    64, gamma 0.99, target copied every 10 env steps) with a network of (128, 128) instead of
+    (256, 256), half-size rounds of gradient steps (32 every 64 env steps instead of 128 every
+    256: the same one step per two env steps, the target refreshed four times as often) and
+    epsilon decayed over the first 10% of the steps instead of 16%. On CartPole-v1 these solve
+    the task (a greedy evaluation >= 475) for 10 of 10 seeds within 50,000 env steps, median
+    about 14,000, in about half the CPU time the zoo's settings take (benchmarks/bench_dqn.py)."""
 
     total_steps: int = 50_000
     """env steps of training in all (summed over the n_envs copies)"""
@@ -413,10 +418,10 @@ class DQNConfig:
     """transitions per minibatch"""
     gamma: float = 0.99
     """discount factor in [0, 1]"""
-    train_freq: int = 256
+    train_freq: int = 64
     """env steps between two rounds of gradient steps"""
-    gradient_steps: int = 128
-    """gradient steps per round (128 every 256 env steps: one step per two env steps)"""
+    gradient_steps: int = 32
+    """gradient steps per round (32 every 64 env steps: one step per two env steps)"""
     target_update_interval: int = 10
     """C: the target network is updated every C env steps"""
     tau: float = 1.0
@@ -428,9 +433,9 @@ class DQNConfig:
     """epsilon at step 0"""
     exploration_end: float = 0.04
     """epsilon after the decay"""
-    exploration_fraction: float = 0.16
+    exploration_fraction: float = 0.1
     """fraction of total_steps over which epsilon decays linearly from start to end"""
-    hidden_sizes: tuple[int, ...] = (256, 256)
+    hidden_sizes: tuple[int, ...] = (128, 128)
     """hidden layer widths of the Q-network (ReLU between layers)"""
     loss: str = "huber"
     """"huber" (DQN's clipped error) or "mse" (the slide's squared error)"""
