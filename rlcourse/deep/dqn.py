@@ -404,7 +404,8 @@ class DQNConfig:
     256: the same one step per two env steps, the target refreshed four times as often) and
     epsilon decayed over the first 10% of the steps instead of 16%. On CartPole-v1 these solve
     the task (a greedy evaluation >= 475) for 10 of 10 seeds within 50,000 env steps, median
-    about 14,000, in about half the CPU time the zoo's settings take (benchmarks/bench_dqn.py)."""
+    about 14,000, in less than half the training time the zoo's settings take on a CPU
+    (``rlcourse bench dqn --zoo-too`` measures both)."""
 
     total_steps: int = 50_000
     """env steps of training in all (summed over the n_envs copies)"""
