@@ -36,7 +36,7 @@ def test_budget_switch_reads_the_environment(monkeypatch):
 
 def test_tour_runs_every_chapter_and_checks_its_answers(tmp_path):
     rows = run_tour(tmp_path, None)
-    assert [r.chapter for r in rows] == available_chapters() == ["01", "02", "03", "04", "05"]
+    assert [r.chapter for r in rows] == available_chapters() == ["01", "02", "03", "04", "05", "06"]
     failed = {r.chapter: r.result for r in rows if r.check != "ok"}
     assert not failed, f"tour demos disagree with their references: {failed}"
     for r in rows:
