@@ -72,18 +72,10 @@ ZOO_CARTPOLE = {
     "policy_kwargs": {"net_arch": [256, 256]},
 }
 # the same settings as DQNConfig fields: our implementation with the peer's hyperparameters
+_OUR_NAMES = {"exploration_final_eps": "exploration_end"}
 ZOO_AS_OURS = {
-    "learning_rate": 2.3e-3,
-    "batch_size": 64,
-    "buffer_size": 100_000,
-    "learning_starts": 1_000,
-    "gamma": 0.99,
-    "target_update_interval": 10,
-    "train_freq": 256,
-    "gradient_steps": 128,
-    "exploration_fraction": 0.16,
-    "exploration_end": 0.04,
-    "hidden_sizes": (256, 256),
+    **{_OUR_NAMES.get(k, k): v for k, v in ZOO_CARTPOLE.items() if k != "policy_kwargs"},
+    "hidden_sizes": tuple(ZOO_CARTPOLE["policy_kwargs"]["net_arch"]),
 }
 
 

@@ -8,6 +8,7 @@ import random
 import numpy as np
 import pytest
 import torch
+from _deep import assert_same_run
 from torch import nn
 
 from rlcourse.deep import (
@@ -273,15 +274,6 @@ TINY = {
 }
 
 
-def _same(a, b):
-    assert a.history.keys() == b.history.keys()
-    for k in a.history:
-        if k != "wall_seconds":  # time is the one column that may differ
-            np.testing.assert_array_equal(a.history[k], b.history[k], err_msg=k)
-    for (name, pa), pb in zip(a.model.state_dict().items(), b.model.state_dict().values()):
-        assert torch.equal(pa, pb), name
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     path = tmp_path_factory.mktemp("dqn") / "run.pt"
@@ -328,7 +320,7 @@ def test_history_columns(runs):
 
 
 def test_same_seed_same_curve_bit_for_bit(runs):
-    _same(runs["a"], runs["again"])
+    assert_same_run(runs["a"], runs["again"])
     assert not np.array_equal(runs["a"].history["loss"], runs["other"].history["loss"])
 
 
@@ -341,9 +333,9 @@ def test_resuming_a_checkpoint_continues_exactly_as_if_uninterrupted(runs):
     first, resumed, a = runs["first"], runs["resumed"], runs["a"]
     assert first.history["eval_step"].tolist() == [500]  # it stopped at 700
     assert first.history["episode_step"].max() <= 700
-    _same(a, resumed)
+    assert_same_run(a, resumed)
     loaded = load_dqn(runs["path"])  # the checkpoint written at the end of the resumed run
-    _same(a, loaded)
+    assert_same_run(a, loaded)
     x = torch.randn(7, 4)
     torch.testing.assert_close(loaded.model(x), a.model(x), rtol=0, atol=0)
 

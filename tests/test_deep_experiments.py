@@ -6,6 +6,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
+from _deep import assert_same_run
 from torch import nn
 
 from rlcourse.deep import DQNConfig, DQNResult, torch_threads, train_dqn
@@ -35,15 +36,6 @@ TINY = {
 }
 
 
-def _same_run(a, b):
-    assert a.history.keys() == b.history.keys()
-    for k in a.history:
-        if k != "wall_seconds":  # time is the one column that may differ
-            np.testing.assert_array_equal(a.history[k], b.history[k], err_msg=k)
-    for (name, pa), pb in zip(a.model.state_dict().items(), b.model.state_dict().values()):
-        assert torch.equal(pa, pb), name
-
-
 @pytest.fixture(scope="module")
 def tiny_runs():
     with torch_threads(1):
@@ -62,7 +54,7 @@ def test_dqn_seeds_one_run_per_seed_same_as_train_dqn(tiny_runs):
     assert [r.seed for r in runs] == [0, 1]
     assert all(isinstance(r, DQNRun) and isinstance(r, DQNResult) for r in runs)
     assert runs[0].config == DQNConfig(**TINY) and runs[0].snapshots == {}
-    _same_run(runs[0], plain)  # the uninterrupted trainer, called directly
+    assert_same_run(runs[0], plain)  # the uninterrupted trainer, called directly
     assert not np.array_equal(runs[0].history["loss"], runs[1].history["loss"])
     # evaluations every 200 env steps of 600
     np.testing.assert_array_equal(runs[1].history["eval_step"], [200, 400, 600])
@@ -70,7 +62,7 @@ def test_dqn_seeds_one_run_per_seed_same_as_train_dqn(tiny_runs):
 
 def test_snapshots_split_the_run_without_changing_it(tiny_runs):
     split, plain, stopped = tiny_runs["split"], tiny_runs["plain"], tiny_runs["stopped"]
-    _same_run(split, plain)
+    assert_same_run(split, plain)
     assert sorted(split.snapshots) == [200, 450, 600]
     x = torch.randn(5, 4)
     # theta after 450 env steps: the network of a run stopped there, without any checkpoint
@@ -111,7 +103,7 @@ def test_dqn_ablations_run_each_variant_on_the_same_seeds(tiny_runs):
     with torch_threads(1):
         out = dqn_ablations("CartPole-v1", variants=chosen, seeds=[0], device="cpu", **TINY)
     assert list(out) == ["DQN", "no replay, no target network"]
-    _same_run(out["DQN"][0], tiny_runs["plain"])
+    assert_same_run(out["DQN"][0], tiny_runs["plain"])
     cfg = out["no replay, no target network"][0].config
     assert (cfg.buffer_size, cfg.target_network, cfg.batch_size) == (16, False, 16)
     assert not np.array_equal(
