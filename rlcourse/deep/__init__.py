@@ -3,14 +3,38 @@
 The foundations every deep chapter uses (:mod:`rlcourse.deep.core`: device, seeding, MLP,
 evaluation, progress bar; :mod:`rlcourse.deep.envs`: vector envs with explicit autoreset;
 :mod:`rlcourse.deep.checkpoint`: safe checkpoints), DQN (:mod:`rlcourse.deep.dqn`) and the runs
-behind chapter 06's figures (:mod:`rlcourse.deep.experiments`).
+behind chapter 06's figures (:mod:`rlcourse.deep.experiments`); for chapters 07-09, returns and
+advantages (:mod:`rlcourse.deep.advantages`: TD errors, GAE, n-step returns), the policy-gradient
+pieces (:mod:`rlcourse.deep.policy_gradient`) and PPO's surrogates
+(:mod:`rlcourse.deep.ppo_losses`).
 """
 
-from rlcourse.deep import checkpoint, core, dqn, envs, experiments
+from rlcourse.deep import (
+    advantages,
+    checkpoint,
+    core,
+    dqn,
+    envs,
+    experiments,
+    policy_gradient,
+    ppo_losses,
+)
+from rlcourse.deep.advantages import *  # noqa: F403
 from rlcourse.deep.checkpoint import *  # noqa: F403 - each module's __all__ is the package's
 from rlcourse.deep.core import *  # noqa: F403
 from rlcourse.deep.dqn import *  # noqa: F403
 from rlcourse.deep.envs import *  # noqa: F403
 from rlcourse.deep.experiments import *  # noqa: F403
+from rlcourse.deep.policy_gradient import *  # noqa: F403
+from rlcourse.deep.ppo_losses import *  # noqa: F403
 
-__all__ = [*core.__all__, *envs.__all__, *checkpoint.__all__, *dqn.__all__, *experiments.__all__]
+__all__ = [
+    *core.__all__,
+    *envs.__all__,
+    *checkpoint.__all__,
+    *dqn.__all__,
+    *experiments.__all__,
+    *advantages.__all__,
+    *policy_gradient.__all__,
+    *ppo_losses.__all__,
+]
