@@ -5,8 +5,8 @@ evaluation, progress bar; :mod:`rlcourse.deep.envs`: vector envs with explicit a
 :mod:`rlcourse.deep.checkpoint`: safe checkpoints), DQN (:mod:`rlcourse.deep.dqn`) and the runs
 behind chapter 06's figures (:mod:`rlcourse.deep.experiments`); for chapters 07-09, returns and
 advantages (:mod:`rlcourse.deep.advantages`: TD errors, GAE, n-step returns), the policy-gradient
-pieces (:mod:`rlcourse.deep.policy_gradient`) and PPO's surrogates
-(:mod:`rlcourse.deep.ppo_losses`).
+pieces (:mod:`rlcourse.deep.policy_gradient`), PPO's surrogates (:mod:`rlcourse.deep.ppo_losses`)
+and the PPO trainer (:mod:`rlcourse.deep.ppo`).
 """
 
 from rlcourse.deep import (
@@ -17,6 +17,7 @@ from rlcourse.deep import (
     envs,
     experiments,
     policy_gradient,
+    ppo,
     ppo_losses,
 )
 from rlcourse.deep.advantages import *  # noqa: F403
@@ -26,6 +27,7 @@ from rlcourse.deep.dqn import *  # noqa: F403
 from rlcourse.deep.envs import *  # noqa: F403
 from rlcourse.deep.experiments import *  # noqa: F403
 from rlcourse.deep.policy_gradient import *  # noqa: F403
+from rlcourse.deep.ppo import *  # noqa: F403
 from rlcourse.deep.ppo_losses import *  # noqa: F403
 
 __all__ = [
@@ -37,4 +39,5 @@ __all__ = [
     *advantages.__all__,
     *policy_gradient.__all__,
     *ppo_losses.__all__,
+    *ppo.__all__,
 ]

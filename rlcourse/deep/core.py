@@ -43,6 +43,10 @@ __all__ = [
     "Policy",
 ]
 
+EVAL_SEED_OFFSET = 1_000_000
+"""evaluation episodes of a run with seed s use env seeds s + 1_000_000 + k (k < episodes):
+never the training envs' seeds s, s + 1, ..., s + n_envs - 1 (every trainer of rlcourse.deep)"""
+
 EnvLike = str | Callable[[], gym.Env]
 """An environment id (``"CartPole-v1"``) or a factory returning a fresh ``gym.Env``."""
 

@@ -50,7 +50,15 @@ import torch.nn.functional as F  # noqa: N812 (torch's own convention)
 from torch import Tensor, nn
 
 from rlcourse.deep.checkpoint import load_checkpoint, save_checkpoint
-from rlcourse.deep.core import EnvLike, default_device, evaluate, mlp, progress_bar, seeded
+from rlcourse.deep.core import (
+    EVAL_SEED_OFFSET,
+    EnvLike,
+    default_device,
+    evaluate,
+    mlp,
+    progress_bar,
+    seeded,
+)
 from rlcourse.deep.envs import make_vector_env, step_transitions
 from rlcourse.validation import (
     check_epsilon,
@@ -78,9 +86,6 @@ __all__ = [
 ]
 
 LOSSES = ("huber", "mse")
-EVAL_SEED_OFFSET = 1_000_000
-"""evaluation episodes of a run with seed s use env seeds s + 1_000_000 + k (k < episodes):
-never the training envs' seeds s, s + 1, ..., s + n_envs - 1"""
 
 
 # ----------------------------------------------------------------------------------------

@@ -44,9 +44,10 @@ def check_box_discrete(observation_space: gym.Space, action_space: gym.Space) ->
         )
     if not isinstance(action_space, gym.spaces.Discrete):
         raise ValueError(
-            f"the action space is {action_space}; DQN needs Discrete actions (one Q-value per "
-            "action), e.g. CartPole-v1's Discrete(2). A continuous Box action space needs an "
-            "actor-critic method (later chapters) or a discretising wrapper."
+            f"the action space is {action_space}; this trainer needs Discrete actions (DQN: one "
+            "Q-value per action; PPO and A2C here: a categorical policy), e.g. CartPole-v1's "
+            "Discrete(2). A continuous Box action space needs a Gaussian policy or a "
+            "discretising wrapper."
         )
     return int(np.prod(observation_space.shape)), int(action_space.n)
 

@@ -52,7 +52,15 @@ import torch
 from torch import Tensor, nn
 
 from rlcourse.deep.advantages import gae
-from rlcourse.deep.core import EnvLike, default_device, evaluate, mlp, progress_bar, seeded
+from rlcourse.deep.core import (
+    EVAL_SEED_OFFSET,
+    EnvLike,
+    default_device,
+    evaluate,
+    mlp,
+    progress_bar,
+    seeded,
+)
 from rlcourse.deep.envs import make_vector_env, step_transitions
 from rlcourse.deep.policy_gradient import entropy_bonus, normalize, value_loss
 from rlcourse.deep.ppo_losses import (
@@ -82,9 +90,6 @@ __all__ = [
 ]
 
 OBJECTIVES = ("clip", "kl")
-EVAL_SEED_OFFSET = 1_000_000
-"""evaluation episodes of a run with seed s use env seeds s + 1_000_000 + k (k < episodes),
-as in :mod:`rlcourse.deep.dqn`: never the training envs' seeds s, ..., s + n_envs - 1"""
 
 
 # ----------------------------------------------------------------------------------------
