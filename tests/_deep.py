@@ -15,3 +15,22 @@ def assert_same_run(a, b) -> None:
             np.testing.assert_array_equal(a.history[k], b.history[k], err_msg=k)
     for (name, pa), pb in zip(a.model.state_dict().items(), b.model.state_dict().values()):
         assert torch.equal(pa, pb), name
+
+
+def global_draws_around(train):
+    """``(result, before, after)``: ``train()`` run between two identical reseedings of python's,
+    numpy's and torch's global generators; ``before == after`` (the next draw of each) exactly
+    when training drew nothing from them and left them as it found them."""
+    import random
+
+    def reseed_and_draw(draw: bool):
+        random.seed(5)
+        np.random.seed(5)
+        torch.manual_seed(5)
+        return (random.random(), np.random.random(), torch.rand(1).item()) if draw else None
+
+    before = reseed_and_draw(True)
+    reseed_and_draw(False)
+    result = train()
+    after = (random.random(), np.random.random(), torch.rand(1).item())
+    return result, before, after

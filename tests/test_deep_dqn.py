@@ -3,12 +3,11 @@ uniform sampling, config errors, and train_dqn: same seed same curve (bit for bi
 a short run improves the return, checkpoints resume exactly."""
 
 import dataclasses
-import random
 
 import numpy as np
 import pytest
 import torch
-from _deep import assert_same_run
+from _deep import assert_same_run, global_draws_around
 from torch import nn
 
 from rlcourse.deep import (
@@ -278,15 +277,7 @@ TINY = {
 def runs(tmp_path_factory):
     path = tmp_path_factory.mktemp("dqn") / "run.pt"
     with torch_threads(1):
-        random.seed(5)
-        np.random.seed(5)
-        torch.manual_seed(5)
-        before = (random.random(), np.random.random(), torch.rand(1).item())
-        random.seed(5)
-        np.random.seed(5)
-        torch.manual_seed(5)
-        a = train_dqn("CartPole-v1", seed=0, **TINY)
-        after = (random.random(), np.random.random(), torch.rand(1).item())
+        a, before, after = global_draws_around(lambda: train_dqn("CartPole-v1", seed=0, **TINY))
         again = train_dqn("CartPole-v1", seed=0, **TINY)
         other = train_dqn("CartPole-v1", seed=1, **TINY)
         first = train_dqn(

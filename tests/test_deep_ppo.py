@@ -4,13 +4,12 @@ random state untouched, the annealed schedules and the adaptive beta by hand, a 
 improves the greedy return."""
 
 import math
-import random
 
 import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from _deep import assert_same_run
+from _deep import assert_same_run, global_draws_around
 
 from rlcourse.deep import evaluate, make_vector_env, seeded, torch_threads
 from rlcourse.deep.ppo import (
@@ -152,15 +151,9 @@ KL = {"objective": "kl", "d_targ": 1e-3, "learning_rate": 1e-2, "anneal": False}
 @pytest.fixture(scope="module")
 def runs():
     with torch_threads(1):
-        random.seed(5)
-        np.random.seed(5)
-        torch.manual_seed(5)
-        before = (random.random(), np.random.random(), torch.rand(1).item())
-        random.seed(5)
-        np.random.seed(5)
-        torch.manual_seed(5)
-        a = train_ppo("CartPole-v1", seed=0, device="cpu", **TINY)
-        after = (random.random(), np.random.random(), torch.rand(1).item())
+        a, before, after = global_draws_around(
+            lambda: train_ppo("CartPole-v1", seed=0, device="cpu", **TINY)
+        )
         again = train_ppo("CartPole-v1", seed=0, device="cpu", **TINY)
         other = train_ppo("CartPole-v1", seed=1, device="cpu", **TINY)
         kl = train_ppo("CartPole-v1", seed=0, device="cpu", **TINY, **KL)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
@@ -32,6 +33,7 @@ from rlcourse.utils import progress_bar as _progress_bar
 from rlcourse.validation import check_nonnegative_int, check_positive_int
 
 __all__ = [
+    "TrainingResult",
     "default_device",
     "seeded",
     "seed_env",
@@ -52,6 +54,28 @@ EnvLike = str | Callable[[], gym.Env]
 
 Policy = nn.Module | Callable[[np.ndarray], Any]
 """A Q-network (acted on greedily) or a callable: observations (N, obs_dim) -> actions (N,)."""
+
+
+@dataclass(kw_only=True)
+class TrainingResult:
+    """What every trainer of :mod:`rlcourse.deep` returns besides its model and config (which
+    each result class adds, with their types): the seed, the history, the time it took, and
+    the first evaluation that reached a threshold."""
+
+    seed: int
+    """the seed the run used"""
+    history: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    """numpy columns; every trainer logs "eval_step" (env steps) and "eval_return" (mean greedy
+    return); each result class lists its own columns"""
+    wall_seconds: float = 0.0
+    """training time, evaluations and checkpoints not counted"""
+    eval_seconds: float = 0.0
+    """time spent in evaluations"""
+
+    def first_step_reaching(self, threshold: float) -> int | None:
+        """Env steps at the first evaluation whose mean return is >= threshold (None: never)."""
+        hits = np.flatnonzero(self.history["eval_return"] >= threshold)
+        return int(self.history["eval_step"][hits[0]]) if hits.size else None
 
 
 def default_device(device: str | torch.device | None = None) -> torch.device:

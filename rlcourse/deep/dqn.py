@@ -53,6 +53,7 @@ from rlcourse.deep.checkpoint import load_checkpoint, save_checkpoint
 from rlcourse.deep.core import (
     EVAL_SEED_OFFSET,
     EnvLike,
+    TrainingResult,
     default_device,
     evaluate,
     mlp,
@@ -503,15 +504,13 @@ class DQNConfig:
 
 
 @dataclass(kw_only=True)
-class DQNResult:
+class DQNResult(TrainingResult):
     """What a DQN run learned and how it got there."""
 
     model: nn.Module = field(repr=False)
     """the online Q-network Q(s, .; theta), on the CPU, in eval mode"""
     config: DQNConfig
     """the configuration the run used"""
-    seed: int
-    """the seed the run used"""
     history: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
     """numpy columns in three groups (columns of a group have the same length):
     per finished episode: "episode_step" (env steps when it ended), "episode_return";
@@ -519,15 +518,6 @@ class DQNResult:
     over the round); per evaluation: "eval_step" (env steps), "eval_return" (mean over
     eval_episodes greedy episodes), "eval_std", "epsilon" (at that step) and "wall_seconds"
     (training time so far, evaluations and checkpoints not counted)"""
-    wall_seconds: float = 0.0
-    """training time, evaluations and checkpoints not counted"""
-    eval_seconds: float = 0.0
-    """time spent in evaluations"""
-
-    def first_step_reaching(self, threshold: float) -> int | None:
-        """Env steps at the first evaluation whose mean return is >= threshold (None: never)."""
-        hits = np.flatnonzero(self.history["eval_return"] >= threshold)
-        return int(self.history["eval_step"][hits[0]]) if hits.size else None
 
 
 _HISTORY = {

@@ -55,6 +55,7 @@ from rlcourse.deep.advantages import gae
 from rlcourse.deep.core import (
     EVAL_SEED_OFFSET,
     EnvLike,
+    TrainingResult,
     default_device,
     evaluate,
     mlp,
@@ -406,7 +407,7 @@ class PPOConfig:
 
 
 @dataclass(kw_only=True)
-class PPOResult:
+class PPOResult(TrainingResult):
     """What a PPO run learned and how it got there."""
 
     model: ActorCritic = field(repr=False)
@@ -414,8 +415,6 @@ class PPOResult:
     mode"""
     config: PPOConfig
     """the configuration the run used"""
-    seed: int
-    """the seed the run used"""
     history: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
     """numpy columns in three groups (columns of a group have the same length):
     per update (one per rollout): "update_step" (env steps when it ran), "loss_pi", "loss_v",
@@ -426,15 +425,6 @@ class PPOResult:
     per finished episode: "episode_step" (env steps when it ended), "episode_return";
     per evaluation: "eval_step" (env steps), "eval_return" (mean over eval_episodes greedy
     episodes), "eval_std" and "wall_seconds" (training time so far, evaluations not counted)"""
-    wall_seconds: float = 0.0
-    """training time, evaluations not counted"""
-    eval_seconds: float = 0.0
-    """time spent in evaluations"""
-
-    def first_step_reaching(self, threshold: float) -> int | None:
-        """Env steps at the first evaluation whose mean return is >= threshold (None: never)."""
-        hits = np.flatnonzero(self.history["eval_return"] >= threshold)
-        return int(self.history["eval_step"][hits[0]]) if hits.size else None
 
 
 _HISTORY = {
