@@ -232,3 +232,19 @@ def test_a_short_run_improves_the_greedy_return():
     # state: on this seed it happens to hold the pole about 100 steps (109 measured)
     assert baseline < 150
     assert returns[-1] > 300 and returns[-1] > 3 * baseline, (baseline, returns)
+
+
+def test_evaluations_fall_on_multiples_of_eval_every_with_the_acting_policy():
+    """Rollouts of N T = 32 steps, evaluations every 50: logged at 50, 100, 150 (inside rollouts)
+    and at the end (160). The one at 50 is the policy acting in the rollout over steps 32..64:
+    the network after one update, which a run stopped after that update evaluates at its end."""
+    settings = {**TINY, "anneal": False, "eval_every": 50}
+    with torch_threads(1):
+        run = train_ppo("CartPole-v1", seed=0, device="cpu", **{**settings, "total_steps": 160})
+        one_update = train_ppo(
+            "CartPole-v1", seed=0, device="cpu", **{**settings, "total_steps": 32}
+        )
+    np.testing.assert_array_equal(run.history["eval_step"], [50, 100, 150, 160])
+    np.testing.assert_array_equal(one_update.history["eval_step"], [32])
+    assert run.history["eval_return"][0] == one_update.history["eval_return"][0]
+    assert run.history["eval_std"][0] == one_update.history["eval_std"][0]

@@ -485,9 +485,11 @@ def train_ppo(
     (:func:`rollout_advantages`), K epochs of minibatch steps (:func:`ppo_update`); with
     ``anneal`` the learning rate and clip shrink linearly towards 0; with objective "kl", beta
     is adapted after the update (:func:`rlcourse.deep.adaptive_kl_beta`) from the exact mean
-    KL over the rollout. After every update that crosses a multiple of ``eval_every`` env steps
-    (and after the last) the greedy policy (argmax of the logits) is evaluated with
-    :func:`rlcourse.deep.evaluate`.
+    KL over the rollout. At every multiple of ``eval_every`` env steps the greedy policy
+    (argmax of the logits) is evaluated with :func:`rlcourse.deep.evaluate` and logged at that
+    step: the policy that acts when the count passes it (the one of the rollout that contains
+    it, as a callback called every env step would see), so evaluation points are the same for
+    any rollout size. The end of training is evaluated after the last update.
     """
     cfg = make_config(PPOConfig, config, overrides)
     seed = check_nonnegative_int(seed, "seed", 0)
@@ -510,6 +512,16 @@ def train_ppo(
     step, eval_seconds = 0, 0.0
     obs, _ = envs.reset(seed=seed)
 
+    def record_evaluation(at: int) -> float:
+        """Evaluate the greedy policy on separately seeded envs, log it at env step ``at``;
+        returns the seconds it took (evaluations are not training time)."""
+        t_eval = time.perf_counter()
+        mean, std = evaluate(model, env, episodes=cfg.eval_episodes, seed=eval_seed)
+        for k, v in zip(_HISTORY["eval"], (at, mean, std, t_eval - t0 - eval_seconds)):
+            hist[k].append(v)
+        bar.set_postfix(eval_return=f"{mean:.1f}")
+        return time.perf_counter() - t_eval
+
     bar = progress_bar(cfg.total_steps, enabled=progress, desc="PPO")
     t0 = time.perf_counter()
     while step < cfg.total_steps:
@@ -518,6 +530,14 @@ def train_ppo(
         lr, clip = frac * cfg.learning_rate, frac * cfg.clip
         for group in optimizer.param_groups:
             group["lr"] = lr
+
+        # -- evaluate the policy that acts when the env step count passes a multiple of
+        # eval_every during this rollout (as a per-step callback would), recorded at that step
+        upcoming = min(step + n * cfg.n_steps, cfg.total_steps)
+        first = (step // cfg.eval_every + 1) * cfg.eval_every
+        for at in range(first, upcoming + 1, cfg.eval_every):
+            if at < cfg.total_steps:  # the end of training is evaluated after the last update
+                eval_seconds += record_evaluation(at)
 
         # -- N actors run pi_theta_old for T steps
         rollout, obs = collect_rollout(envs, model, obs, n_steps=cfg.n_steps, generator=act_gen)
@@ -562,15 +582,8 @@ def train_ppo(
         if cfg.objective == "kl":
             beta = adaptive_kl_beta(beta, kl, d_targ=cfg.d_targ)  # for the next update
 
-        # -- evaluate the greedy policy on separately seeded envs
-        if step // cfg.eval_every != before // cfg.eval_every or step >= cfg.total_steps:
-            t_eval = time.perf_counter()
-            mean, std = evaluate(model, env, episodes=cfg.eval_episodes, seed=eval_seed)
-            train_seconds = t_eval - t0 - eval_seconds
-            for k, v in zip(_HISTORY["eval"], (step, mean, std, train_seconds)):
-                hist[k].append(v)
-            eval_seconds += time.perf_counter() - t_eval
-            bar.set_postfix(eval_return=f"{mean:.1f}")
+        if step >= cfg.total_steps:  # the end: the final policy
+            eval_seconds += record_evaluation(step)
         bar.update(step - before)
     bar.close()
     envs.close()
