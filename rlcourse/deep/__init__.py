@@ -6,7 +6,7 @@ evaluation, progress bar; :mod:`rlcourse.deep.envs`: vector envs with explicit a
 behind chapter 06's figures (:mod:`rlcourse.deep.experiments`); for chapters 07-09, returns and
 advantages (:mod:`rlcourse.deep.advantages`: TD errors, GAE, n-step returns), the policy-gradient
 pieces (:mod:`rlcourse.deep.policy_gradient`), PPO's surrogates (:mod:`rlcourse.deep.ppo_losses`)
-and the PPO trainer (:mod:`rlcourse.deep.ppo`).
+the PPO trainer (:mod:`rlcourse.deep.ppo`) and REINFORCE (:mod:`rlcourse.deep.reinforce`).
 """
 
 from rlcourse.deep import (
@@ -19,6 +19,7 @@ from rlcourse.deep import (
     policy_gradient,
     ppo,
     ppo_losses,
+    reinforce,
 )
 from rlcourse.deep.advantages import *  # noqa: F403
 from rlcourse.deep.checkpoint import *  # noqa: F403 - each module's __all__ is the package's
@@ -29,6 +30,7 @@ from rlcourse.deep.experiments import *  # noqa: F403
 from rlcourse.deep.policy_gradient import *  # noqa: F403
 from rlcourse.deep.ppo import *  # noqa: F403
 from rlcourse.deep.ppo_losses import *  # noqa: F403
+from rlcourse.deep.reinforce import *  # noqa: F403
 
 __all__ = [
     *core.__all__,
@@ -40,4 +42,5 @@ __all__ = [
     *policy_gradient.__all__,
     *ppo_losses.__all__,
     *ppo.__all__,
+    *reinforce.__all__,
 ]
