@@ -41,6 +41,7 @@ __all__ = [
     "evaluate",
     "progress_bar",
     "torch_threads",
+    "torch_generator",
     "EnvLike",
     "Policy",
 ]
@@ -255,3 +256,10 @@ def torch_threads(n: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(old)
+
+
+def torch_generator(seed_seq: np.random.SeedSequence) -> torch.Generator:
+    """A CPU ``torch.Generator`` of its own, seeded from ``seed_seq`` (one branch of a run's
+    ``np.random.SeedSequence(seed).spawn(k)``): the trainers sample actions and shuffle
+    minibatches with these, never with torch's global generator."""
+    return torch.Generator().manual_seed(int(seed_seq.generate_state(1, np.uint64)[0] >> 1))

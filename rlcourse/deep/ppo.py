@@ -61,6 +61,7 @@ from rlcourse.deep.core import (
     mlp,
     progress_bar,
     seeded,
+    torch_generator,
 )
 from rlcourse.deep.envs import make_vector_env, step_transitions
 from rlcourse.deep.policy_gradient import entropy_bonus, normalize, value_loss
@@ -456,11 +457,6 @@ def _adam(model: nn.Module, lr: float) -> torch.optim.Optimizer:
         return torch.optim.Adam(model.parameters(), lr=lr, eps=1e-5)
 
 
-def _generator(seed_seq: np.random.SeedSequence) -> torch.Generator:
-    """A CPU torch.Generator of its own, seeded from ``seed_seq``."""
-    return torch.Generator().manual_seed(int(seed_seq.generate_state(1, np.uint64)[0] >> 1))
-
-
 def train_ppo(
     env: EnvLike,
     config: PPOConfig | None = None,
@@ -503,7 +499,7 @@ def train_ppo(
         model = ActorCritic(obs_dim, n_actions, hidden_sizes=cfg.hidden_sizes).to(dev)
     optimizer = _adam(model, cfg.learning_rate)
     act_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
-    act_gen, shuffle_gen = _generator(act_seq), _generator(shuffle_seq)
+    act_gen, shuffle_gen = torch_generator(act_seq), torch_generator(shuffle_seq)
     eval_seed = seed + EVAL_SEED_OFFSET
     beta = cfg.beta
 

@@ -62,6 +62,7 @@ from rlcourse.deep.core import (
     mlp,
     progress_bar,
     seeded,
+    torch_generator,
 )
 from rlcourse.deep.envs import check_box_discrete
 from rlcourse.deep.policy_gradient import normalize, reinforce_loss, value_loss
@@ -291,11 +292,6 @@ _HISTORY = {
 # ----------------------------------------------------------------------------------------
 # The trainer.
 # ----------------------------------------------------------------------------------------
-def _generator(seed_seq: np.random.SeedSequence) -> torch.Generator:
-    """A CPU torch.Generator of its own, seeded from ``seed_seq``."""
-    return torch.Generator().manual_seed(int(seed_seq.generate_state(1, np.uint64)[0] >> 1))
-
-
 def train_reinforce(
     env: EnvLike,
     config: ReinforceConfig | None = None,
@@ -344,7 +340,7 @@ def train_reinforce(
         if critic is not None
         else None
     )
-    act_gen = _generator(np.random.SeedSequence(seed))
+    act_gen = torch_generator(np.random.SeedSequence(seed))
     eval_seed = seed + EVAL_SEED_OFFSET
 
     hist: dict[str, list[float]] = {k: [] for group in _HISTORY.values() for k in group}
