@@ -46,6 +46,8 @@ __all__ = [
     "check_gamma",
     "check_epsilon",
     "check_lam",
+    "check_learning_rate",
+    "check_hidden_sizes",
     "check_beta",
     "check_tol",
     "check_probability",
@@ -147,6 +149,24 @@ def check_lam(lam: Any, name: str = "lam") -> float:
             f"one-step TD target, {name}=1 the Monte Carlo return, e.g. {name}=0.95."
         )
     return x
+
+
+def check_learning_rate(lr: Any, name: str = "learning_rate", example: float = 1e-3) -> float:
+    """An optimiser's step size > 0; returns it as a float."""
+    x = check_number(lr, name, f"{name}={example:g}")
+    if not x > 0.0:
+        raise ValueError(f"{name} must be > 0, got {lr!r}; e.g. {name}={example:g}.")
+    return x
+
+
+def check_hidden_sizes(sizes: Any, example: tuple[int, ...] = (64, 64)) -> tuple[int, ...]:
+    """A network's hidden layer widths: a tuple of positive integers (may be empty)."""
+    if not isinstance(sizes, tuple):
+        raise TypeError(
+            f"hidden_sizes must be a tuple of layer widths, got {sizes!r}; "
+            f"e.g. hidden_sizes={example}."
+        )
+    return tuple(check_positive_int(n, "hidden_sizes[i]", example[0]) for n in sizes)
 
 
 def check_beta(beta: Any, name: str = "beta") -> float:

@@ -271,3 +271,21 @@ def test_check_array():
 
     with pytest.raises(TypeError, match="got a MarkovChain object"):
         v.check_array(two_state_chain(), "P", "an (S, S) array")
+
+
+def test_learning_rate_and_hidden_sizes_checks_teach():
+    from rlcourse.validation import check_hidden_sizes, check_learning_rate
+
+    assert check_learning_rate(2.5e-3) == 2.5e-3
+    for bad in (0, -1e-3):
+        with pytest.raises(ValueError, match=r"learning_rate must be > 0.*learning_rate=0.001"):
+            check_learning_rate(bad)
+    with pytest.raises(ValueError, match=r"value_learning_rate=0.01"):
+        check_learning_rate(0.0, "value_learning_rate", 1e-2)
+    with pytest.raises(TypeError):
+        check_learning_rate("fast")
+    assert check_hidden_sizes((128, 128)) == (128, 128) and check_hidden_sizes(()) == ()
+    with pytest.raises(TypeError, match=r"tuple of layer widths.*hidden_sizes=\(128, 128\)"):
+        check_hidden_sizes([64, 64], (128, 128))
+    with pytest.raises(ValueError, match="hidden_sizes"):
+        check_hidden_sizes((64, 0))

@@ -42,6 +42,7 @@ __all__ = [
     "progress_bar",
     "torch_threads",
     "torch_generator",
+    "history_columns",
     "EnvLike",
     "Policy",
 ]
@@ -263,3 +264,14 @@ def torch_generator(seed_seq: np.random.SeedSequence) -> torch.Generator:
     ``np.random.SeedSequence(seed).spawn(k)``): the trainers sample actions and shuffle
     minibatches with these, never with torch's global generator."""
     return torch.Generator().manual_seed(int(seed_seq.generate_state(1, np.uint64)[0] >> 1))
+
+
+def history_columns(
+    hist: dict[str, Any], *, counts: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """A trainer's logged lists as its result's history: numpy float64 columns, with the
+    columns named in ``counts`` (env steps, episode numbers) as int64."""
+    history = {k: np.asarray(v, dtype=np.float64) for k, v in hist.items()}
+    for k in counts:
+        history[k] = history[k].astype(np.int64)
+    return history

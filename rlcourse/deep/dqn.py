@@ -56,6 +56,7 @@ from rlcourse.deep.core import (
     TrainingResult,
     default_device,
     evaluate,
+    history_columns,
     mlp,
     progress_bar,
     seeded,
@@ -64,6 +65,8 @@ from rlcourse.deep.envs import make_vector_env, step_transitions
 from rlcourse.validation import (
     check_epsilon,
     check_gamma,
+    check_hidden_sizes,
+    check_learning_rate,
     check_nonnegative_int,
     check_number,
     check_positive_int,
@@ -459,9 +462,7 @@ class DQNConfig:
 
     def __post_init__(self) -> None:
         check_positive_int(self.total_steps, "total_steps", 50_000)
-        lr = check_number(self.learning_rate, "learning_rate", "learning_rate=1e-3")
-        if not lr > 0:
-            raise ValueError(f"learning_rate must be > 0, got {lr}; e.g. learning_rate=1e-3.")
+        check_learning_rate(self.learning_rate)
         check_positive_int(self.buffer_size, "buffer_size", 100_000)
         check_nonnegative_int(self.learning_starts, "learning_starts", 1_000)
         check_positive_int(self.batch_size, "batch_size", 64)
@@ -477,13 +478,7 @@ class DQNConfig:
         frac = check_number(self.exploration_fraction, "exploration_fraction", "0.1")
         if not 0.0 <= frac <= 1.0:
             raise ValueError(f"exploration_fraction must be in [0, 1], got {frac}; e.g. 0.1.")
-        if not isinstance(self.hidden_sizes, tuple):
-            raise TypeError(
-                f"hidden_sizes must be a tuple of layer widths, got {self.hidden_sizes!r}; "
-                "e.g. hidden_sizes=(256, 256)."
-            )
-        for n in self.hidden_sizes:
-            check_positive_int(n, "hidden_sizes[i]", 256)
+        check_hidden_sizes(self.hidden_sizes, (128, 128))
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}.")
         if self.max_grad_norm is not None:
@@ -767,9 +762,7 @@ def train_dqn(
         checkpoint()
 
     model = copy.deepcopy(online).cpu().eval() if dev.type != "cpu" else online.eval()
-    history = {k: np.asarray(v, dtype=np.float64) for k, v in hist.items()}
-    for k in ("episode_step", "train_step", "eval_step"):
-        history[k] = history[k].astype(np.int64)
+    history = history_columns(hist, counts=("episode_step", "train_step", "eval_step"))
     return DQNResult(
         model=model,
         config=cfg,
@@ -794,9 +787,7 @@ def load_dqn(path: str | os.PathLike) -> DQNResult:
     sizes = [weights[0].shape[1], *(w.shape[0] for w in weights)]
     model = mlp(sizes)
     model.load_state_dict(online_sd)
-    history = {k: np.asarray(v) for k, v in state["history"].items()}
-    for k in ("episode_step", "train_step", "eval_step"):
-        history[k] = history[k].astype(np.int64)
+    history = history_columns(state["history"], counts=("episode_step", "train_step", "eval_step"))
     return DQNResult(
         model=model.eval(),
         config=cfg,

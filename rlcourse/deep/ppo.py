@@ -58,6 +58,7 @@ from rlcourse.deep.core import (
     TrainingResult,
     default_device,
     evaluate,
+    history_columns,
     mlp,
     progress_bar,
     seeded,
@@ -74,7 +75,9 @@ from rlcourse.deep.ppo_losses import (
 from rlcourse.validation import (
     check_beta,
     check_gamma,
+    check_hidden_sizes,
     check_lam,
+    check_learning_rate,
     check_nonnegative_int,
     check_number,
     check_positive_int,
@@ -368,9 +371,7 @@ class PPOConfig:
                 "minibatches. Pick batch_size dividing N T (e.g. batch_size=256 with "
                 "n_envs=8, n_steps=32) or change n_steps."
             )
-        lr = check_number(self.learning_rate, "learning_rate", "learning_rate=1e-3")
-        if not lr > 0:
-            raise ValueError(f"learning_rate must be > 0, got {lr}; e.g. learning_rate=1e-3.")
+        check_learning_rate(self.learning_rate)
         check_gamma(self.gamma)
         check_lam(self.lam)
         clip = check_number(self.clip, "clip", "clip=0.2")
@@ -398,13 +399,7 @@ class PPOConfig:
         d = check_number(self.d_targ, "d_targ", "d_targ=0.01")
         if not d > 0:
             raise ValueError(f"d_targ (the target KL) must be > 0, got {d}; e.g. d_targ=0.01.")
-        if not isinstance(self.hidden_sizes, tuple):
-            raise TypeError(
-                f"hidden_sizes must be a tuple of layer widths, got {self.hidden_sizes!r}; "
-                "e.g. hidden_sizes=(64, 64)."
-            )
-        for n in self.hidden_sizes:
-            check_positive_int(n, "hidden_sizes[i]", 64)
+        check_hidden_sizes(self.hidden_sizes)
 
 
 @dataclass(kw_only=True)
@@ -586,9 +581,7 @@ def train_ppo(
     wall = time.perf_counter() - t0 - eval_seconds
 
     model = copy.deepcopy(model).cpu().eval() if dev.type != "cpu" else model.eval()
-    history = {k: np.asarray(v, dtype=np.float64) for k, v in hist.items()}
-    for k in ("update_step", "episode_step", "eval_step"):
-        history[k] = history[k].astype(np.int64)
+    history = history_columns(hist, counts=("update_step", "episode_step", "eval_step"))
     return PPOResult(
         model=model,
         config=cfg,

@@ -59,6 +59,7 @@ from rlcourse.deep.core import (
     _make_env,
     default_device,
     evaluate,
+    history_columns,
     mlp,
     progress_bar,
     seeded,
@@ -68,8 +69,9 @@ from rlcourse.deep.envs import check_box_discrete
 from rlcourse.deep.policy_gradient import normalize, reinforce_loss, value_loss
 from rlcourse.validation import (
     check_gamma,
+    check_hidden_sizes,
+    check_learning_rate,
     check_nonnegative_int,
-    check_number,
     check_positive_int,
     make_config,
 )
@@ -237,22 +239,14 @@ class ReinforceConfig:
         ):
             check_positive_int(getattr(self, name), name, example)
         for name in ("learning_rate", "value_learning_rate"):
-            lr = check_number(getattr(self, name), name, f"{name}=1e-2")
-            if not lr > 0:
-                raise ValueError(f"{name} must be > 0, got {lr}; e.g. {name}=1e-2.")
+            check_learning_rate(getattr(self, name), name, 1e-2)
         check_gamma(self.gamma)
         if self.baseline not in BASELINES:
             raise ValueError(
                 f"baseline must be one of {BASELINES}, got {self.baseline!r}: 'none' is b = 0, "
                 "'normalize' normalises the returns over the batch, 'value' learns V(s)."
             )
-        if not isinstance(self.hidden_sizes, tuple):
-            raise TypeError(
-                f"hidden_sizes must be a tuple of layer widths, got {self.hidden_sizes!r}; "
-                "e.g. hidden_sizes=(64, 64)."
-            )
-        for n in self.hidden_sizes:
-            check_positive_int(n, "hidden_sizes[i]", 64)
+        check_hidden_sizes(self.hidden_sizes)
 
 
 @dataclass(kw_only=True)
@@ -417,9 +411,8 @@ def train_reinforce(
     model.eval()
     if critic is not None:
         critic.eval()
-    history = {k: np.asarray(v, dtype=np.float64) for k, v in hist.items()}
-    for k in ("episode", "episode_length", "update_episode", "eval_episode", "eval_step"):
-        history[k] = history[k].astype(np.int64)
+    counts = ("episode", "episode_length", "update_episode", "eval_episode", "eval_step")
+    history = history_columns(hist, counts=counts)
     return ReinforceResult(
         model=model,
         critic=critic,
