@@ -266,9 +266,7 @@ def torch_generator(seed_seq: np.random.SeedSequence) -> torch.Generator:
     return torch.Generator().manual_seed(int(seed_seq.generate_state(1, np.uint64)[0] >> 1))
 
 
-def history_columns(
-    hist: dict[str, Any], *, counts: Sequence[str]
-) -> dict[str, np.ndarray]:
+def history_columns(hist: dict[str, Any], *, counts: Sequence[str]) -> dict[str, np.ndarray]:
     """A trainer's logged lists as its result's history: numpy float64 columns, with the
     columns named in ``counts`` (env steps, episode numbers) as int64."""
     history = {k: np.asarray(v, dtype=np.float64) for k, v in hist.items()}
