@@ -35,27 +35,38 @@ Protocol, the same for both learners:
 from __future__ import annotations
 
 import argparse
-import ast
-import math
 import platform
-import statistics
+import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
-import numpy as np
 import torch
 
-from rlcourse.deep import DQNConfig, evaluate, train_dqn
-from rlcourse.deep.dqn import EVAL_SEED_OFFSET
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # _protocol, next to this script
+from _protocol import (  # noqa: E402
+    ENV_ID,
+    EVAL_EPISODES,
+    EVAL_EVERY,
+    SOLVED,
+    Run,
+    from_history,
+    greedy,
+    median_table,
+    median_to_solve,
+    per_seed_table,
+    sb3_evaluation_callback,
+)
+from _protocol import parse_overrides as _parse_overrides  # noqa: E402
+from _protocol import ratio_line as _ratio_line  # noqa: E402
 
-ENV_ID = "CartPole-v1"
-SOLVED = 475.0
-EVAL_EVERY = 2_000
-EVAL_EPISODES = 20
+from rlcourse.deep import DQNConfig, evaluate, train_dqn  # noqa: E402
+from rlcourse.deep.dqn import EVAL_SEED_OFFSET  # noqa: E402
+
+__all__ = ["EVAL_SEED_OFFSET", "Run", "SOLVED", "median_to_solve"]
 
 # rl-baselines3-zoo, hyperparams/dqn.yml, "CartPole-v1" (n_timesteps 5e4, policy MlpPolicy).
 ZOO_CARTPOLE = {
@@ -79,82 +90,22 @@ ZOO_AS_OURS = {
 }
 
 
-@dataclass
-class Run:
-    """One learner's run on one seed: the evaluation points and the training time at each."""
-
-    learner: str
-    seed: int
-    steps: list[int] = field(default_factory=list)  # env steps at each evaluation
-    returns: list[float] = field(default_factory=list)  # mean greedy return at each evaluation
-    train_seconds: list[float] = field(default_factory=list)  # training wall s up to each
-    eval_seconds: float = 0.0  # all evaluations together
-
-    def record(self, step: int, mean_return: float, train_seconds: float) -> None:
-        self.steps.append(int(step))
-        self.returns.append(float(mean_return))
-        self.train_seconds.append(float(train_seconds))
-
-    @property
-    def solved_index(self) -> int | None:
-        """Index of the first evaluation >= SOLVED, None if the run never got there."""
-        return next((i for i, r in enumerate(self.returns) if r >= SOLVED), None)
-
-    @property
-    def solved_steps(self) -> int | None:
-        i = self.solved_index
-        return None if i is None else self.steps[i]
-
-    @property
-    def solved_seconds(self) -> float | None:
-        i = self.solved_index
-        return None if i is None else self.train_seconds[i]
-
-    @property
-    def final_return(self) -> float:
-        return self.returns[-1] if self.returns else float("nan")
-
-
-def q_greedy(q_net: torch.nn.Module, device: torch.device) -> Callable[[np.ndarray], np.ndarray]:
-    """The greedy action of a Q-network ``obs (n, d) -> Q (n, A)``, as numpy in and out."""
-
-    def act(obs: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            q = q_net(torch.as_tensor(obs, dtype=torch.float32, device=device))
-        return q.argmax(dim=1).cpu().numpy()
-
-    return act
-
-
 # ---------------------------------------------------------------- the peer: Stable-Baselines3
 def run_sb3(seed: int, *, steps: int, device: torch.device) -> Run:
     """SB3's DQN, zoo settings; a callback evaluates every EVAL_EVERY steps and at the end."""
     from stable_baselines3 import DQN
-    from stable_baselines3.common.callbacks import BaseCallback
 
     run = Run("SB3 DQN", seed)
-
-    class Evaluate(BaseCallback):
-        """Pauses the training clock, evaluates greedily, resumes (SB3 calls it every env step)."""
-
-        def _on_training_start(self) -> None:
-            self.t0 = time.perf_counter()  # the first env step comes next
-
-        def _on_step(self) -> bool:
-            n = self.num_timesteps
-            if n % EVAL_EVERY == 0 or n == steps:
-                t = time.perf_counter()
-                self.model.q_net.set_training_mode(False)
-                act = q_greedy(self.model.q_net, self.model.device)
-                mean, _ = evaluate(
-                    act, ENV_ID, episodes=EVAL_EPISODES, seed=seed + EVAL_SEED_OFFSET
-                )
-                run.record(n, mean, t - self.t0 - run.eval_seconds)
-                run.eval_seconds += time.perf_counter() - t
-            return True
-
+    callback = sb3_evaluation_callback(
+        run,
+        steps=steps,
+        seed=seed,
+        act=lambda model: greedy(model.q_net, model.device),
+        evaluate=evaluate,  # looked up here, at call time
+        eval_every=EVAL_EVERY,
+    )
     model = DQN("MlpPolicy", gym.make(ENV_ID), seed=seed, device=device, verbose=0, **ZOO_CARTPOLE)
-    model.learn(total_timesteps=steps, callback=Evaluate())
+    model.learn(total_timesteps=steps, callback=callback)
     return run
 
 
@@ -182,78 +133,13 @@ def run_ours(
         eval_episodes=EVAL_EPISODES,
         **(overrides or {}),
     )
-    h = result.history
-    run = Run(label, seed, eval_seconds=result.eval_seconds)
-    for step, mean, seconds in zip(h["eval_step"], h["eval_return"], h["wall_seconds"]):
-        run.record(step, mean, seconds)
-    return run
+    return from_history(label, seed, result.history, result.eval_seconds)
 
 
 # ---------------------------------------------------------------- tables
-def _fmt(x: float | None, f: str) -> str:
-    return "not solved" if x is None else f.format(x)
-
-
-def median_to_solve(values: list[float | None]) -> float | None:
-    """Median over all seeds, a seed that never solved counting as infinitely slow.
-
-    So the median is a figure of the majority: None (not solved) when half the seeds or more
-    did not solve, never a median of the few lucky ones.
-    """
-    if not values:
-        return None
-    m = statistics.median(math.inf if v is None else v for v in values)
-    return None if math.isinf(m) else m
-
-
-def per_seed_table(runs: dict[str, list[Run]]) -> list[str]:
-    """Markdown rows: one line per learner and seed, the learners side by side for each seed."""
-    rows = [
-        "| learner | seed | env steps to solve | training wall s to solve | final eval "
-        "| training wall s (budget) | eval s |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for same_seed in zip(*runs.values()):
-        for r in same_seed:
-            rows.append(
-                f"| {r.learner} | {r.seed} | {_fmt(r.solved_steps, '{:,}')} "
-                f"| {_fmt(r.solved_seconds, '{:.1f}')} | {r.final_return:.1f} "
-                f"| {r.train_seconds[-1]:.1f} | {r.eval_seconds:.1f} |"
-            )
-    return rows
-
-
-def median_table(runs: dict[str, list[Run]]) -> list[str]:
-    """Markdown rows: one line per learner, medians over its seeds (see median_to_solve)."""
-    rows = [
-        "| learner | solved | median env steps to solve | median training wall s to solve "
-        "| median final eval | median training wall s (budget) |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for rs in runs.values():
-        solved = sum(r.solved_index is not None for r in rs)
-        rows.append(
-            f"| {rs[0].learner} | {solved}/{len(rs)} "
-            f"| {_fmt(median_to_solve([r.solved_steps for r in rs]), '{:,.0f}')} "
-            f"| {_fmt(median_to_solve([r.solved_seconds for r in rs]), '{:.1f}')} "
-            f"| {statistics.median(r.final_return for r in rs):.1f} "
-            f"| {statistics.median(r.train_seconds[-1] for r in rs):.1f} |"
-        )
-    return rows
-
-
 def ratio_line(runs: dict[str, list[Run]]) -> str:
     """Ours / SB3 median training wall seconds to solve; "" unless both learners ran."""
-    if not {"ours", "sb3"} <= set(runs):
-        return ""
-    ours, sb3 = (median_to_solve([r.solved_seconds for r in runs[k]]) for k in ("ours", "sb3"))
-    if ours is None or sb3 is None:
-        return "ratio of medians: undefined (a learner solved half of its seeds or fewer)"
-    verdict = "meets" if ours <= 0.5 * sb3 else "misses"
-    return (
-        f"ratio of medians, training wall s to solve, ours / SB3: {ours / sb3:.2f} "
-        f"({verdict} the target <= 0.50)"
-    )
+    return _ratio_line(runs, "ours", "sb3", name="ours / SB3", target=0.5)
 
 
 def run_benchmark(
@@ -308,35 +194,13 @@ def run_benchmark(
 
 
 def parse_overrides(items: list[str], *, steps: int, error: Callable[[str], Any]) -> dict[str, Any]:
-    """``["hidden_sizes=(64,64)", ...]`` -> ``{"hidden_sizes": (64, 64)}``, checked by DQNConfig.
-
-    A value is read as a Python literal (a bare word stays a string: ``loss=mse``). The
-    protocol's own fields (total_steps, eval_every, eval_episodes) are refused: ``--steps``
-    sets the budget and the evaluation cadence is the protocol's.
-    """
-    fixed = {
-        "total_steps": "--steps",
-        "eval_every": "the protocol",
-        "eval_episodes": "the protocol",
-    }
-    overrides: dict[str, Any] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            error(f"--set takes KEY=VALUE (a DQNConfig field), got {item!r}")
-        if key in fixed:
-            error(f"--set {key}=...: {key} is set by {fixed[key]}, not by --set")
-        try:
-            value = ast.literal_eval(text.strip())
-        except (ValueError, SyntaxError):
-            value = text.strip()
-        overrides[key] = value
-    try:
-        DQNConfig(total_steps=steps, **overrides)
-    except (TypeError, ValueError) as exc:
-        error(f"--set: {exc}")
-    return overrides
+    """``["hidden_sizes=(64,64)", ...]`` -> ``{"hidden_sizes": (64, 64)}``, checked by DQNConfig."""
+    return _parse_overrides(
+        items,
+        make_config=partial(DQNConfig, total_steps=steps),
+        what="DQNConfig",
+        error=error,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
